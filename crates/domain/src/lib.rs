@@ -1,0 +1,8 @@
+//! Switchboard's business rules, as plain functions and types.
+//!
+//! Nothing here knows about HTTP or GraphQL, so every rule is tested on its
+//! own and shared by the API, the webhooks, the seeders and the CLI.
+
+pub mod auth;
+pub mod calls;
+pub mod phone;

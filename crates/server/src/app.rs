@@ -1,0 +1,159 @@
+//! The HTTP application: router, middleware and the server's lifecycle.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::GraphQL;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderName, StatusCode};
+use axum::response::{Html, IntoResponse, Json};
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use switchboard_graphql::{SwitchboardSchema, build_schema};
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::db;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What the HTTP layer needs, built once at start; no globals, so two
+/// applications can run side by side in one process (the tests do).
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: SwitchboardSchema,
+    graphiql: Arc<str>,
+}
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    /// A token GraphiQL sends by default (set with `--demo`).
+    pub graphiql_token: Option<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            body_limit: 2 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            graphiql_token: None,
+        }
+    }
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: &HttpConfig) -> Self {
+        let mut graphiql = GraphiQLSource::build().endpoint("/graphql");
+        let auth_header;
+        if let Some(token) = &config.graphiql_token {
+            auth_header = format!("Bearer {token}");
+            graphiql = graphiql.header("Authorization", &auth_header);
+        }
+        Self {
+            schema: build_schema(db.clone()),
+            db,
+            graphiql: graphiql.finish().into(),
+        }
+    }
+}
+
+/// The router with every route and middleware.
+pub fn router(state: AppState, config: &HttpConfig) -> Router {
+    Router::new()
+        .route("/", get(graphiql))
+        .route(
+            "/graphql",
+            get_service_graphql(state.schema.clone()),
+        )
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let request_id = request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+fn get_service_graphql(schema: SwitchboardSchema) -> axum::routing::MethodRouter<AppState> {
+    axum::routing::get_service(GraphQL::new(schema.clone())).post_service(GraphQL::new(schema))
+}
+
+async fn graphiql(State(state): State<AppState>) -> Html<String> {
+    Html(state.graphiql.to_string())
+}
+
+/// The process is up.
+async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// The process can serve: its database answers.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if db::is_ready(&state.db).await {
+        (StatusCode::OK, Json(json!({ "status": "ready" })))
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "reason": "database unreachable" })),
+        )
+    }
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Binds `addr` (port 0 picks a free port) and builds the router.
+    pub async fn bind(
+        addr: SocketAddr,
+        db: DatabaseConnection,
+        config: HttpConfig,
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let state = AppState::new(db, &config);
+        Ok(Self {
+            listener,
+            router: router(state, &config),
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

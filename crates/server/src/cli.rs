@@ -1,0 +1,190 @@
+//! The command line of `switchboard`: every flag is documented here and shown
+//! by `--help`; each has an environment variable where a deployment needs one.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::telemetry::LogFormat;
+
+/// The SQLite database used when no `DATABASE_URL` is given: a file in the
+/// working directory, created if missing.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://switchboard.db?mode=rwc";
+
+/// Switchboard: the GraphQL API and system of record for AI-calling CRMs.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about, long_about = None)]
+pub struct Cli {
+    /// Log line format (logs go to stderr; filter with RUST_LOG).
+    #[arg(
+        long,
+        env = "SWITCHBOARD_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (GraphQL at /graphql, GraphiQL at /, /healthz, /readyz).
+    ///
+    /// Pending migrations run at start.
+    Serve(ServeArgs),
+    /// Apply, roll back or inspect the database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Print the GraphQL schema (SDL), as checked in at schema.graphql.
+    Schema,
+    /// Print a signed access token (HS256 JWT) for a member of an organization.
+    Token(TokenArgs),
+    /// Load a data set: the demo organization, or a benchmark set of any size.
+    Seed(SeedArgs),
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `postgres://user@host/db` or `sqlite://path.db`
+    /// (`sqlite::memory:` for a throwaway database).
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Load the demo organization into an empty database and print a dev token.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Secret for signing access tokens (HS256). Without it, a random secret is
+    /// made at start, so tokens do not survive a restart.
+    #[arg(long, env = "SWITCHBOARD_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "SWITCHBOARD_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]
+    pub body_limit: usize,
+
+    /// Longest a request may run before it is answered with 408, in seconds.
+    #[arg(long, env = "SWITCHBOARD_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back applied migrations: the last N with --steps, else all of them.
+    Down {
+        /// How many migrations to roll back.
+        #[arg(long)]
+        steps: Option<u32>,
+    },
+    /// List every migration and whether it is applied.
+    Status,
+    /// Roll back everything, then apply every migration again.
+    Fresh,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The organization: its id or slug.
+    #[arg(long)]
+    pub org: String,
+    /// The member: their user id or email.
+    #[arg(long)]
+    pub user: String,
+    /// How long the token is valid, e.g. 15m, 24h, 7d.
+    #[arg(long, default_value = "24h", value_parser = parse_ttl)]
+    pub ttl: chrono::Duration,
+    /// Secret for signing access tokens (HS256); the server must use the same.
+    #[arg(long, env = "SWITCHBOARD_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub struct SeedChoice {
+    /// The demo organization (skipped if it is already there).
+    #[arg(long)]
+    pub demo: bool,
+    /// A benchmark data set: N x (10,000 leads, 50,000 calls with transcripts).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub scale: Option<u32>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub choice: SeedChoice,
+    /// Seed for the random generator, for a reproducible data set.
+    #[arg(long, default_value_t = 42)]
+    pub random_seed: u64,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// Parses `90s`, `15m`, `24h` or `7d`.
+pub fn parse_ttl(text: &str) -> Result<chrono::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("`{text}` needs a unit: s, m, h or d"))?;
+    let (number, unit) = text.split_at(split);
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` does not start with a number"))?;
+    let duration = match unit {
+        "s" => chrono::Duration::seconds(n),
+        "m" => chrono::Duration::minutes(n),
+        "h" => chrono::Duration::hours(n),
+        "d" => chrono::Duration::days(n),
+        other => return Err(format!("unknown unit `{other}`: use s, m, h or d")),
+    };
+    if duration <= chrono::Duration::zero() {
+        return Err("the time to live must be positive".into());
+    }
+    Ok(duration)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn ttls_take_seconds_minutes_hours_and_days() {
+        assert_eq!(parse_ttl("90s"), Ok(chrono::Duration::seconds(90)));
+        assert_eq!(parse_ttl("24h"), Ok(chrono::Duration::hours(24)));
+        assert_eq!(parse_ttl("7d"), Ok(chrono::Duration::days(7)));
+        assert!(parse_ttl("24").is_err());
+        assert!(parse_ttl("0h").is_err());
+        assert!(parse_ttl("3w").is_err());
+    }
+}

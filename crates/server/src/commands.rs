@@ -1,0 +1,243 @@
+//! What each `switchboard` command does.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use switchboard_entity::enums::MembershipStatus;
+use switchboard_entity::{organization_memberships, organizations, users};
+use switchboard_migration::{Migrator, MigratorTrait};
+use uuid::Uuid;
+
+use crate::app::{Application, HttpConfig};
+use crate::cli::{Cli, Command, MigrateAction, SeedArgs, ServeArgs, TokenArgs};
+use crate::db;
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate { action, database } => {
+            let db = connect(&database.database_url).await?;
+            migrate(&db, action).await
+        }
+        Command::Schema => {
+            print!("{}", switchboard_graphql::sdl());
+            Ok(())
+        }
+        Command::Token(args) => {
+            println!("{}", token(args).await?);
+            Ok(())
+        }
+        Command::Seed(args) => seed(args).await,
+    }
+}
+
+async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    db::connect(url)
+        .await
+        .with_context(|| format!("cannot open the database at {}", redact(url)))
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let db = connect(&args.database.database_url).await?;
+    db::migrate(&db).await.context("migrations failed")?;
+    let secret = match args.jwt_secret {
+        Some(secret) if !secret.is_empty() => secret,
+        _ => {
+            tracing::warn!(
+                "SWITCHBOARD_JWT_SECRET is not set: using a random secret; tokens end with this process"
+            );
+            format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
+        }
+    };
+    let mut http = HttpConfig {
+        body_limit: args.body_limit,
+        request_timeout: Duration::from_secs(args.request_timeout_secs),
+        graphiql_token: None,
+    };
+    if args.demo {
+        let demo = switchboard_seed::demo(&db, chrono::Utc::now())
+            .await
+            .context("loading the demo data failed")?;
+        if demo.created {
+            tracing::info!(organization = %demo.organization_id, "demo data loaded");
+        }
+        let token = switchboard_domain::auth::mint(
+            secret.as_bytes(),
+            demo.owner_id,
+            demo.organization_id,
+            chrono::Utc::now(),
+            chrono::Duration::days(7),
+        )?;
+        http.graphiql_token = Some(token);
+    }
+    let app = Application::bind(args.listen, db, http.clone())
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = app.local_addr()?;
+    tracing::info!(%addr, "switchboard listening");
+    println!("GraphiQL:  http://{addr}/");
+    println!("GraphQL:   http://{addr}/graphql");
+    if let Some(token) = &http.graphiql_token {
+        println!("Dev token (owner of the demo organization, 7 days):\n  {token}");
+    }
+    app.run_until(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn migrate(db: &DatabaseConnection, action: MigrateAction) -> anyhow::Result<()> {
+    match action {
+        MigrateAction::Up => Migrator::up(db, None).await?,
+        MigrateAction::Down { steps } => Migrator::down(db, steps).await?,
+        MigrateAction::Fresh => {
+            Migrator::down(db, None).await?;
+            Migrator::up(db, None).await?;
+        }
+        MigrateAction::Status => {}
+    }
+    for (name, applied) in db::migration_status(db).await? {
+        println!("{} {name}", if applied { "applied" } else { "pending" });
+    }
+    Ok(())
+}
+
+/// Mints a token for an active member of an organization.
+pub async fn token(args: TokenArgs) -> anyhow::Result<String> {
+    if args.jwt_secret.is_empty() {
+        bail!("SWITCHBOARD_JWT_SECRET is empty");
+    }
+    let db = connect(&args.database.database_url).await?;
+    let org = match Uuid::parse_str(&args.org) {
+        Ok(id) => organizations::Entity::find_by_id(id).one(&db).await?,
+        Err(_) => {
+            organizations::Entity::find()
+                .filter(organizations::Column::Slug.eq(args.org.as_str()))
+                .one(&db)
+                .await?
+        }
+    }
+    .with_context(|| format!("no organization `{}`", args.org))?;
+    let user = match Uuid::parse_str(&args.user) {
+        Ok(id) => users::Entity::find_by_id(id).one(&db).await?,
+        Err(_) => {
+            let email = args.user.to_lowercase();
+            users::Entity::find()
+                .filter(ExprTrait::eq(
+                    Expr::expr(Func::lower(Expr::col(users::Column::Email))),
+                    email,
+                ))
+                .one(&db)
+                .await?
+        }
+    }
+    .with_context(|| format!("no user `{}`", args.user))?;
+    if !user.is_active {
+        bail!("user {} is deactivated", user.email);
+    }
+    let membership = organization_memberships::Entity::find()
+        .filter(organization_memberships::Column::OrganizationId.eq(org.id))
+        .filter(organization_memberships::Column::UserId.eq(user.id))
+        .one(&db)
+        .await?
+        .with_context(|| format!("{} is not a member of {}", user.email, org.slug))?;
+    if membership.status != MembershipStatus::Active {
+        bail!("{} is not an active member of {}", user.email, org.slug);
+    }
+    Ok(switchboard_domain::auth::mint(
+        args.jwt_secret.as_bytes(),
+        user.id,
+        org.id,
+        chrono::Utc::now(),
+        args.ttl,
+    )?)
+}
+
+async fn seed(args: SeedArgs) -> anyhow::Result<()> {
+    let db = connect(&args.database.database_url).await?;
+    db::migrate(&db).await.context("migrations failed")?;
+    if args.choice.demo {
+        let demo = switchboard_seed::demo(&db, chrono::Utc::now()).await?;
+        if demo.created {
+            println!(
+                "demo organization loaded: {} (slug `{}`)",
+                demo.organization_id,
+                switchboard_seed::DEMO_SLUG
+            );
+        } else {
+            println!(
+                "demo organization already present: {}",
+                demo.organization_id
+            );
+        }
+    }
+    if let Some(scale) = args.choice.scale {
+        let started = std::time::Instant::now();
+        let summary = switchboard_seed::scale(&db, scale, args.random_seed, !args.quiet).await?;
+        println!(
+            "scale {scale}: {} leads, {} calls, {} transcripts in {:.1}s (organization {})",
+            summary.leads,
+            summary.calls,
+            summary.transcripts,
+            started.elapsed().as_secs_f64(),
+            summary.organization_id,
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://app:hunter2@db/x"),
+            "postgres://app:***@db/x"
+        );
+        assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(redact("sqlite://switchboard.db"), "sqlite://switchboard.db");
+    }
+}

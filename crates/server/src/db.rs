@@ -1,0 +1,72 @@
+//! Connecting to PostgreSQL or SQLite, and running the migrations.
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use switchboard_migration::{Migrator, MigratorTrait};
+
+/// Opens a pool on `url`.
+///
+/// SQLite files are created if missing and use WAL, so readers never wait for
+/// the writer. An in-memory SQLite database lives as long as its connection,
+/// so its pool holds exactly one connection that is never recycled.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    if url.starts_with("sqlite:") {
+        let memory = is_sqlite_memory(url);
+        if memory {
+            options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        } else {
+            options.max_connections(8);
+        }
+        options.map_sqlx_sqlite_opts(move |opts| {
+            let opts = opts.foreign_keys(true);
+            if memory {
+                opts
+            } else {
+                opts.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+            }
+        });
+    } else {
+        options.max_connections(16);
+    }
+    Database::connect(options).await
+}
+
+fn is_sqlite_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Each migration's name and whether it is applied, in order.
+pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bool)>, DbErr> {
+    Ok(Migrator::get_migration_with_status(db)
+        .await?
+        .iter()
+        .map(|m| {
+            let applied = matches!(m.status(), sea_orm_migration::MigrationStatus::Applied);
+            (m.name().to_owned(), applied)
+        })
+        .collect())
+}
+
+/// Whether the database answers a trivial query.
+pub async fn is_ready(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}

@@ -1,0 +1,13 @@
+//! The Switchboard server: configuration, database wiring, the HTTP router and
+//! the commands of the `switchboard` binary.
+//!
+//! `main.rs` only parses the command line and calls into this library, so the
+//! tests build the very same application on a port of their own.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod db;
+pub mod telemetry;
+
+pub use app::{AppState, Application};

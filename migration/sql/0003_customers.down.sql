@@ -1,0 +1,4 @@
+DROP TABLE deals;
+DROP TABLE messages;
+DROP TABLE orders;
+DROP TABLE customers;

@@ -1,0 +1,11 @@
+//! End-to-end tests of the whole server, each on SQLite and on PostgreSQL.
+
+mod catalog;
+mod cli;
+mod constraints;
+mod entities;
+mod http;
+mod migrations;
+mod parity;
+mod schema;
+mod seed;
