@@ -26,6 +26,10 @@ enum Violation {
 
 type Row = Vec<(&'static str, Value)>;
 
+fn time(text: &str) -> chrono::NaiveTime {
+    chrono::NaiveTime::parse_from_str(text, "%H:%M:%S").expect("a time")
+}
+
 fn v<T: Into<Value>>(value: T) -> Value {
     value.into()
 }
@@ -354,8 +358,8 @@ async fn every_table_rejects_a_row_that_breaks_its_rules(backend: Backend) {
         vec![
             ("organization_id", v(f.org)),
             ("name", v(format!("Window {start}"))),
-            ("calling_window_start", v(start.to_owned())),
-            ("calling_window_end", v(end.to_owned())),
+            ("calling_window_start", v(time(start))),
+            ("calling_window_end", v(time(end))),
         ]
     };
     let err = insert(db, "campaigns", &fresh(&window("21:00:00", "09:00:00")))

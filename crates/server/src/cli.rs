@@ -55,7 +55,7 @@ pub enum Command {
 pub struct DatabaseArgs {
     /// Database URL: `postgres://user@host/db` or `sqlite://path.db`
     /// (`sqlite::memory:` for a throwaway database).
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
 }
 
