@@ -136,8 +136,8 @@ impl TestDb {
         }
     }
 
-    /// Runs a query and returns its rows as JSON objects (column → value), for
-    /// catalog queries where no entity fits.
+    /// Runs a raw query and returns its rows, for catalog queries where no
+    /// entity fits.
     pub async fn rows(&self, sql: &str) -> Vec<sea_orm::QueryResult> {
         self.db
             .query_all_raw(Statement::from_string(
@@ -146,10 +146,6 @@ impl TestDb {
             ))
             .await
             .expect("query runs")
-    }
-
-    pub fn db_backend(&self) -> DbBackend {
-        self.db.get_database_backend()
     }
 }
 

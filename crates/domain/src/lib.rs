@@ -4,5 +4,7 @@
 //! own and shared by the API, the webhooks, the seeders and the CLI.
 
 pub mod auth;
+pub mod call_status;
 pub mod calls;
+pub mod dial;
 pub mod phone;

@@ -1,36 +1,89 @@
 //! The Switchboard GraphQL schema.
 //!
-//! Resolvers stay thin: they check access, call the domain and service
-//! functions, and map rows to GraphQL types (which are never the entity
-//! models themselves, so a column rename cannot silently change the API).
+//! Resolvers stay thin: they check the viewer's role ([`context`]), call the
+//! write functions of [`service`] or the [`filter`] compiler, and wrap rows in
+//! the GraphQL types of [`types`] (never the entity models themselves, so a
+//! column rename cannot silently change the API). Relations resolve through
+//! per-request [`loaders`].
 
-use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+pub mod context;
+pub mod enums;
+pub mod error;
+pub mod filter;
+pub mod limits;
+pub mod loaders;
+pub mod mutation;
+pub mod pagination;
+pub mod query;
+pub mod service;
+pub mod types;
+
+use async_graphql::{EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
 
+pub use context::{Auth, Viewer};
+pub use mutation::MutationRoot;
+pub use query::QueryRoot;
+
 /// The schema type served at `/graphql`.
-pub type SwitchboardSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type SwitchboardSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Safety limits, checked before a query touches the database.
+#[derive(Debug, Clone)]
+pub struct SchemaConfig {
+    /// Deepest selection nesting.
+    pub max_depth: usize,
+    /// Largest complexity: each field counts 1, and a connection multiplies
+    /// its selection by its page size.
+    pub max_complexity: usize,
+    /// Most aliases in one document.
+    pub max_aliases: usize,
+    /// Whether clients may introspect the schema.
+    pub introspection: bool,
+}
+
+impl Default for SchemaConfig {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 20_000,
+            max_aliases: 30,
+            introspection: true,
+        }
+    }
+}
 
 /// Builds the schema over a database connection.
-pub fn build_schema(db: DatabaseConnection) -> SwitchboardSchema {
-    schema_builder().data(db).finish()
+pub fn build_schema(db: DatabaseConnection, config: &SchemaConfig) -> SwitchboardSchema {
+    let mut builder = Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+        .data(db)
+        .limit_depth(config.max_depth)
+        .limit_complexity(config.max_complexity)
+        .extension(limits::AliasLimit(config.max_aliases));
+    if !config.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
 }
 
 /// The schema's SDL, as `switchboard schema` prints it and `schema.graphql` holds it.
 pub fn sdl() -> String {
-    schema_builder().finish().sdl()
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+        .finish()
+        .sdl()
 }
 
-fn schema_builder() -> async_graphql::SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
-}
-
-/// The root of every query.
-pub struct QueryRoot;
-
-#[Object]
-impl QueryRoot {
-    /// The version of the Switchboard server answering.
-    async fn server_version(&self) -> &'static str {
-        env!("CARGO_PKG_VERSION")
+/// Attaches who is asking, and their loaders, to a request.
+pub fn prepare(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    auth: Auth,
+) -> async_graphql::Request {
+    match &auth {
+        Auth::Member(viewer) => {
+            let loaders = loaders::Loaders::new(db, viewer.organization_id);
+            request.data(auth).data(loaders)
+        }
+        Auth::Anonymous(_) => request.data(auth),
     }
 }

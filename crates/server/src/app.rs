@@ -5,22 +5,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::GraphQL;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderName, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Json};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
-use switchboard_graphql::{SwitchboardSchema, build_schema};
+use switchboard_graphql::{SchemaConfig, SwitchboardSchema, build_schema};
 use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::db;
+use crate::{db, graphql_http};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -30,6 +30,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: SwitchboardSchema,
+    /// The HS256 secret access tokens are signed with.
+    pub jwt_secret: Arc<str>,
     graphiql: Arc<str>,
 }
 
@@ -40,6 +42,12 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// A token GraphiQL sends by default (set with `--demo`).
     pub graphiql_token: Option<String>,
+    /// The HS256 secret access tokens are signed with.
+    pub jwt_secret: String,
+    /// Origins browsers may call the API from (CORS); none by default.
+    pub cors_origins: Vec<HeaderValue>,
+    /// Query limits and introspection.
+    pub schema: SchemaConfig,
 }
 
 impl Default for HttpConfig {
@@ -48,6 +56,9 @@ impl Default for HttpConfig {
             body_limit: 2 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             graphiql_token: None,
+            jwt_secret: String::new(),
+            cors_origins: Vec::new(),
+            schema: SchemaConfig::default(),
         }
     }
 }
@@ -61,8 +72,9 @@ impl AppState {
             graphiql = graphiql.header("Authorization", &auth_header);
         }
         Self {
-            schema: build_schema(db.clone()),
+            schema: build_schema(db.clone(), &config.schema),
             db,
+            jwt_secret: config.jwt_secret.as_str().into(),
             graphiql: graphiql.finish().into(),
         }
     }
@@ -72,10 +84,7 @@ impl AppState {
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     Router::new()
         .route("/", get(graphiql))
-        .route(
-            "/graphql",
-            get_service_graphql(state.schema.clone()),
-        )
+        .route("/graphql", get(graphql_http::get).post(graphql_http::post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -94,10 +103,17 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
             tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(cors(config))
 }
 
-fn get_service_graphql(schema: SwitchboardSchema) -> axum::routing::MethodRouter<AppState> {
-    axum::routing::get_service(GraphQL::new(schema.clone())).post_service(GraphQL::new(schema))
+/// CORS for the configured origins, naming the headers a client sends rather
+/// than `*` (which browsers do not honour for `Authorization`).
+fn cors(config: &HttpConfig) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(config.cors_origins.clone()))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600))
 }
 
 async fn graphiql(State(state): State<AppState>) -> Html<String> {

@@ -84,6 +84,30 @@ pub struct ServeArgs {
     /// Longest a request may run before it is answered with 408, in seconds.
     #[arg(long, env = "SWITCHBOARD_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// An origin browsers may call the API from (CORS); repeat or comma-separate.
+    #[arg(
+        long = "cors-origin",
+        env = "SWITCHBOARD_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// Refuse introspection queries (hides the schema from clients).
+    #[arg(long, env = "SWITCHBOARD_DISABLE_INTROSPECTION")]
+    pub disable_introspection: bool,
+
+    /// Deepest query nesting accepted.
+    #[arg(long, env = "SWITCHBOARD_MAX_DEPTH", default_value_t = 12)]
+    pub max_depth: usize,
+
+    /// Largest query complexity accepted (fields, multiplied by page sizes).
+    #[arg(long, env = "SWITCHBOARD_MAX_COMPLEXITY", default_value_t = 20_000)]
+    pub max_complexity: usize,
+
+    /// Most aliases in one query.
+    #[arg(long, env = "SWITCHBOARD_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]

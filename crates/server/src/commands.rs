@@ -70,10 +70,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
         }
     };
+    let cors_origins = args
+        .cors_origins
+        .iter()
+        .map(|origin| {
+            axum::http::HeaderValue::from_str(origin.trim())
+                .with_context(|| format!("`{origin}` is not a valid origin"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let mut http = HttpConfig {
         body_limit: args.body_limit,
         request_timeout: Duration::from_secs(args.request_timeout_secs),
         graphiql_token: None,
+        jwt_secret: secret.clone(),
+        cors_origins,
+        schema: switchboard_graphql::SchemaConfig {
+            max_depth: args.max_depth,
+            max_complexity: args.max_complexity,
+            max_aliases: args.max_aliases,
+            introspection: !args.disable_introspection,
+        },
     };
     if args.demo {
         let demo = switchboard_seed::demo(&db, chrono::Utc::now())

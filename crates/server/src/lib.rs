@@ -5,9 +5,11 @@
 //! tests build the very same application on a port of their own.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod db;
+pub mod graphql_http;
 pub mod telemetry;
 
 pub use app::{AppState, Application};

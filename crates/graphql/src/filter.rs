@@ -1,0 +1,816 @@
+//! The filter compiler: `LeadFilter` and `CallFilter` inputs to SQL conditions.
+//!
+//! One compiler serves `leads(filter:)`, `Segment.leads` and the stored
+//! filters of segments (which are a `LeadFilter` serialized as JSON, in the
+//! same shape a client sends). Relation filters become `EXISTS` subqueries, so
+//! "leads from meta with a completed call in the last 7 days and no
+//! closed_won" is one statement. Only tag containment and free-text search
+//! differ by backend (JSONB containment and `ILIKE` on PostgreSQL, served by
+//! GIN and trigram indexes; `json_each` and `LIKE` on SQLite).
+
+use async_graphql::{ID, InputObject};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
+use serde::{Deserialize, Serialize};
+use switchboard_entity::segments;
+use uuid::Uuid;
+
+use crate::enums::{
+    CallOutcome, CallStatus, CallType, CrmStage, LeadStatus, LeadTemperature, TrafficSource,
+};
+use crate::error::{ApiError, ApiResult};
+
+/// Deepest nesting of `and`/`or`/`not`/relations/segments a filter may have.
+pub const MAX_FILTER_DEPTH: usize = 8;
+
+macro_rules! in_filter {
+    ($(#[$doc:meta])* $name:ident, $item:ty) => {
+        $(#[$doc])*
+        #[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        pub struct $name {
+            /// Any of these values.
+            #[graphql(name = "in")]
+            #[serde(rename = "in", default, skip_serializing_if = "Option::is_none")]
+            pub in_: Option<Vec<$item>>,
+            /// None of these values.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub not_in: Option<Vec<$item>>,
+        }
+    };
+}
+
+in_filter!(/// Matches a lead status.
+    LeadStatusFilter, LeadStatus);
+in_filter!(/// Matches a call status.
+    CallStatusFilter, CallStatus);
+in_filter!(/// Matches a call outcome.
+    CallOutcomeFilter, CallOutcome);
+in_filter!(/// Matches a CRM stage.
+    CrmStageFilter, CrmStage);
+in_filter!(/// Matches a traffic source.
+    TrafficSourceFilter, TrafficSource);
+in_filter!(/// Matches a call type.
+    CallTypeFilter, CallType);
+in_filter!(/// Matches a lead temperature.
+    LeadTemperatureFilter, LeadTemperature);
+in_filter!(/// Matches a string exactly.
+    StringFilter, String);
+
+/// Matches an id, or its absence.
+#[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IdFilter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eq: Option<ID>,
+    #[graphql(name = "in")]
+    #[serde(rename = "in", default, skip_serializing_if = "Option::is_none")]
+    pub in_: Option<Vec<ID>>,
+    /// True: only rows without one; false: only rows with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_null: Option<bool>,
+}
+
+/// An integer range; every bound is optional.
+#[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IntRange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gt: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gte: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lt: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lte: Option<i64>,
+}
+
+/// A time range; every bound is optional.
+#[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DateTimeRange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gt: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gte: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lt: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lte: Option<DateTime<Utc>>,
+    /// True: only rows without a value; false: only rows with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_null: Option<bool>,
+}
+
+/// Tag containment.
+#[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TagFilter {
+    /// At least one of these tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains_any: Option<Vec<String>>,
+    /// Every one of these tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains_all: Option<Vec<String>>,
+}
+
+/// Leads by their calls: `some` call matches, `none` matches, or `every` call matches.
+#[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CallRelationFilter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub some: Option<Box<CallFilter>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub none: Option<Box<CallFilter>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<Box<CallFilter>>,
+}
+
+/// Leads by the AI analyses of their calls: some analysis matches all given fields.
+#[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AnalysisFilter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_score: Option<IntRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent_score: Option<IntRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_qualified: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_temperature: Option<LeadTemperatureFilter>,
+}
+
+/// Which leads. Every given field must hold; `and`, `or` and `not` combine filters.
+#[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LeadFilter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<LeadStatusFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_score: Option<IntRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<TagFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<StringFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_source: Option<StringFilter>,
+    /// The owning user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<IdFilter>,
+    /// Case-insensitive text in the name, email or phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTimeRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_contact_at: Option<DateTimeRange>,
+    /// Include soft-deleted leads (top level only; default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_deleted: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls: Option<CallRelationFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<AnalysisFilter>,
+    /// Leads matching a saved segment's filter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<ID>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub and: Option<Vec<LeadFilter>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub or: Option<Vec<LeadFilter>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not: Option<Box<LeadFilter>>,
+}
+
+/// Which calls. Every given field must hold; `and`, `or` and `not` combine filters.
+#[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CallFilter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CallStatusFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<CallOutcomeFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crm_stage: Option<CrmStageFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_source: Option<TrafficSourceFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_type: Option<CallTypeFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<IdFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<IdFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<IdFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTimeRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_at: Option<DateTimeRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTimeRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTimeRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_seconds: Option<IntRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub and: Option<Vec<CallFilter>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub or: Option<Vec<CallFilter>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not: Option<Box<CallFilter>>,
+}
+
+/// Compiles filters for one organization on one backend.
+pub struct Compiler<'a> {
+    pub backend: DbBackend,
+    pub organization_id: Uuid,
+    /// Stored filters of the segments a filter names, loaded beforehand by [`load_segments`].
+    pub segments: &'a std::collections::HashMap<Uuid, LeadFilter>,
+}
+
+fn col(table: &str, column: &str) -> Expr {
+    Expr::col((Alias::new(table), Alias::new(column)))
+}
+
+fn all(conditions: Vec<SimpleExpr>) -> SimpleExpr {
+    conditions
+        .into_iter()
+        .reduce(|a, b| a.and(b))
+        .unwrap_or_else(|| Expr::val(true))
+}
+
+fn any(conditions: Vec<SimpleExpr>) -> SimpleExpr {
+    conditions
+        .into_iter()
+        .reduce(|a, b| a.or(b))
+        .unwrap_or_else(|| Expr::val(false))
+}
+
+fn in_list<T: Clone + Into<sea_orm::Value>>(
+    out: &mut Vec<SimpleExpr>,
+    column: Expr,
+    in_: &Option<Vec<T>>,
+    not_in: &Option<Vec<T>>,
+) {
+    if let Some(values) = in_ {
+        out.push(if values.is_empty() {
+            Expr::val(false)
+        } else {
+            column.clone().is_in(values.iter().cloned().map(Into::into))
+        });
+    }
+    if let Some(values) = not_in
+        && !values.is_empty()
+    {
+        out.push(column.is_not_in(values.iter().cloned().map(Into::into)));
+    }
+}
+
+fn int_range(out: &mut Vec<SimpleExpr>, column: Expr, range: &Option<IntRange>) {
+    if let Some(r) = range {
+        if let Some(v) = r.gt {
+            out.push(column.clone().gt(v));
+        }
+        if let Some(v) = r.gte {
+            out.push(column.clone().gte(v));
+        }
+        if let Some(v) = r.lt {
+            out.push(column.clone().lt(v));
+        }
+        if let Some(v) = r.lte {
+            out.push(column.clone().lte(v));
+        }
+    }
+}
+
+fn time_range(out: &mut Vec<SimpleExpr>, column: Expr, range: &Option<DateTimeRange>) {
+    if let Some(r) = range {
+        if let Some(v) = r.gt {
+            out.push(column.clone().gt(v));
+        }
+        if let Some(v) = r.gte {
+            out.push(column.clone().gte(v));
+        }
+        if let Some(v) = r.lt {
+            out.push(column.clone().lt(v));
+        }
+        if let Some(v) = r.lte {
+            out.push(column.clone().lte(v));
+        }
+        match r.is_null {
+            Some(true) => out.push(column.is_null()),
+            Some(false) => out.push(column.is_not_null()),
+            None => {}
+        }
+    }
+}
+
+fn id_filter(
+    out: &mut Vec<SimpleExpr>,
+    field: &str,
+    column: Expr,
+    filter: &Option<IdFilter>,
+) -> ApiResult<()> {
+    let Some(f) = filter else { return Ok(()) };
+    let parse = |id: &ID| {
+        Uuid::parse_str(id.as_str())
+            .map_err(|_| ApiError::bad_input(field, format!("`{}` is not a valid id", id.as_str())))
+    };
+    if let Some(id) = &f.eq {
+        out.push(column.clone().eq(parse(id)?));
+    }
+    if let Some(ids) = &f.in_ {
+        let ids = ids.iter().map(parse).collect::<ApiResult<Vec<Uuid>>>()?;
+        out.push(if ids.is_empty() {
+            Expr::val(false)
+        } else {
+            column.clone().is_in(ids)
+        });
+    }
+    match f.is_null {
+        Some(true) => out.push(column.is_null()),
+        Some(false) => out.push(column.is_not_null()),
+        None => {}
+    }
+    Ok(())
+}
+
+/// `%text%` for LIKE, with LIKE's wildcards in the text escaped.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn db_values<T: Copy, U: From<T> + sea_orm::ActiveEnum<Value = String>>(
+    values: &Option<Vec<T>>,
+) -> Option<Vec<String>> {
+    values
+        .as_ref()
+        .map(|v| v.iter().map(|x| U::from(*x).to_value()).collect())
+}
+
+impl Compiler<'_> {
+    /// The condition for leads (table `leads`) matching `filter`.
+    pub fn lead(&self, filter: &LeadFilter) -> ApiResult<SimpleExpr> {
+        let mut conditions = vec![col("leads", "organization_id").eq(self.organization_id)];
+        if filter.include_deleted != Some(true) {
+            conditions.push(col("leads", "deleted_at").is_null());
+        }
+        conditions.push(self.lead_inner(filter, 0)?);
+        Ok(all(conditions))
+    }
+
+    fn lead_inner(&self, f: &LeadFilter, depth: usize) -> ApiResult<SimpleExpr> {
+        if depth > MAX_FILTER_DEPTH {
+            return Err(ApiError::bad_input(
+                "filter",
+                format!("filters nest at most {MAX_FILTER_DEPTH} levels"),
+            ));
+        }
+        let t = "leads";
+        let mut out = Vec::new();
+        if let Some(s) = &f.status {
+            in_list(
+                &mut out,
+                col(t, "status"),
+                &db_values::<_, switchboard_entity::enums::LeadStatus>(&s.in_),
+                &db_values::<_, switchboard_entity::enums::LeadStatus>(&s.not_in),
+            );
+        }
+        int_range(&mut out, col(t, "lead_score"), &f.lead_score);
+        if let Some(tags) = &f.tags {
+            if let Some(wanted) = &tags.contains_any {
+                out.push(any(wanted
+                    .iter()
+                    .map(|tag| self.has_tags(std::slice::from_ref(tag)))
+                    .collect()));
+            }
+            if let Some(wanted) = &tags.contains_all
+                && !wanted.is_empty()
+            {
+                out.push(self.has_tags(wanted));
+            }
+        }
+        if let Some(s) = &f.source {
+            in_list(&mut out, col(t, "source"), &s.in_, &s.not_in);
+        }
+        if let Some(s) = &f.sub_source {
+            in_list(&mut out, col(t, "sub_source"), &s.in_, &s.not_in);
+        }
+        id_filter(&mut out, "filter.owner", col(t, "owner_user_id"), &f.owner)?;
+        if let Some(text) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            out.push(self.search(text));
+        }
+        time_range(&mut out, col(t, "created_at"), &f.created_at);
+        time_range(&mut out, col(t, "last_contact_at"), &f.last_contact_at);
+        if let Some(rel) = &f.calls {
+            let calls_of_lead = |filter: Option<SimpleExpr>| {
+                let mut q = Query::select();
+                q.expr(Expr::val(1))
+                    .from_as(Alias::new("calls"), Alias::new("c"))
+                    .and_where(col("c", "lead_id").equals((Alias::new(t), Alias::new("id"))))
+                    .and_where(col("c", "organization_id").eq(self.organization_id));
+                if let Some(cond) = filter {
+                    q.and_where(cond);
+                }
+                q
+            };
+            if let Some(some) = &rel.some {
+                out.push(Expr::exists(calls_of_lead(Some(self.call_inner(
+                    "c",
+                    some,
+                    depth + 1,
+                )?))));
+            }
+            if let Some(none) = &rel.none {
+                out.push(
+                    Expr::exists(calls_of_lead(Some(self.call_inner(
+                        "c",
+                        none,
+                        depth + 1,
+                    )?)))
+                    .not(),
+                );
+            }
+            if let Some(every) = &rel.every {
+                out.push(
+                    Expr::exists(calls_of_lead(Some(
+                        self.call_inner("c", every, depth + 1)?.not(),
+                    )))
+                    .not(),
+                );
+            }
+        }
+        if let Some(a) = &f.analysis {
+            let mut inner = vec![
+                col("la", "lead_id").equals((Alias::new(t), Alias::new("id"))),
+                col("la", "organization_id").eq(self.organization_id),
+            ];
+            int_range(&mut inner, col("la", "total_score"), &a.total_score);
+            int_range(&mut inner, col("la", "intent_score"), &a.intent_score);
+            if let Some(q) = a.is_qualified {
+                inner.push(col("la", "is_qualified").eq(q));
+            }
+            if let Some(temp) = &a.lead_temperature {
+                in_list(
+                    &mut inner,
+                    col("la", "lead_temperature"),
+                    &db_values::<_, switchboard_entity::enums::LeadTemperature>(&temp.in_),
+                    &db_values::<_, switchboard_entity::enums::LeadTemperature>(&temp.not_in),
+                );
+            }
+            let mut q = Query::select();
+            q.expr(Expr::val(1))
+                .from_as(Alias::new("lead_analytics"), Alias::new("la"))
+                .and_where(all(inner));
+            out.push(Expr::exists(q));
+        }
+        if let Some(id) = &f.segment {
+            let id = Uuid::parse_str(id.as_str())
+                .map_err(|_| ApiError::bad_input("filter.segment", "not a valid id"))?;
+            let stored = self
+                .segments
+                .get(&id)
+                .ok_or_else(|| ApiError::not_found("segment", id))?;
+            out.push(self.lead_inner(stored, depth + 1)?);
+        }
+        if let Some(list) = &f.and {
+            for sub in list {
+                out.push(self.lead_inner(sub, depth + 1)?);
+            }
+        }
+        if let Some(list) = &f.or {
+            let parts = list
+                .iter()
+                .map(|sub| self.lead_inner(sub, depth + 1))
+                .collect::<ApiResult<Vec<_>>>()?;
+            out.push(any(parts));
+        }
+        if let Some(sub) = &f.not {
+            out.push(self.lead_inner(sub, depth + 1)?.not());
+        }
+        Ok(all(out))
+    }
+
+    /// The condition for calls (table `calls`) matching `filter`.
+    pub fn call(&self, filter: &CallFilter) -> ApiResult<SimpleExpr> {
+        Ok(col("calls", "organization_id")
+            .eq(self.organization_id)
+            .and(self.call_inner("calls", filter, 0)?))
+    }
+
+    fn call_inner(&self, t: &str, f: &CallFilter, depth: usize) -> ApiResult<SimpleExpr> {
+        use switchboard_entity::enums as db;
+        if depth > MAX_FILTER_DEPTH {
+            return Err(ApiError::bad_input(
+                "filter",
+                format!("filters nest at most {MAX_FILTER_DEPTH} levels"),
+            ));
+        }
+        let mut out = Vec::new();
+        if let Some(s) = &f.status {
+            in_list(
+                &mut out,
+                col(t, "status"),
+                &db_values::<_, db::CallStatus>(&s.in_),
+                &db_values::<_, db::CallStatus>(&s.not_in),
+            );
+        }
+        if let Some(s) = &f.outcome {
+            in_list(
+                &mut out,
+                col(t, "outcome"),
+                &db_values::<_, db::CallOutcome>(&s.in_),
+                &db_values::<_, db::CallOutcome>(&s.not_in),
+            );
+        }
+        if let Some(s) = &f.crm_stage {
+            in_list(
+                &mut out,
+                col(t, "crm_stage"),
+                &db_values::<_, db::CrmStage>(&s.in_),
+                &db_values::<_, db::CrmStage>(&s.not_in),
+            );
+        }
+        if let Some(s) = &f.traffic_source {
+            in_list(
+                &mut out,
+                col(t, "traffic_source"),
+                &db_values::<_, db::TrafficSource>(&s.in_),
+                &db_values::<_, db::TrafficSource>(&s.not_in),
+            );
+        }
+        if let Some(s) = &f.call_type {
+            in_list(
+                &mut out,
+                col(t, "call_type"),
+                &db_values::<_, db::CallType>(&s.in_),
+                &db_values::<_, db::CallType>(&s.not_in),
+            );
+        }
+        id_filter(&mut out, "filter.agent", col(t, "agent_id"), &f.agent)?;
+        id_filter(
+            &mut out,
+            "filter.campaign",
+            col(t, "campaign_id"),
+            &f.campaign,
+        )?;
+        id_filter(&mut out, "filter.lead", col(t, "lead_id"), &f.lead)?;
+        time_range(&mut out, col(t, "created_at"), &f.created_at);
+        time_range(&mut out, col(t, "scheduled_at"), &f.scheduled_at);
+        time_range(&mut out, col(t, "started_at"), &f.started_at);
+        time_range(&mut out, col(t, "ended_at"), &f.ended_at);
+        int_range(&mut out, col(t, "duration_seconds"), &f.duration_seconds);
+        if let Some(list) = &f.and {
+            for sub in list {
+                out.push(self.call_inner(t, sub, depth + 1)?);
+            }
+        }
+        if let Some(list) = &f.or {
+            let parts = list
+                .iter()
+                .map(|sub| self.call_inner(t, sub, depth + 1))
+                .collect::<ApiResult<Vec<_>>>()?;
+            out.push(any(parts));
+        }
+        if let Some(sub) = &f.not {
+            out.push(self.call_inner(t, sub, depth + 1)?.not());
+        }
+        Ok(all(out))
+    }
+
+    /// The lead's tags include every tag of `tags`.
+    fn has_tags(&self, tags: &[String]) -> SimpleExpr {
+        match self.backend {
+            DbBackend::Postgres => {
+                Expr::cust_with_values(r#""leads"."tags" @> ?"#, [serde_json::json!(tags)])
+            }
+            _ => {
+                let mut distinct: Vec<String> = tags.to_vec();
+                distinct.sort();
+                distinct.dedup();
+                let placeholders = vec!["?"; distinct.len()].join(", ");
+                Expr::cust_with_values(
+                    format!(
+                        r#"(SELECT COUNT(DISTINCT "value") FROM json_each("leads"."tags") WHERE "value" IN ({placeholders})) = {}"#,
+                        distinct.len()
+                    ),
+                    distinct,
+                )
+            }
+        }
+    }
+
+    fn search(&self, text: &str) -> SimpleExpr {
+        let pattern = like_pattern(text);
+        let like = if self.backend == DbBackend::Postgres {
+            "ILIKE"
+        } else {
+            "LIKE"
+        };
+        let mut parts = vec![
+            Expr::cust_with_values(
+                format!(
+                    r#"(COALESCE("leads"."first_name", '') || ' ' || COALESCE("leads"."last_name", '')) {like} ? ESCAPE '\'"#
+                ),
+                [pattern.clone()],
+            ),
+            Expr::cust_with_values(format!(r#""leads"."email" {like} ? ESCAPE '\'"#), [pattern]),
+        ];
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() >= 3 {
+            parts.push(Expr::cust_with_values(
+                r#""leads"."phone_number" LIKE ?"#,
+                [format!("%{digits}%")],
+            ));
+        }
+        any(parts)
+    }
+}
+
+/// Loads the stored filters of every segment `filter` names, transitively,
+/// one statement per level of nesting.
+pub async fn load_segments(
+    db: &impl sea_orm::ConnectionTrait,
+    organization_id: Uuid,
+    filter: &LeadFilter,
+) -> ApiResult<std::collections::HashMap<Uuid, LeadFilter>> {
+    let mut loaded = std::collections::HashMap::new();
+    let mut wanted = segment_ids(filter)?;
+    for _ in 0..MAX_FILTER_DEPTH {
+        wanted.retain(|id| !loaded.contains_key(id));
+        if wanted.is_empty() {
+            break;
+        }
+        let rows = segments::Entity::find()
+            .select_only()
+            .column(segments::Column::Id)
+            .column(segments::Column::Filter)
+            .filter(segments::Column::OrganizationId.eq(organization_id))
+            .filter(segments::Column::Id.is_in(wanted.clone()))
+            .into_tuple::<(Uuid, serde_json::Value)>()
+            .all(db)
+            .await?;
+        let mut next = Vec::new();
+        for (id, json) in rows {
+            let stored = stored_filter(&json)?;
+            next.extend(segment_ids(&stored)?);
+            loaded.insert(id, stored);
+        }
+        wanted = next;
+    }
+    Ok(loaded)
+}
+
+/// A segment's stored filter.
+pub fn stored_filter(json: &serde_json::Value) -> ApiResult<LeadFilter> {
+    serde_json::from_value(json.clone()).map_err(|e| {
+        ApiError::bad_input("filter", format!("a stored segment filter is invalid: {e}"))
+    })
+}
+
+fn segment_ids(filter: &LeadFilter) -> ApiResult<Vec<Uuid>> {
+    let mut ids = Vec::new();
+    collect_segments(filter, &mut ids, 0)?;
+    Ok(ids)
+}
+
+fn collect_segments(f: &LeadFilter, ids: &mut Vec<Uuid>, depth: usize) -> ApiResult<()> {
+    if depth > MAX_FILTER_DEPTH {
+        return Err(ApiError::bad_input(
+            "filter",
+            format!("filters nest at most {MAX_FILTER_DEPTH} levels"),
+        ));
+    }
+    if let Some(id) = &f.segment {
+        ids.push(
+            Uuid::parse_str(id.as_str())
+                .map_err(|_| ApiError::bad_input("filter.segment", "not a valid id"))?,
+        );
+    }
+    for sub in f
+        .and
+        .iter()
+        .flatten()
+        .chain(f.or.iter().flatten())
+        .chain(f.not.as_deref())
+    {
+        collect_segments(sub, ids, depth + 1)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+
+    fn sql(backend: DbBackend, filter: &LeadFilter) -> String {
+        let segments = Default::default();
+        let compiler = Compiler {
+            backend,
+            organization_id: Uuid::nil(),
+            segments: &segments,
+        };
+        let cond = compiler.lead(filter).expect("compiles");
+        let mut q = Query::select();
+        q.expr(Expr::val(1))
+            .from(Alias::new("leads"))
+            .and_where(cond);
+        match backend {
+            DbBackend::Postgres => q.to_string(PostgresQueryBuilder),
+            _ => q.to_string(SqliteQueryBuilder),
+        }
+    }
+
+    #[test]
+    fn the_stored_json_is_the_graphql_input_shape() {
+        let json = serde_json::json!({ "status": { "in": ["HOT", "QUALIFIED"] }, "leadScore": { "gte": 70 }, "tags": { "containsAny": ["insurance"] } });
+        let filter: LeadFilter = serde_json::from_value(json.clone()).expect("parses");
+        assert_eq!(
+            filter.status.as_ref().and_then(|s| s.in_.clone()),
+            Some(vec![LeadStatus::Hot, LeadStatus::Qualified])
+        );
+        assert_eq!(serde_json::to_value(&filter).expect("serializes"), json);
+        assert!(
+            serde_json::from_value::<LeadFilter>(serde_json::json!({ "stauts": {} })).is_err(),
+            "unknown keys are refused"
+        );
+    }
+
+    #[test]
+    fn relation_filters_become_exists_subqueries() {
+        let filter = LeadFilter {
+            calls: Some(CallRelationFilter {
+                some: Some(Box::new(CallFilter {
+                    status: Some(CallStatusFilter {
+                        in_: Some(vec![CallStatus::Completed]),
+                        not_in: None,
+                    }),
+                    ..Default::default()
+                })),
+                none: Some(Box::new(CallFilter {
+                    crm_stage: Some(CrmStageFilter {
+                        in_: Some(vec![CrmStage::ClosedWon]),
+                        not_in: None,
+                    }),
+                    ..Default::default()
+                })),
+                every: None,
+            }),
+            ..Default::default()
+        };
+        let text = sql(DbBackend::Postgres, &filter);
+        assert!(
+            text.contains("EXISTS(SELECT 1 FROM \"calls\" AS \"c\"")
+                || text.contains("EXISTS (SELECT 1 FROM \"calls\" AS \"c\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("NOT EXISTS") || text.contains("NOT (EXISTS"),
+            "{text}"
+        );
+        assert!(
+            text.contains("'completed'") && text.contains("'closed_won'"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn tags_use_containment_on_postgres_and_json_each_on_sqlite() {
+        let filter = LeadFilter {
+            tags: Some(TagFilter {
+                contains_any: None,
+                contains_all: Some(vec!["a".into(), "b".into()]),
+            }),
+            ..Default::default()
+        };
+        assert!(sql(DbBackend::Postgres, &filter).contains("@>"));
+        assert!(sql(DbBackend::Sqlite, &filter).contains("json_each"));
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let mut filter = LeadFilter::default();
+        for _ in 0..=MAX_FILTER_DEPTH + 1 {
+            filter = LeadFilter {
+                not: Some(Box::new(filter)),
+                ..Default::default()
+            };
+        }
+        let segments = Default::default();
+        let compiler = Compiler {
+            backend: DbBackend::Sqlite,
+            organization_id: Uuid::nil(),
+            segments: &segments,
+        };
+        assert!(matches!(
+            compiler.lead(&filter),
+            Err(ApiError::BadUserInput { .. })
+        ));
+    }
+}

@@ -1,0 +1,415 @@
+//! The mutation root: each mutation checks the role, validates, runs in one
+//! transaction and returns the changed object.
+
+use async_graphql::{Context, ID, InputObject, Json, Object};
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, PaginatorTrait,
+    QueryFilter,
+};
+use switchboard_entity::*;
+use uuid::Uuid;
+
+use crate::context::{self, Permission, require};
+use crate::enums::*;
+use crate::error::{ApiError, ApiResult, parse_id};
+use crate::filter::{Compiler, LeadFilter, load_segments};
+use crate::service::{self, LeadChanges, NewLead, begin_write};
+use crate::types::*;
+
+/// The root of every mutation.
+pub struct MutationRoot;
+
+/// A new lead.
+#[derive(InputObject)]
+pub struct CreateLeadInput {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// Any common format; stored in E.164 (national numbers take the organization's region).
+    pub phone_number: String,
+    pub email: Option<String>,
+    pub company: Option<String>,
+    /// Defaults to NEW (DNC when the number is on the DNC list, whatever is asked).
+    pub status: Option<LeadStatus>,
+    /// 0-100, default 0.
+    pub lead_score: Option<i32>,
+    #[graphql(default)]
+    pub tags: Vec<String>,
+    pub source: Option<String>,
+    pub sub_source: Option<String>,
+    pub source_metadata: Option<Json<serde_json::Value>>,
+    pub notes: Option<String>,
+    /// IANA time zone, e.g. America/Chicago.
+    pub timezone: Option<String>,
+    pub owner_id: Option<ID>,
+}
+
+/// Changes to a lead: omitted fields stay as they are; an empty string clears a text field.
+#[derive(InputObject)]
+pub struct UpdateLeadInput {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone_number: Option<String>,
+    pub email: Option<String>,
+    pub company: Option<String>,
+    pub status: Option<LeadStatus>,
+    pub lead_score: Option<i32>,
+    pub source: Option<String>,
+    pub sub_source: Option<String>,
+    pub notes: Option<String>,
+    pub timezone: Option<String>,
+    pub owner_id: Option<ID>,
+    /// Why the status changed, kept in its history.
+    pub reason: Option<String>,
+}
+
+/// A number to add to the DNC list.
+#[derive(InputObject)]
+pub struct AddDncEntryInput {
+    pub phone_number: String,
+    pub reason: Option<String>,
+    #[graphql(default_with = "DncSource::Manual")]
+    pub source: DncSource,
+    /// The opt-out phrase the AI heard.
+    pub detected_phrase: Option<String>,
+    /// After this the entry stops blocking calls (e.g. a 30-day cooling-off).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A new segment.
+#[derive(InputObject)]
+pub struct CreateSegmentInput {
+    pub name: String,
+    pub description: Option<String>,
+    pub filter: LeadFilter,
+    #[graphql(default)]
+    pub is_public: bool,
+}
+
+/// Changes to a segment.
+#[derive(InputObject)]
+pub struct UpdateSegmentInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub filter: Option<LeadFilter>,
+    pub is_public: Option<bool>,
+}
+
+fn parse_opt_id(field: &str, id: Option<ID>) -> ApiResult<Option<Uuid>> {
+    id.map(|id| parse_id(field, &id)).transpose()
+}
+
+fn check_name(field: &str, name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(ApiError::bad_input(field, "a name has 1 to 200 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+/// Compiles a filter against the organization, as `leads(filter:)` would, so
+/// a stored segment can always be evaluated.
+async fn validate_filter(
+    db: &impl sea_orm::ConnectionTrait,
+    organization_id: Uuid,
+    filter: &LeadFilter,
+) -> ApiResult<serde_json::Value> {
+    let segments = load_segments(db, organization_id, filter).await?;
+    Compiler {
+        backend: db.get_database_backend(),
+        organization_id,
+        segments: &segments,
+    }
+    .lead(filter)?;
+    serde_json::to_value(filter).map_err(|e| ApiError::bad_input("input.filter", e.to_string()))
+}
+
+fn segment_name_taken(err: sea_orm::DbErr, name: &str) -> ApiError {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict {
+            field: Some("input.name".into()),
+            message: format!("a segment named `{name}` already exists"),
+            existing_id: None,
+        },
+        _ => ApiError::Internal(err),
+    }
+}
+
+#[Object]
+impl MutationRoot {
+    /// Creates a lead. A duplicate phone is CONFLICT (with `existingId`); a number on the DNC list makes a lead with status DNC.
+    async fn create_lead(&self, ctx: &Context<'_>, input: CreateLeadInput) -> ApiResult<Lead> {
+        let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        let new = NewLead {
+            first_name: input.first_name,
+            last_name: input.last_name,
+            phone_number: input.phone_number,
+            email: input.email,
+            company: input.company,
+            status: input.status.map(Into::into),
+            lead_score: input.lead_score,
+            tags: input.tags,
+            source: input.source,
+            sub_source: input.sub_source,
+            source_metadata: input.source_metadata.map(|j| j.0),
+            notes: input.notes,
+            timezone: input.timezone,
+            owner_id: parse_opt_id("input.ownerId", input.owner_id)?,
+        };
+        let txn = begin_write(context::db(ctx)?).await?;
+        let lead = service::create_lead(&txn, viewer, new, Utc::now()).await?;
+        txn.commit().await?;
+        Ok(Lead(lead))
+    }
+
+    /// Updates a lead, recording each changed field in its audit log.
+    async fn update_lead(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateLeadInput,
+    ) -> ApiResult<Lead> {
+        let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        let lead_id = parse_id("id", &id)?;
+        let changes = LeadChanges {
+            first_name: input.first_name,
+            last_name: input.last_name,
+            phone_number: input.phone_number,
+            email: input.email,
+            company: input.company,
+            status: input.status.map(Into::into),
+            lead_score: input.lead_score,
+            source: input.source,
+            sub_source: input.sub_source,
+            notes: input.notes,
+            timezone: input.timezone,
+            owner_id: parse_opt_id("input.ownerId", input.owner_id)?,
+            reason: input.reason,
+        };
+        let txn = begin_write(context::db(ctx)?).await?;
+        let lead = service::update_lead(&txn, viewer, lead_id, changes, Utc::now()).await?;
+        txn.commit().await?;
+        Ok(Lead(lead))
+    }
+
+    /// Soft-deletes a lead; its number becomes free for a new lead.
+    async fn delete_lead(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Lead> {
+        let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        let lead_id = parse_id("id", &id)?;
+        let txn = begin_write(context::db(ctx)?).await?;
+        let lead = service::delete_lead(&txn, viewer, lead_id, Utc::now()).await?;
+        txn.commit().await?;
+        Ok(Lead(lead))
+    }
+
+    /// Restores a soft-deleted lead (CONFLICT if its number was taken meanwhile).
+    async fn restore_lead(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Lead> {
+        let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        let lead_id = parse_id("id", &id)?;
+        let txn = begin_write(context::db(ctx)?).await?;
+        let lead = service::restore_lead(&txn, viewer, lead_id, Utc::now()).await?;
+        txn.commit().await?;
+        Ok(Lead(lead))
+    }
+
+    /// Adds tags to a lead (existing ones are kept once).
+    async fn add_lead_tags(&self, ctx: &Context<'_>, id: ID, tags: Vec<String>) -> ApiResult<Lead> {
+        let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        let lead_id = parse_id("id", &id)?;
+        let txn = begin_write(context::db(ctx)?).await?;
+        let lead = service::change_tags(&txn, viewer, lead_id, &tags, &[], Utc::now()).await?;
+        txn.commit().await?;
+        Ok(Lead(lead))
+    }
+
+    /// Removes tags from a lead.
+    async fn remove_lead_tags(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        tags: Vec<String>,
+    ) -> ApiResult<Lead> {
+        let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        let lead_id = parse_id("id", &id)?;
+        let txn = begin_write(context::db(ctx)?).await?;
+        let lead = service::change_tags(&txn, viewer, lead_id, &[], &tags, Utc::now()).await?;
+        txn.commit().await?;
+        Ok(Lead(lead))
+    }
+
+    /// Puts a number on the DNC list (CONFLICT if it is there already).
+    async fn add_dnc_entry(
+        &self,
+        ctx: &Context<'_>,
+        input: AddDncEntryInput,
+    ) -> ApiResult<DncEntry> {
+        let viewer = require(ctx, Permission::Manage)?;
+        let db = context::db(ctx)?;
+        let txn = begin_write(db).await?;
+        let phone = service::normalize_phone(
+            &txn,
+            viewer.organization_id,
+            "input.phoneNumber",
+            &input.phone_number,
+        )
+        .await?;
+        if let Some(existing) = dnc_list::Entity::find()
+            .filter(dnc_list::Column::OrganizationId.eq(viewer.organization_id))
+            .filter(dnc_list::Column::PhoneNumber.eq(phone.as_str()))
+            .one(&txn)
+            .await?
+        {
+            return Err(ApiError::Conflict {
+                field: Some("input.phoneNumber".into()),
+                message: format!("{phone} is already on the DNC list"),
+                existing_id: Some(existing.id),
+            });
+        }
+        let now = Utc::now();
+        let entry = dnc_list::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(viewer.organization_id),
+            phone_number: Set(phone),
+            reason: Set(input.reason),
+            source: Set(input.source.into()),
+            detected_phrase: Set(input.detected_phrase),
+            call_id: Set(None),
+            added_by: Set(Some(viewer.user_id)),
+            expires_at: Set(input.expires_at),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(DncEntry(entry))
+    }
+
+    /// Takes an entry off the DNC list; returns the removed entry.
+    async fn remove_dnc_entry(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DncEntry> {
+        let viewer = require(ctx, Permission::Manage)?;
+        let entry_id = parse_id("id", &id)?;
+        let txn = begin_write(context::db(ctx)?).await?;
+        let entry = dnc_list::Entity::find_by_id(entry_id)
+            .filter(dnc_list::Column::OrganizationId.eq(viewer.organization_id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| ApiError::not_found("DNC entry", entry_id))?;
+        entry.clone().delete(&txn).await?;
+        txn.commit().await?;
+        Ok(DncEntry(entry))
+    }
+
+    /// Saves a lead filter as a segment; the filter is validated by compiling it.
+    async fn create_segment(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSegmentInput,
+    ) -> ApiResult<Segment> {
+        let viewer = require(ctx, Permission::Manage)?;
+        let name = check_name("input.name", &input.name)?;
+        let txn = begin_write(context::db(ctx)?).await?;
+        let filter = validate_filter(&txn, viewer.organization_id, &input.filter).await?;
+        let now = Utc::now();
+        let segment = segments::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(viewer.organization_id),
+            name: Set(name.clone()),
+            description: Set(input.description),
+            filter: Set(filter),
+            is_public: Set(input.is_public),
+            lead_count: Set(0),
+            lead_count_refreshed_at: Set(None),
+            created_by: Set(Some(viewer.user_id)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| segment_name_taken(e, &name))?;
+        txn.commit().await?;
+        Ok(Segment(segment))
+    }
+
+    /// Changes a segment.
+    async fn update_segment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateSegmentInput,
+    ) -> ApiResult<Segment> {
+        let viewer = require(ctx, Permission::Manage)?;
+        let segment_id = parse_id("id", &id)?;
+        let txn = begin_write(context::db(ctx)?).await?;
+        let segment = segments::Entity::find_by_id(segment_id)
+            .filter(segments::Column::OrganizationId.eq(viewer.organization_id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| ApiError::not_found("segment", segment_id))?;
+        let mut row: segments::ActiveModel = segment.clone().into();
+        let mut name = segment.name.clone();
+        if let Some(new_name) = &input.name {
+            name = check_name("input.name", new_name)?;
+            row.name = Set(name.clone());
+        }
+        if let Some(description) = input.description {
+            row.description = Set(Some(description).filter(|d| !d.trim().is_empty()));
+        }
+        if let Some(filter) = &input.filter {
+            row.filter = Set(validate_filter(&txn, viewer.organization_id, filter).await?);
+        }
+        if let Some(public) = input.is_public {
+            row.is_public = Set(public);
+        }
+        row.updated_at = Set(Utc::now());
+        let segment = row
+            .update(&txn)
+            .await
+            .map_err(|e| segment_name_taken(e, &name))?;
+        txn.commit().await?;
+        Ok(Segment(segment))
+    }
+
+    /// Deletes a segment; returns its id.
+    async fn delete_segment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ID> {
+        let viewer = require(ctx, Permission::Manage)?;
+        let segment_id = parse_id("id", &id)?;
+        let result = segments::Entity::delete_many()
+            .filter(segments::Column::Id.eq(segment_id))
+            .filter(segments::Column::OrganizationId.eq(viewer.organization_id))
+            .exec(context::db(ctx)?)
+            .await?;
+        if result.rows_affected == 0 {
+            return Err(ApiError::not_found("segment", segment_id));
+        }
+        Ok(id)
+    }
+
+    /// Counts the leads a segment matches now and stores the count.
+    async fn refresh_segment_count(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Segment> {
+        let viewer = require(ctx, Permission::Read)?;
+        let segment_id = parse_id("id", &id)?;
+        let txn = begin_write(context::db(ctx)?).await?;
+        let segment = segments::Entity::find_by_id(segment_id)
+            .filter(segments::Column::OrganizationId.eq(viewer.organization_id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| ApiError::not_found("segment", segment_id))?;
+        let filter = crate::filter::stored_filter(&segment.filter)?;
+        let loaded = load_segments(&txn, viewer.organization_id, &filter).await?;
+        let condition = Compiler {
+            backend: txn.get_database_backend(),
+            organization_id: viewer.organization_id,
+            segments: &loaded,
+        }
+        .lead(&filter)?;
+        let count = leads::Entity::find().filter(condition).count(&txn).await?;
+        let mut row: segments::ActiveModel = segment.into();
+        row.lead_count = Set(i32::try_from(count).unwrap_or(i32::MAX));
+        row.lead_count_refreshed_at = Set(Some(Utc::now()));
+        let segment = row.update(&txn).await?;
+        txn.commit().await?;
+        Ok(Segment(segment))
+    }
+}

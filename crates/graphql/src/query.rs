@@ -1,0 +1,394 @@
+//! The query root.
+
+// Connection fields take a filter, an order and Relay's four paging arguments.
+#![allow(clippy::too_many_arguments)]
+
+use async_graphql::{Context, ID, Object};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
+use switchboard_entity::*;
+
+use crate::context::{self, Permission, Viewer, require};
+use crate::error::{ApiError, ApiResult, parse_id};
+use crate::filter::{CallFilter, Compiler, LeadFilter, load_segments};
+use crate::pagination::{Cursor, Direction, Page, SortKey};
+use crate::types::*;
+
+/// The root of every query.
+pub struct QueryRoot;
+
+fn order(direction: Direction) -> Order {
+    match direction {
+        Direction::Asc => Order::Asc,
+        Direction::Desc => Order::Desc,
+    }
+}
+
+/// A page of the organization's leads matching `filter`.
+pub(crate) async fn lead_page(
+    ctx: &Context<'_>,
+    viewer: Viewer,
+    filter: &LeadFilter,
+    page: Page,
+    sort: LeadOrder,
+) -> ApiResult<LeadConnection> {
+    let db = context::db(ctx)?;
+    let segments = load_segments(db, viewer.organization_id, filter).await?;
+    let compiler = Compiler {
+        backend: db.get_database_backend(),
+        organization_id: viewer.organization_id,
+        segments: &segments,
+    };
+    let base = leads::Entity::find().filter(compiler.lead(filter)?);
+    let column = match sort.field {
+        LeadOrderField::CreatedAt => leads::Column::CreatedAt,
+        LeadOrderField::UpdatedAt => leads::Column::UpdatedAt,
+        LeadOrderField::LeadScore => leads::Column::LeadScore,
+    };
+    let mut select = base.clone();
+    if let Some(range) = page.range(
+        (leads::Entity, column),
+        (leads::Entity, leads::Column::Id),
+        sort.direction,
+    ) {
+        select = select.filter(range);
+    }
+    let read = order(page.read_direction(sort.direction));
+    let rows = select
+        .order_by(column, read.clone())
+        .order_by(leads::Column::Id, read)
+        .limit(page.size + 1)
+        .all(db)
+        .await?;
+    Ok(LeadConnection::new(
+        &page,
+        rows,
+        |m| lead_cursor(m, sort.field),
+        Lead,
+        Total::Leads(base),
+    ))
+}
+
+#[Object]
+impl QueryRoot {
+    /// The version of the Switchboard server answering.
+    async fn server_version(&self) -> &'static str {
+        env!("CARGO_PKG_VERSION")
+    }
+
+    /// The member making the request.
+    async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<ViewerInfo> {
+        let viewer = require(ctx, Permission::Read)?;
+        let db = context::db(ctx)?;
+        let user = users::Entity::find_by_id(viewer.user_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::not_found("user", viewer.user_id))?;
+        let organization = organizations::Entity::find_by_id(viewer.organization_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::not_found("organization", viewer.organization_id))?;
+        Ok(ViewerInfo {
+            user,
+            organization,
+            role: viewer.role,
+        })
+    }
+
+    /// The viewer's organization.
+    async fn organization(&self, ctx: &Context<'_>) -> ApiResult<Organization> {
+        let viewer = require(ctx, Permission::Read)?;
+        organizations::Entity::find_by_id(viewer.organization_id)
+            .one(context::db(ctx)?)
+            .await?
+            .map(Organization)
+            .ok_or_else(|| ApiError::not_found("organization", viewer.organization_id))
+    }
+
+    /// A lead by id (soft-deleted leads included).
+    async fn lead(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Lead> {
+        let viewer = require(ctx, Permission::Read)?;
+        let lead_id = parse_id("id", &id)?;
+        leads::Entity::find_by_id(lead_id)
+            .filter(leads::Column::OrganizationId.eq(viewer.organization_id))
+            .one(context::db(ctx)?)
+            .await?
+            .map(Lead)
+            .ok_or_else(|| ApiError::not_found("lead", lead_id))
+    }
+
+    /// Leads matching `filter` (live leads unless `includeDeleted`), newest first by default.
+    async fn leads(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<LeadFilter>,
+        order_by: Option<LeadOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<LeadConnection> {
+        let viewer = require(ctx, Permission::Read)?;
+        let page = Page::new(first, after, last, before)?;
+        lead_page(
+            ctx,
+            viewer,
+            &filter.unwrap_or_default(),
+            page,
+            order_by.unwrap_or_default(),
+        )
+        .await
+    }
+
+    /// A call by id.
+    async fn call(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Call> {
+        let viewer = require(ctx, Permission::Read)?;
+        let call_id = parse_id("id", &id)?;
+        calls::Entity::find_by_id(call_id)
+            .filter(calls::Column::OrganizationId.eq(viewer.organization_id))
+            .one(context::db(ctx)?)
+            .await?
+            .map(Call)
+            .ok_or_else(|| ApiError::not_found("call", call_id))
+    }
+
+    /// Calls matching `filter`, newest first by default.
+    async fn calls(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CallFilter>,
+        order_by: Option<CallOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<CallConnection> {
+        let viewer = require(ctx, Permission::Read)?;
+        let page = Page::new(first, after, last, before)?;
+        let db = context::db(ctx)?;
+        let segments = Default::default();
+        let compiler = Compiler {
+            backend: db.get_database_backend(),
+            organization_id: viewer.organization_id,
+            segments: &segments,
+        };
+        let base = calls::Entity::find().filter(compiler.call(&filter.unwrap_or_default())?);
+        let direction = order_by.unwrap_or_default().direction;
+        let mut select = base.clone();
+        if let Some(range) = page.range(
+            (calls::Entity, calls::Column::CreatedAt),
+            (calls::Entity, calls::Column::Id),
+            direction,
+        ) {
+            select = select.filter(range);
+        }
+        let read = order(page.read_direction(direction));
+        let rows = select
+            .order_by(calls::Column::CreatedAt, read.clone())
+            .order_by(calls::Column::Id, read)
+            .limit(page.size + 1)
+            .all(db)
+            .await?;
+        Ok(CallConnection::new(
+            &page,
+            rows,
+            call_cursor,
+            Call,
+            Total::Calls(base),
+        ))
+    }
+
+    /// Transcripts containing the words of `query` (full-text search on
+    /// PostgreSQL; every word as a case-insensitive substring on SQLite), newest first.
+    async fn search_transcripts(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<TranscriptConnection> {
+        let viewer = require(ctx, Permission::Read)?;
+        let page = Page::new(first, after, None, None)?;
+        let words: Vec<&str> = query.split_whitespace().collect();
+        if words.is_empty() {
+            return Err(ApiError::bad_input(
+                "query",
+                "give at least one word to search for",
+            ));
+        }
+        let db = context::db(ctx)?;
+        let mut select = transcripts::Entity::find()
+            .filter(transcripts::Column::OrganizationId.eq(viewer.organization_id));
+        select = match db.get_database_backend() {
+            DbBackend::Postgres => select.filter(Expr::cust_with_values(
+                r#"to_tsvector('english', "transcripts"."content") @@ websearch_to_tsquery('english', ?)"#,
+                [query.clone()],
+            )),
+            _ => words.iter().fold(select, |select, word| {
+                select.filter(Expr::col((transcripts::Entity, transcripts::Column::Content)).like(format!("%{}%", word.replace(['%', '_'], ""))))
+            }),
+        };
+        if let Some(range) = page.range(
+            (transcripts::Entity, transcripts::Column::CreatedAt),
+            (transcripts::Entity, transcripts::Column::Id),
+            Direction::Desc,
+        ) {
+            select = select.filter(range);
+        }
+        let rows = select
+            .order_by_desc(transcripts::Column::CreatedAt)
+            .order_by_desc(transcripts::Column::Id)
+            .limit(page.size + 1)
+            .all(db)
+            .await?;
+        Ok(TranscriptConnection::new(
+            &page,
+            rows,
+            |t| Cursor {
+                key: SortKey::Time(t.created_at),
+                id: t.id,
+            },
+            Transcript,
+            Total::None,
+        ))
+    }
+
+    /// The organization's agents, by name.
+    async fn agents(
+        &self,
+        ctx: &Context<'_>,
+        include_inactive: Option<bool>,
+    ) -> ApiResult<Vec<Agent>> {
+        let viewer = require(ctx, Permission::Read)?;
+        let mut select = agents::Entity::find()
+            .filter(agents::Column::OrganizationId.eq(viewer.organization_id));
+        if include_inactive != Some(true) {
+            select = select.filter(agents::Column::IsActive.eq(true));
+        }
+        Ok(select
+            .order_by_asc(agents::Column::Name)
+            .all(context::db(ctx)?)
+            .await?
+            .into_iter()
+            .map(Agent)
+            .collect())
+    }
+
+    /// The organization's campaigns, by name.
+    async fn campaigns(&self, ctx: &Context<'_>) -> ApiResult<Vec<Campaign>> {
+        let viewer = require(ctx, Permission::Read)?;
+        Ok(campaigns::Entity::find()
+            .filter(campaigns::Column::OrganizationId.eq(viewer.organization_id))
+            .order_by_asc(campaigns::Column::Name)
+            .all(context::db(ctx)?)
+            .await?
+            .into_iter()
+            .map(Campaign)
+            .collect())
+    }
+
+    /// The organization's phone numbers.
+    async fn phone_numbers(
+        &self,
+        ctx: &Context<'_>,
+        include_inactive: Option<bool>,
+    ) -> ApiResult<Vec<PhoneNumber>> {
+        let viewer = require(ctx, Permission::Read)?;
+        let mut select = phone_numbers::Entity::find()
+            .filter(phone_numbers::Column::OrganizationId.eq(viewer.organization_id));
+        if include_inactive != Some(true) {
+            select = select.filter(phone_numbers::Column::IsActive.eq(true));
+        }
+        Ok(select
+            .order_by_asc(phone_numbers::Column::Name)
+            .all(context::db(ctx)?)
+            .await?
+            .into_iter()
+            .map(PhoneNumber)
+            .collect())
+    }
+
+    /// The organization's segments, by name.
+    async fn segments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Segment>> {
+        let viewer = require(ctx, Permission::Read)?;
+        Ok(segments::Entity::find()
+            .filter(segments::Column::OrganizationId.eq(viewer.organization_id))
+            .order_by_asc(segments::Column::Name)
+            .all(context::db(ctx)?)
+            .await?
+            .into_iter()
+            .map(Segment)
+            .collect())
+    }
+
+    /// A segment by id.
+    async fn segment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Segment> {
+        let viewer = require(ctx, Permission::Read)?;
+        let segment_id = parse_id("id", &id)?;
+        segments::Entity::find_by_id(segment_id)
+            .filter(segments::Column::OrganizationId.eq(viewer.organization_id))
+            .one(context::db(ctx)?)
+            .await?
+            .map(Segment)
+            .ok_or_else(|| ApiError::not_found("segment", segment_id))
+    }
+
+    /// The organization's DNC list, newest first.
+    async fn dnc_entries(&self, ctx: &Context<'_>) -> ApiResult<Vec<DncEntry>> {
+        let viewer = require(ctx, Permission::Read)?;
+        Ok(dnc_list::Entity::find()
+            .filter(dnc_list::Column::OrganizationId.eq(viewer.organization_id))
+            .order_by_desc(dnc_list::Column::CreatedAt)
+            .all(context::db(ctx)?)
+            .await?
+            .into_iter()
+            .map(DncEntry)
+            .collect())
+    }
+
+    /// Whether a number is on the DNC list now (expired entries do not count).
+    async fn dnc_check(&self, ctx: &Context<'_>, phone_number: String) -> ApiResult<DncCheck> {
+        let viewer = require(ctx, Permission::Read)?;
+        let db = context::db(ctx)?;
+        let phone = crate::service::normalize_phone(
+            db,
+            viewer.organization_id,
+            "phoneNumber",
+            &phone_number,
+        )
+        .await?;
+        let entry = crate::service::active_dnc_entry(
+            db,
+            viewer.organization_id,
+            &phone,
+            chrono::Utc::now(),
+        )
+        .await?;
+        Ok(DncCheck {
+            phone_number: phone,
+            entry: entry.map(DncEntry),
+        })
+    }
+}
+
+/// The answer of `dncCheck`.
+pub struct DncCheck {
+    phone_number: String,
+    entry: Option<DncEntry>,
+}
+
+#[Object]
+impl DncCheck {
+    /// The number checked, in E.164.
+    async fn phone_number(&self) -> &str {
+        &self.phone_number
+    }
+    /// Whether calls to the number are blocked.
+    async fn blocked(&self) -> bool {
+        self.entry.is_some()
+    }
+    /// The entry that blocks it.
+    async fn entry(&self) -> Option<&DncEntry> {
+        self.entry.as_ref()
+    }
+}
