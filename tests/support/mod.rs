@@ -10,6 +10,7 @@
 //! where that is a failure.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use switchboard_server::app::{Application, HttpConfig};
@@ -33,6 +34,16 @@ pub fn postgres_admin_url() -> String {
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Logs to stderr when `TEST_LOG` is set (`TEST_LOG=debug cargo test …`).
+pub fn init_test_log() {
+    if let Ok(level) = std::env::var("TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(level)
+            .with_test_writer()
+            .try_init();
+    }
 }
 
 /// Whether tests on `backend` can run here. A PostgreSQL server that cannot
@@ -250,12 +261,17 @@ async fn postgres_template() -> String {
     name
 }
 
+/// The secret test applications sign tokens with.
+pub const JWT_SECRET: &str = "switchboard-test-secret";
+
 /// The real application on a free port over a test database.
 pub struct TestApp {
     pub address: SocketAddr,
     pub base_url: String,
     pub client: reqwest::Client,
     pub db: TestDb,
+    /// SQL statements the application has run (see [`TestApp::statements`]).
+    statements: Arc<Mutex<Vec<String>>>,
 }
 
 /// Spawns the application over a migrated database of `backend`.
@@ -263,15 +279,21 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(TestDb::migrated(backend).await, HttpConfig::default()).await
 }
 
-/// Spawns the application over `db` with `config`.
-pub async fn spawn_app_with(db: TestDb, config: HttpConfig) -> TestApp {
-    let app = Application::bind(
-        "127.0.0.1:0".parse().expect("address"),
-        db.db.clone(),
-        config,
-    )
-    .await
-    .expect("binds a free port");
+/// Spawns the application over `db` with `config` (its JWT secret set to [`JWT_SECRET`]).
+pub async fn spawn_app_with(db: TestDb, mut config: HttpConfig) -> TestApp {
+    init_test_log();
+    config.jwt_secret = JWT_SECRET.to_owned();
+    let statements = Arc::new(Mutex::new(Vec::new()));
+    let mut counted = db.db.clone();
+    let log = statements.clone();
+    counted.set_metric_callback(move |info| {
+        if let Ok(mut log) = log.lock() {
+            log.push(info.statement.sql.clone());
+        }
+    });
+    let app = Application::bind("127.0.0.1:0".parse().expect("address"), counted, config)
+        .await
+        .expect("binds a free port");
     let address = app.local_addr().expect("bound address");
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
@@ -279,6 +301,135 @@ pub async fn spawn_app_with(db: TestDb, config: HttpConfig) -> TestApp {
         base_url: format!("http://{address}"),
         client: reqwest::Client::new(),
         db,
+        statements,
+    }
+}
+
+impl TestApp {
+    /// How many SQL statements the application has run so far.
+    pub fn statements(&self) -> usize {
+        self.statements.lock().map_or(0, |log| log.len())
+    }
+
+    /// The SQL of the statements run since the `from`-th.
+    pub fn statements_since(&self, from: usize) -> Vec<String> {
+        self.statements
+            .lock()
+            .map(|log| log[from.min(log.len())..].to_vec())
+            .unwrap_or_default()
+    }
+
+    /// POSTs a GraphQL request as `token` (if any) and returns the JSON body.
+    pub async fn graphql(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.base_url))
+            .json(&serde_json::json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request is sent");
+        assert_eq!(response.status(), 200, "application/json responses are 200");
+        response.json().await.expect("a JSON body")
+    }
+}
+
+/// A token for `user` in `organization`, signed with [`JWT_SECRET`].
+pub fn token(user: Uuid, organization: Uuid) -> String {
+    switchboard_domain::auth::mint(
+        JWT_SECRET.as_bytes(),
+        user,
+        organization,
+        chrono::Utc::now(),
+        chrono::Duration::hours(1),
+    )
+    .expect("a token")
+}
+
+/// An organization with one active member of each role.
+pub struct Tenant {
+    pub organization_id: Uuid,
+    pub owner: Uuid,
+    pub admin: Uuid,
+    pub manager: Uuid,
+    pub agent: Uuid,
+    pub viewer: Uuid,
+}
+
+impl Tenant {
+    /// Creates an organization named `slug` with a member of every role.
+    pub async fn create(db: &DatabaseConnection, slug: &str) -> Self {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        use switchboard_entity::enums::{MemberRole, MembershipStatus};
+        use switchboard_entity::{organization_memberships, organizations, users};
+        let now = chrono::Utc::now();
+        let organization_id = Uuid::now_v7();
+        organizations::ActiveModel {
+            id: Set(organization_id),
+            name: Set(format!("Org {slug}")),
+            slug: Set(slug.to_owned()),
+            timezone: Set("America/New_York".to_owned()),
+            default_region: Set("US".to_owned()),
+            credit_balance: Set(1_000),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await
+        .expect("organization");
+        let mut ids = Vec::new();
+        for role in [
+            MemberRole::Owner,
+            MemberRole::Admin,
+            MemberRole::Manager,
+            MemberRole::Agent,
+            MemberRole::Viewer,
+        ] {
+            let user = Uuid::now_v7();
+            users::ActiveModel {
+                id: Set(user),
+                email: Set(format!("{}@{slug}.test", role.as_str())),
+                name: Set(format!("{} of {slug}", role.as_str())),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await
+            .expect("user");
+            organization_memberships::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(organization_id),
+                user_id: Set(user),
+                role: Set(role),
+                status: Set(MembershipStatus::Active),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await
+            .expect("membership");
+            ids.push(user);
+        }
+        Self {
+            organization_id,
+            owner: ids[0],
+            admin: ids[1],
+            manager: ids[2],
+            agent: ids[3],
+            viewer: ids[4],
+        }
+    }
+
+    /// A token for `user` in this organization.
+    pub fn token(&self, user: Uuid) -> String {
+        token(user, self.organization_id)
     }
 }
 

@@ -586,8 +586,9 @@ impl Compiler<'_> {
     /// The lead's tags include every tag of `tags`.
     fn has_tags(&self, tags: &[String]) -> SimpleExpr {
         match self.backend {
+            // sea-query's placeholders are `$n` on PostgreSQL and `?` on SQLite.
             DbBackend::Postgres => {
-                Expr::cust_with_values(r#""leads"."tags" @> ?"#, [serde_json::json!(tags)])
+                Expr::cust_with_values(r#""leads"."tags" @> $1"#, [serde_json::json!(tags)])
             }
             _ => {
                 let mut distinct: Vec<String> = tags.to_vec();
@@ -607,24 +608,28 @@ impl Compiler<'_> {
 
     fn search(&self, text: &str) -> SimpleExpr {
         let pattern = like_pattern(text);
-        let like = if self.backend == DbBackend::Postgres {
-            "ILIKE"
+        // sea-query's placeholders are `$n` on PostgreSQL and `?` on SQLite.
+        let (like, param) = if self.backend == DbBackend::Postgres {
+            ("ILIKE", "$1")
         } else {
-            "LIKE"
+            ("LIKE", "?")
         };
         let mut parts = vec![
             Expr::cust_with_values(
                 format!(
-                    r#"(COALESCE("leads"."first_name", '') || ' ' || COALESCE("leads"."last_name", '')) {like} ? ESCAPE '\'"#
+                    r#"(COALESCE("leads"."first_name", '') || ' ' || COALESCE("leads"."last_name", '')) {like} {param} ESCAPE '\'"#
                 ),
                 [pattern.clone()],
             ),
-            Expr::cust_with_values(format!(r#""leads"."email" {like} ? ESCAPE '\'"#), [pattern]),
+            Expr::cust_with_values(
+                format!(r#""leads"."email" {like} {param} ESCAPE '\'"#),
+                [pattern],
+            ),
         ];
         let digits: String = text.chars().filter(char::is_ascii_digit).collect();
         if digits.len() >= 3 {
             parts.push(Expr::cust_with_values(
-                r#""leads"."phone_number" LIKE ?"#,
+                format!(r#""leads"."phone_number" LIKE {param}"#),
                 [format!("%{digits}%")],
             ));
         }
@@ -789,7 +794,8 @@ mod tests {
             }),
             ..Default::default()
         };
-        assert!(sql(DbBackend::Postgres, &filter).contains("@>"));
+        let pg = sql(DbBackend::Postgres, &filter);
+        assert!(pg.contains(r#""leads"."tags" @> '["a","b"]'"#), "{pg}");
         assert!(sql(DbBackend::Sqlite, &filter).contains("json_each"));
     }
 

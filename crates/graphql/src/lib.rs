@@ -6,6 +6,8 @@
 //! column rename cannot silently change the API). Relations resolve through
 //! per-request [`loaders`].
 
+pub mod calls;
+pub mod calls_api;
 pub mod context;
 pub mod enums;
 pub mod error;
@@ -14,6 +16,7 @@ pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod pagination;
+pub mod prefetch;
 pub mod query;
 pub mod service;
 pub mod types;
@@ -55,11 +58,15 @@ impl Default for SchemaConfig {
 
 /// Builds the schema over a database connection.
 pub fn build_schema(db: DatabaseConnection, config: &SchemaConfig) -> SwitchboardSchema {
-    let mut builder = Schema::build(QueryRoot, MutationRoot, EmptySubscription)
-        .data(db)
-        .limit_depth(config.max_depth)
-        .limit_complexity(config.max_complexity)
-        .extension(limits::AliasLimit(config.max_aliases));
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .limit_depth(config.max_depth)
+    .limit_complexity(config.max_complexity)
+    .extension(limits::AliasLimit(config.max_aliases));
     if !config.introspection {
         builder = builder.disable_introspection();
     }
@@ -68,9 +75,13 @@ pub fn build_schema(db: DatabaseConnection, config: &SchemaConfig) -> Switchboar
 
 /// The schema's SDL, as `switchboard schema` prints it and `schema.graphql` holds it.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 /// Attaches who is asking, and their loaders, to a request.

@@ -11,7 +11,7 @@ use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, IdenStatic, ModelTrait,
@@ -22,32 +22,35 @@ use uuid::Uuid;
 
 use crate::pagination::{Cursor, Direction, Page};
 
+/// A loader with a per-request cache, so that [`crate::prefetch`] can warm it.
+pub type Cached<L> = DataLoader<L, HashMapCache>;
+
 /// Every loader of one request.
 pub struct Loaders {
-    pub leads: DataLoader<ByColumn<leads::Entity>>,
-    pub calls: DataLoader<ByColumn<calls::Entity>>,
-    pub agents: DataLoader<ByColumn<agents::Entity>>,
-    pub campaigns: DataLoader<ByColumn<campaigns::Entity>>,
-    pub users: DataLoader<UsersById>,
-    pub transcripts_by_call: DataLoader<ByColumn<transcripts::Entity>>,
-    pub analyses_by_call: DataLoader<ByColumn<lead_analytics::Entity>>,
-    pub status_history_by_lead: DataLoader<ByColumn<lead_status_history::Entity>>,
-    pub audit_log_by_lead: DataLoader<ByColumn<lead_audit_log::Entity>>,
-    pub score_history_by_lead: DataLoader<ByColumn<lead_score_history::Entity>>,
-    pub assignments_by_lead: DataLoader<ByColumn<lead_assignments::Entity>>,
-    pub follow_ups_by_lead: DataLoader<ByColumn<follow_ups::Entity>>,
-    pub customers_by_lead: DataLoader<ByColumn<customers::Entity>>,
-    pub calls_by_lead: DataLoader<PagedByColumn<calls::Entity>>,
-    pub calls_by_agent: DataLoader<PagedByColumn<calls::Entity>>,
-    pub call_counts_by_lead: DataLoader<CountByColumn<calls::Entity>>,
-    pub call_counts_by_agent: DataLoader<CountByColumn<calls::Entity>>,
+    pub leads: Cached<ByColumn<leads::Entity>>,
+    pub calls: Cached<ByColumn<calls::Entity>>,
+    pub agents: Cached<ByColumn<agents::Entity>>,
+    pub campaigns: Cached<ByColumn<campaigns::Entity>>,
+    pub users: Cached<UsersById>,
+    pub transcripts_by_call: Cached<ByColumn<transcripts::Entity>>,
+    pub analyses_by_call: Cached<ByColumn<lead_analytics::Entity>>,
+    pub status_history_by_lead: Cached<ByColumn<lead_status_history::Entity>>,
+    pub audit_log_by_lead: Cached<ByColumn<lead_audit_log::Entity>>,
+    pub score_history_by_lead: Cached<ByColumn<lead_score_history::Entity>>,
+    pub assignments_by_lead: Cached<ByColumn<lead_assignments::Entity>>,
+    pub follow_ups_by_lead: Cached<ByColumn<follow_ups::Entity>>,
+    pub customers_by_lead: Cached<ByColumn<customers::Entity>>,
+    pub calls_by_lead: Cached<PagedByColumn<calls::Entity>>,
+    pub calls_by_agent: Cached<PagedByColumn<calls::Entity>>,
+    pub call_counts_by_lead: Cached<CountByColumn<calls::Entity>>,
+    pub call_counts_by_agent: Cached<CountByColumn<calls::Entity>>,
 }
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection, organization_id: Uuid) -> Self {
         macro_rules! by_column {
             ($entity:ident, $column:ident, $org:ident, $order:expr) => {
-                DataLoader::new(
+                DataLoader::with_cache(
                     ByColumn::<$entity::Entity> {
                         db: db.clone(),
                         organization_id,
@@ -57,11 +60,12 @@ impl Loaders {
                         _entity: PhantomData,
                     },
                     tokio_spawner,
+                    HashMapCache::default(),
                 )
             };
         }
         let paged = |column: calls::Column| {
-            DataLoader::new(
+            DataLoader::with_cache(
                 PagedByColumn::<calls::Entity> {
                     db: db.clone(),
                     organization_id,
@@ -72,10 +76,11 @@ impl Loaders {
                     _entity: PhantomData,
                 },
                 tokio_spawner,
+                HashMapCache::default(),
             )
         };
         let counts = |column: calls::Column| {
-            DataLoader::new(
+            DataLoader::with_cache(
                 CountByColumn::<calls::Entity> {
                     db: db.clone(),
                     organization_id,
@@ -84,6 +89,7 @@ impl Loaders {
                     _entity: PhantomData,
                 },
                 tokio_spawner,
+                HashMapCache::default(),
             )
         };
         Self {
@@ -91,12 +97,13 @@ impl Loaders {
             calls: by_column!(calls, Id, OrganizationId, None),
             agents: by_column!(agents, Id, OrganizationId, None),
             campaigns: by_column!(campaigns, Id, OrganizationId, None),
-            users: DataLoader::new(
+            users: DataLoader::with_cache(
                 UsersById {
                     db: db.clone(),
                     organization_id,
                 },
                 tokio_spawner,
+                HashMapCache::default(),
             ),
             transcripts_by_call: by_column!(transcripts, CallId, OrganizationId, None),
             analyses_by_call: by_column!(lead_analytics, CallId, OrganizationId, None),
@@ -176,7 +183,9 @@ where
             query = query.order_by_asc(order);
         }
         let rows = query.all(&self.db).await.map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+        // Every key gets an entry, so that "no rows" is cached too.
+        let mut grouped: HashMap<Uuid, Vec<E::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for row in rows {
             if let Some(key) = uuid_of(row.get(self.column)) {
                 grouped.entry(key).or_default().push(row);
@@ -193,7 +202,7 @@ pub struct UsersById {
 }
 
 impl Loader<Uuid> for UsersById {
-    type Value = users::Model;
+    type Value = Option<users::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
@@ -208,7 +217,10 @@ impl Loader<Uuid> for UsersById {
             .all(&self.db)
             .await
             .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+        let mut found: HashMap<Uuid, Option<users::Model>> =
+            keys.iter().map(|k| (*k, None)).collect();
+        found.extend(rows.into_iter().map(|u| (u.id, Some(u))));
+        Ok(found)
     }
 }
 
@@ -268,7 +280,8 @@ where
                 .push(key.parent);
         }
         let backend = self.db.get_database_backend();
-        let mut out = HashMap::new();
+        let mut out: HashMap<PageKey, Vec<E::Model>> =
+            keys.iter().map(|k| (k.clone(), Vec::new())).collect();
         for ((size, after, ascending), parents) in groups {
             let order = if ascending { "ASC" } else { "DESC" };
             let (parent, sort, id) = (

@@ -18,8 +18,13 @@ use crate::filter::{Compiler, LeadFilter, load_segments};
 use crate::service::{self, LeadChanges, NewLead, begin_write};
 use crate::types::*;
 
-/// The root of every mutation.
-pub struct MutationRoot;
+/// The root of every mutation: the CRM's and the calls'.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct MutationRoot(CrmMutations, crate::calls_api::CallMutations);
+
+/// The lead, DNC and segment mutations.
+#[derive(Default)]
+pub struct CrmMutations;
 
 /// A new lead.
 #[derive(InputObject)]
@@ -137,7 +142,7 @@ fn segment_name_taken(err: sea_orm::DbErr, name: &str) -> ApiError {
 }
 
 #[Object]
-impl MutationRoot {
+impl CrmMutations {
     /// Creates a lead. A duplicate phone is CONFLICT (with `existingId`); a number on the DNC list makes a lead with status DNC.
     async fn create_lead(&self, ctx: &Context<'_>, input: CreateLeadInput) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;

@@ -16,6 +16,16 @@ use crate::error::{ApiError, ApiResult};
 pub const MAX_PAGE_SIZE: i32 = 100;
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
 
+/// The complexity of a connection field: its selection, once per row a page
+/// may hold, so `leads(first: 100) { calls(first: 100) { … } }` costs what it reads.
+pub fn complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let rows = first
+        .or(last)
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, MAX_PAGE_SIZE) as usize;
+    rows.saturating_mul(child_complexity).saturating_add(1)
+}
+
 /// Relay's page info.
 #[derive(SimpleObject, Debug, Clone, Default)]
 pub struct PageInfo {

@@ -12,10 +12,16 @@ use crate::context::{self, Permission, Viewer, require};
 use crate::error::{ApiError, ApiResult, parse_id};
 use crate::filter::{CallFilter, Compiler, LeadFilter, load_segments};
 use crate::pagination::{Cursor, Direction, Page, SortKey};
+use crate::prefetch;
 use crate::types::*;
 
-/// The root of every query.
-pub struct QueryRoot;
+/// The root of every query: the core's and the calls'.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct QueryRoot(CoreQueries, crate::calls_api::CallQueries);
+
+/// The organization, lead, call, catalog, segment and DNC queries.
+#[derive(Default)]
+pub struct CoreQueries;
 
 fn order(direction: Direction) -> Order {
     match direction {
@@ -32,6 +38,7 @@ pub(crate) async fn lead_page(
     page: Page,
     sort: LeadOrder,
 ) -> ApiResult<LeadConnection> {
+    let plan = prefetch::LeadPlan::of(&prefetch::nodes(&[ctx.field()]))?;
     let db = context::db(ctx)?;
     let segments = load_segments(db, viewer.organization_id, filter).await?;
     let compiler = Compiler {
@@ -60,6 +67,7 @@ pub(crate) async fn lead_page(
         .limit(page.size + 1)
         .all(db)
         .await?;
+    prefetch::leads(loaders(ctx)?, &plan, &rows).await?;
     Ok(LeadConnection::new(
         &page,
         rows,
@@ -70,7 +78,7 @@ pub(crate) async fn lead_page(
 }
 
 #[Object]
-impl QueryRoot {
+impl CoreQueries {
     /// The version of the Switchboard server answering.
     async fn server_version(&self) -> &'static str {
         env!("CARGO_PKG_VERSION")
@@ -118,6 +126,7 @@ impl QueryRoot {
     }
 
     /// Leads matching `filter` (live leads unless `includeDeleted`), newest first by default.
+    #[graphql(complexity = "crate::pagination::complexity(first, last, child_complexity)")]
     async fn leads(
         &self,
         ctx: &Context<'_>,
@@ -153,6 +162,7 @@ impl QueryRoot {
     }
 
     /// Calls matching `filter`, newest first by default.
+    #[graphql(complexity = "crate::pagination::complexity(first, last, child_complexity)")]
     async fn calls(
         &self,
         ctx: &Context<'_>,
@@ -165,6 +175,7 @@ impl QueryRoot {
     ) -> ApiResult<CallConnection> {
         let viewer = require(ctx, Permission::Read)?;
         let page = Page::new(first, after, last, before)?;
+        let plan = prefetch::CallPlan::of(&prefetch::nodes(&[ctx.field()]))?;
         let db = context::db(ctx)?;
         let segments = Default::default();
         let compiler = Compiler {
@@ -189,6 +200,7 @@ impl QueryRoot {
             .limit(page.size + 1)
             .all(db)
             .await?;
+        prefetch::calls(loaders(ctx)?, &plan, &rows).await?;
         Ok(CallConnection::new(
             &page,
             rows,
@@ -200,6 +212,7 @@ impl QueryRoot {
 
     /// Transcripts containing the words of `query` (full-text search on
     /// PostgreSQL; every word as a case-insensitive substring on SQLite), newest first.
+    #[graphql(complexity = "crate::pagination::complexity(first, None, child_complexity)")]
     async fn search_transcripts(
         &self,
         ctx: &Context<'_>,
@@ -209,6 +222,7 @@ impl QueryRoot {
     ) -> ApiResult<TranscriptConnection> {
         let viewer = require(ctx, Permission::Read)?;
         let page = Page::new(first, after, None, None)?;
+        let plan = prefetch::transcript_plan(&ctx.field())?;
         let words: Vec<&str> = query.split_whitespace().collect();
         if words.is_empty() {
             return Err(ApiError::bad_input(
@@ -221,7 +235,7 @@ impl QueryRoot {
             .filter(transcripts::Column::OrganizationId.eq(viewer.organization_id));
         select = match db.get_database_backend() {
             DbBackend::Postgres => select.filter(Expr::cust_with_values(
-                r#"to_tsvector('english', "transcripts"."content") @@ websearch_to_tsquery('english', ?)"#,
+                r#"to_tsvector('english', "transcripts"."content") @@ websearch_to_tsquery('english', $1)"#,
                 [query.clone()],
             )),
             _ => words.iter().fold(select, |select, word| {
@@ -241,6 +255,7 @@ impl QueryRoot {
             .limit(page.size + 1)
             .all(db)
             .await?;
+        prefetch::transcripts(loaders(ctx)?, plan.as_ref(), &rows).await?;
         Ok(TranscriptConnection::new(
             &page,
             rows,

@@ -151,10 +151,7 @@ pub struct CallOrder {
     pub direction: Direction,
 }
 
-async fn load<K, L, V>(
-    loader: &async_graphql::dataloader::DataLoader<L>,
-    key: K,
-) -> ApiResult<Option<V>>
+async fn load<K, L, V>(loader: &crate::loaders::Cached<L>, key: K) -> ApiResult<Option<V>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     L: async_graphql::dataloader::Loader<K, Value = V, Error = std::sync::Arc<sea_orm::DbErr>>,
@@ -322,10 +319,11 @@ impl Lead {
         let Some(owner) = self.0.owner_user_id else {
             return Ok(None);
         };
-        Ok(load(&loaders(ctx)?.users, owner).await?.map(User))
+        Ok(load(&loaders(ctx)?.users, owner).await?.flatten().map(User))
     }
 
     /// The lead's calls, newest first by default; `first`/`after` page each lead's calls separately.
+    #[graphql(complexity = "crate::pagination::complexity(first, None, child_complexity)")]
     async fn calls(
         &self,
         ctx: &Context<'_>,
@@ -405,6 +403,7 @@ async fn nested_calls(
     of_lead: bool,
 ) -> ApiResult<CallConnection> {
     let page = Page::new(first, after, None, None)?;
+    let plan = crate::prefetch::CallPlan::of(&crate::prefetch::nodes(&[ctx.field()]))?;
     let direction = order_by.unwrap_or_default().direction;
     let key = PageKey::new(parent, &page, direction);
     let loaders = loaders(ctx)?;
@@ -418,13 +417,10 @@ async fn nested_calls(
     } else {
         Total::CallsOfAgent(parent)
     };
-    Ok(CallConnection::new(
-        &page,
-        rows.unwrap_or_default(),
-        call_cursor,
-        Call,
-        total,
-    ))
+    let rows = rows.unwrap_or_default();
+    // Usually warm already (the parent's page prefetched it); an agent's calls or a single lead's are not.
+    crate::prefetch::calls(loaders, &plan, &rows).await?;
+    Ok(CallConnection::new(&page, rows, call_cursor, Call, total))
 }
 
 /// One call with a lead, by an AI agent.
@@ -782,6 +778,7 @@ impl Agent {
         self.0.created_at
     }
     /// The agent's calls, newest first by default, a page per agent.
+    #[graphql(complexity = "crate::pagination::complexity(first, None, child_complexity)")]
     async fn calls(
         &self,
         ctx: &Context<'_>,
@@ -874,7 +871,7 @@ impl PhoneNumber {
         let Some(user) = self.0.assigned_to_user_id else {
             return Ok(None);
         };
-        Ok(load(&loaders(ctx)?.users, user).await?.map(User))
+        Ok(load(&loaders(ctx)?.users, user).await?.flatten().map(User))
     }
 }
 
@@ -910,6 +907,7 @@ impl Segment {
         self.0.created_at
     }
     /// The leads the filter matches now.
+    #[graphql(complexity = "crate::pagination::complexity(first, last, child_complexity)")]
     async fn leads(
         &self,
         ctx: &Context<'_>,

@@ -1,0 +1,455 @@
+//! The call side of the API: creating and scheduling calls, the dial gate,
+//! the status machine, outcomes, transcripts and analyses.
+//!
+//! Resolvers are thin: they check the role, parse ids, and run one function
+//! of [`crate::calls`] in one write transaction, returning the GraphQL
+//! wrappers of [`crate::types`].
+
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use switchboard_domain::dial::DialBlock;
+
+use crate::calls::{self, Closed, NewAnalysis, NewCall, NewTranscript, OutboundCall, Outcome};
+use crate::context::{self, Permission, require};
+use crate::enums::*;
+use crate::error::{ApiResult, parse_id};
+use crate::service::begin_write;
+use crate::types::{Call, CallAnalysis, Transcript};
+
+fn parse_opt_id(field: &str, id: Option<ID>) -> ApiResult<Option<uuid::Uuid>> {
+    id.map(|id| parse_id(field, &id)).transpose()
+}
+
+/// The call queries, merged into the query root.
+#[derive(Default)]
+pub struct CallQueries;
+
+/// The call mutations, merged into the mutation root.
+#[derive(Default)]
+pub struct CallMutations;
+
+/// A call to record. Referenced lead, agent, campaign and number must be the
+/// organization's.
+#[derive(InputObject)]
+pub struct CreateCallInput {
+    /// The lead called (or calling). Without it, `phoneNumber` is required.
+    pub lead_id: Option<ID>,
+    /// The other party's number, any common format; defaults to the lead's.
+    pub phone_number: Option<String>,
+    pub agent_id: Option<ID>,
+    pub campaign_id: Option<ID>,
+    /// The organization's number the call is made from.
+    pub phone_number_id: Option<ID>,
+    #[graphql(default_with = "CallType::OutboundLead")]
+    pub call_type: CallType,
+    #[graphql(default_with = "CallSource::Unknown")]
+    pub call_source: CallSource,
+    #[graphql(default_with = "CallStatus::Scheduled")]
+    pub status: CallStatus,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub purpose: Option<String>,
+    pub notes: Option<String>,
+    /// Wins over the classification by appointment and lead source.
+    pub traffic_source: Option<TrafficSource>,
+    pub source_of_set_appointment: Option<AppointmentSource>,
+    /// Defaults to the lead's source.
+    pub lead_source: Option<String>,
+}
+
+/// An outbound call to schedule, behind the dial gate.
+#[derive(InputObject)]
+pub struct ScheduleOutboundCallInput {
+    pub lead_id: ID,
+    pub agent_id: Option<ID>,
+    /// The campaign's calling window applies too.
+    pub campaign_id: Option<ID>,
+    /// When to dial; the gate is checked at this instant.
+    pub scheduled_at: DateTime<Utc>,
+    pub purpose: Option<String>,
+    /// Any outbound type (INBOUND is refused).
+    #[graphql(default_with = "CallType::OutboundLead")]
+    pub call_type: CallType,
+}
+
+/// How a completed call closed.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClosedStage {
+    ClosedWon,
+    Lost,
+}
+
+impl From<ClosedStage> for Closed {
+    fn from(stage: ClosedStage) -> Self {
+        match stage {
+            ClosedStage::ClosedWon => Closed::Won,
+            ClosedStage::Lost => Closed::Lost,
+        }
+    }
+}
+
+/// What a call achieved, with seed 003's insurance, payment and collection
+/// details. Omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct RecordCallOutcomeInput {
+    pub outcome: CallOutcome,
+    /// Only for a COMPLETED call: sets its CRM stage to CLOSED_WON or LOST.
+    pub closed: Option<ClosedStage>,
+    pub insurance_verified: Option<bool>,
+    pub insurance_provider: Option<String>,
+    pub payment_plan_discussed: Option<bool>,
+    /// At least 0.
+    pub payment_plan_amount_cents: Option<i64>,
+    pub collection_attempt: Option<bool>,
+    /// At least 0.
+    pub collection_amount_cents: Option<i64>,
+    pub collection_success: Option<bool>,
+    pub transferred_to_staff: Option<bool>,
+    pub transferred_to: Option<String>,
+    pub follow_up_required: Option<bool>,
+    pub follow_up_date: Option<DateTime<Utc>>,
+    /// 1-5.
+    pub call_quality: Option<i32>,
+    pub customer_sentiment: Option<Sentiment>,
+    /// 0-1.
+    pub ai_confidence: Option<f64>,
+    pub summary: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// One speaker's turn.
+#[derive(InputObject)]
+pub struct SpeakerSegmentInput {
+    pub speaker: String,
+    pub text: String,
+    /// Seconds from the start of the call, at least 0.
+    pub start: Option<f64>,
+    /// Seconds from the start of the call, not before `start`.
+    pub end: Option<f64>,
+}
+
+/// A call's transcript.
+#[derive(InputObject)]
+pub struct TranscriptInput {
+    /// The full text; not empty.
+    pub content: String,
+    #[graphql(default)]
+    pub segments: Vec<SpeakerSegmentInput>,
+    #[graphql(default_with = "\"en\".to_owned()")]
+    pub language: String,
+}
+
+/// The AI's reading of a call. It replaces the call's previous analysis
+/// whole: omitted fields are cleared.
+#[derive(InputObject)]
+pub struct CallAnalysisInput {
+    pub intent_level: Option<Level>,
+    /// 0-100, as are the other scores.
+    pub intent_score: Option<i32>,
+    pub urgency_level: Option<Level>,
+    pub urgency_score: Option<i32>,
+    pub budget_level: Option<Level>,
+    pub budget_score: Option<i32>,
+    pub fit_level: Option<Level>,
+    pub fit_score: Option<i32>,
+    pub engagement_level: Option<Level>,
+    pub engagement_score: Option<i32>,
+    pub total_score: Option<i32>,
+    pub lead_status_tag: Option<String>,
+    /// The model's reasons, as JSON.
+    pub reasoning: Option<Json<serde_json::Value>>,
+    #[graphql(default)]
+    pub cta_pricing_clicked: bool,
+    #[graphql(default)]
+    pub cta_demo_clicked: bool,
+    #[graphql(default)]
+    pub cta_followup_clicked: bool,
+    #[graphql(default)]
+    pub cta_sample_clicked: bool,
+    #[graphql(default)]
+    pub cta_escalated_to_human: bool,
+    pub demo_scheduled_at: Option<DateTime<Utc>>,
+    pub extracted_name: Option<String>,
+    pub extracted_email: Option<String>,
+    pub company_name: Option<String>,
+    #[graphql(default)]
+    pub is_qualified: bool,
+    pub lead_temperature: Option<LeadTemperature>,
+    /// -1 to 1.
+    pub sentiment_score: Option<f64>,
+    #[graphql(default)]
+    pub key_topics: Vec<String>,
+    #[graphql(default)]
+    pub objections_raised: Vec<String>,
+    pub next_steps: Option<String>,
+}
+
+/// Why a number may not be dialed (the codes of a DIAL_BLOCKED error's `reasons`).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialBlockCode {
+    /// The number is on the organization's do-not-call list.
+    OnDncList,
+    /// It is before 08:00 or from 21:00 at the called party's local time.
+    OutsideCallingHours,
+    /// It is outside the campaign's calling window.
+    OutsideCampaignWindow,
+    /// The balance does not cover one minute of calling.
+    InsufficientCredits,
+}
+
+/// One reason a dial is blocked.
+#[derive(SimpleObject)]
+pub struct DialBlockReason {
+    pub code: DialBlockCode,
+    /// For people, e.g. "it is 07:30 in America/New_York; …".
+    pub message: String,
+}
+
+impl From<&DialBlock> for DialBlockReason {
+    fn from(block: &DialBlock) -> Self {
+        let code = match block {
+            DialBlock::OnDncList { .. } => DialBlockCode::OnDncList,
+            DialBlock::OutsideCallingHours { .. } => DialBlockCode::OutsideCallingHours,
+            DialBlock::OutsideCampaignWindow { .. } => DialBlockCode::OutsideCampaignWindow,
+            DialBlock::InsufficientCredits { .. } => DialBlockCode::InsufficientCredits,
+        };
+        Self {
+            code,
+            message: block.to_string(),
+        }
+    }
+}
+
+/// Whether a number may be dialed at an instant, and every reason it may not.
+#[derive(SimpleObject)]
+pub struct DialEligibility {
+    pub eligible: bool,
+    /// Every block, in a fixed order: DNC, calling hours, campaign window, credits.
+    pub reasons: Vec<DialBlockReason>,
+    /// The number checked, E.164.
+    pub phone_number: String,
+    /// The called party's IANA zone: the lead's, else the organization's.
+    pub timezone: String,
+    /// The wall-clock time there at the instant checked (HH:MM:SS).
+    pub local_time: String,
+}
+
+impl From<calls::DialGate> for DialEligibility {
+    fn from(gate: calls::DialGate) -> Self {
+        Self {
+            eligible: gate.eligible(),
+            reasons: gate.blocks.iter().map(Into::into).collect(),
+            phone_number: gate.phone_number,
+            timezone: gate.timezone.name().to_owned(),
+            local_time: gate.local_time.format("%H:%M:%S").to_string(),
+        }
+    }
+}
+
+#[Object]
+impl CallQueries {
+    /// Whether a lead (or a bare number: give exactly one) may be dialed at
+    /// `at` (default now), optionally in a campaign: the same gate
+    /// `scheduleOutboundCall` applies.
+    async fn dial_eligibility(
+        &self,
+        ctx: &Context<'_>,
+        lead_id: Option<ID>,
+        phone_number: Option<String>,
+        campaign_id: Option<ID>,
+        at: Option<DateTime<Utc>>,
+    ) -> ApiResult<DialEligibility> {
+        let viewer = require(ctx, Permission::Read)?;
+        let lead_id = parse_opt_id("leadId", lead_id)?;
+        let campaign_id = parse_opt_id("campaignId", campaign_id)?;
+        let gate = calls::dial_eligibility(
+            context::db(ctx)?,
+            viewer,
+            lead_id,
+            phone_number.as_deref(),
+            campaign_id,
+            at.unwrap_or_else(Utc::now),
+        )
+        .await?;
+        Ok(gate.into())
+    }
+}
+
+#[Object]
+impl CallMutations {
+    /// Records a call (no dial gate: see `scheduleOutboundCall`), with its `created` event.
+    async fn create_call(&self, ctx: &Context<'_>, input: CreateCallInput) -> ApiResult<Call> {
+        let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        let new = NewCall {
+            lead_id: parse_opt_id("input.leadId", input.lead_id)?,
+            phone_number: input.phone_number,
+            agent_id: parse_opt_id("input.agentId", input.agent_id)?,
+            campaign_id: parse_opt_id("input.campaignId", input.campaign_id)?,
+            phone_number_id: parse_opt_id("input.phoneNumberId", input.phone_number_id)?,
+            call_type: input.call_type.into(),
+            call_source: input.call_source.into(),
+            status: input.status.into(),
+            scheduled_at: input.scheduled_at,
+            purpose: input.purpose,
+            notes: input.notes,
+            traffic_source: input.traffic_source.map(Into::into),
+            source_of_set_appointment: input.source_of_set_appointment.map(Into::into),
+            lead_source: input.lead_source,
+        };
+        let txn = begin_write(context::db(ctx)?).await?;
+        let call = calls::create_call(&txn, viewer, new, Utc::now()).await?;
+        txn.commit().await?;
+        Ok(Call(call))
+    }
+
+    /// Schedules an outbound call to a lead if the dial gate allows it at
+    /// `scheduledAt`; otherwise DIAL_BLOCKED with every reason, and nothing is written.
+    async fn schedule_outbound_call(
+        &self,
+        ctx: &Context<'_>,
+        input: ScheduleOutboundCallInput,
+    ) -> ApiResult<Call> {
+        let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        let outbound = OutboundCall {
+            lead_id: parse_id("input.leadId", &input.lead_id)?,
+            agent_id: parse_opt_id("input.agentId", input.agent_id)?,
+            campaign_id: parse_opt_id("input.campaignId", input.campaign_id)?,
+            scheduled_at: input.scheduled_at,
+            purpose: input.purpose,
+            call_type: input.call_type.into(),
+        };
+        let txn = begin_write(context::db(ctx)?).await?;
+        let call = calls::schedule_outbound_call(&txn, viewer, outbound, Utc::now()).await?;
+        txn.commit().await?;
+        Ok(Call(call))
+    }
+
+    /// Moves a call through the status machine (an illegal move is
+    /// BAD_USER_INPUT; its current status is a no-op). `at` (default now) is
+    /// when it happened: it starts or ends the call.
+    async fn update_call_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: CallStatus,
+        at: Option<DateTime<Utc>>,
+    ) -> ApiResult<Call> {
+        let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        let call_id = parse_id("id", &id)?;
+        let txn = begin_write(context::db(ctx)?).await?;
+        let call =
+            calls::update_call_status(&txn, viewer, call_id, status.into(), at, Utc::now()).await?;
+        txn.commit().await?;
+        Ok(Call(call))
+    }
+
+    /// Records what a call achieved.
+    async fn record_call_outcome(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: RecordCallOutcomeInput,
+    ) -> ApiResult<Call> {
+        let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        let call_id = parse_id("id", &id)?;
+        let outcome = Outcome {
+            outcome: input.outcome.into(),
+            closed: input.closed.map(Into::into),
+            insurance_verified: input.insurance_verified,
+            insurance_provider: input.insurance_provider,
+            payment_plan_discussed: input.payment_plan_discussed,
+            payment_plan_amount_cents: input.payment_plan_amount_cents,
+            collection_attempt: input.collection_attempt,
+            collection_amount_cents: input.collection_amount_cents,
+            collection_success: input.collection_success,
+            transferred_to_staff: input.transferred_to_staff,
+            transferred_to: input.transferred_to,
+            follow_up_required: input.follow_up_required,
+            follow_up_date: input.follow_up_date,
+            call_quality: input.call_quality,
+            customer_sentiment: input.customer_sentiment.map(Into::into),
+            ai_confidence: input.ai_confidence,
+            summary: input.summary,
+            notes: input.notes,
+        };
+        let txn = begin_write(context::db(ctx)?).await?;
+        let call = calls::record_call_outcome(&txn, viewer, call_id, outcome, Utc::now()).await?;
+        txn.commit().await?;
+        Ok(Call(call))
+    }
+
+    /// Attaches a call's transcript, replacing the one it had (webhooks are redelivered).
+    async fn attach_transcript(
+        &self,
+        ctx: &Context<'_>,
+        call_id: ID,
+        input: TranscriptInput,
+    ) -> ApiResult<Transcript> {
+        let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        let call_id = parse_id("callId", &call_id)?;
+        let transcript = NewTranscript {
+            content: input.content,
+            segments: input
+                .segments
+                .into_iter()
+                .map(|s| calls::Segment {
+                    speaker: s.speaker,
+                    text: s.text,
+                    start: s.start,
+                    end: s.end,
+                })
+                .collect(),
+            language: Some(input.language),
+        };
+        let txn = begin_write(context::db(ctx)?).await?;
+        let transcript =
+            calls::attach_transcript(&txn, viewer, call_id, transcript, Utc::now()).await?;
+        txn.commit().await?;
+        Ok(Transcript(transcript))
+    }
+
+    /// Records the AI analysis of a call, replacing the one it had.
+    async fn record_call_analysis(
+        &self,
+        ctx: &Context<'_>,
+        call_id: ID,
+        input: CallAnalysisInput,
+    ) -> ApiResult<CallAnalysis> {
+        let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        let call_id = parse_id("callId", &call_id)?;
+        let analysis = NewAnalysis {
+            intent_level: input.intent_level.map(Into::into),
+            intent_score: input.intent_score,
+            urgency_level: input.urgency_level.map(Into::into),
+            urgency_score: input.urgency_score,
+            budget_level: input.budget_level.map(Into::into),
+            budget_score: input.budget_score,
+            fit_level: input.fit_level.map(Into::into),
+            fit_score: input.fit_score,
+            engagement_level: input.engagement_level.map(Into::into),
+            engagement_score: input.engagement_score,
+            total_score: input.total_score,
+            lead_status_tag: input.lead_status_tag,
+            reasoning: input.reasoning.map(|j| j.0),
+            cta_pricing_clicked: input.cta_pricing_clicked,
+            cta_demo_clicked: input.cta_demo_clicked,
+            cta_followup_clicked: input.cta_followup_clicked,
+            cta_sample_clicked: input.cta_sample_clicked,
+            cta_escalated_to_human: input.cta_escalated_to_human,
+            demo_scheduled_at: input.demo_scheduled_at,
+            extracted_name: input.extracted_name,
+            extracted_email: input.extracted_email,
+            company_name: input.company_name,
+            is_qualified: input.is_qualified,
+            lead_temperature: input.lead_temperature.map(Into::into),
+            sentiment_score: input.sentiment_score,
+            key_topics: input.key_topics,
+            objections_raised: input.objections_raised,
+            next_steps: input.next_steps,
+        };
+        let txn = begin_write(context::db(ctx)?).await?;
+        let analysis =
+            calls::record_call_analysis(&txn, viewer, call_id, analysis, Utc::now()).await?;
+        txn.commit().await?;
+        Ok(CallAnalysis(analysis))
+    }
+}
