@@ -6,6 +6,7 @@ mod constraints;
 mod entities;
 mod graphql_calls;
 mod graphql_leads;
+mod graphql_setup;
 mod graphql_transport;
 mod http;
 mod migrations;

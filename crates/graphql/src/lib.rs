@@ -6,6 +6,7 @@
 //! column rename cannot silently change the API). Relations resolve through
 //! per-request [`loaders`].
 
+pub mod bulk;
 pub mod calls;
 pub mod calls_api;
 pub mod context;
@@ -19,6 +20,7 @@ pub mod pagination;
 pub mod prefetch;
 pub mod query;
 pub mod service;
+pub mod setup_api;
 pub mod types;
 
 use async_graphql::{EmptySubscription, Schema};

@@ -20,7 +20,11 @@ use crate::types::*;
 
 /// The root of every mutation: the CRM's and the calls'.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(CrmMutations, crate::calls_api::CallMutations);
+pub struct MutationRoot(
+    CrmMutations,
+    crate::calls_api::CallMutations,
+    crate::setup_api::SetupMutations,
+);
 
 /// The lead, DNC and segment mutations.
 #[derive(Default)]

@@ -1,0 +1,382 @@
+//! Bulk lead writes: `importLeads` and `upsertLeads`.
+//!
+//! A batch is validated in memory, checked against the table with one
+//! statement per 500 phones, and written with multi-row statements sized to
+//! the backend's bind-parameter limit: a thousand rows are a handful of
+//! statements, never one per row.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use serde_json::json;
+use switchboard_entity::enums::{LeadAuditAction, LeadStatus, TriggerType};
+use switchboard_entity::*;
+use uuid::Uuid;
+
+use crate::context::Viewer;
+use crate::error::{ApiError, ApiResult};
+use crate::service::{NewLead, check_email, check_score, check_timezone, clean_tags};
+
+/// Rows per statement: under both backends' bind-parameter limits for the
+/// widest row written here.
+const ROWS_PER_STATEMENT: usize = 500;
+/// Most rows in one batch.
+pub const MAX_BATCH: usize = 5_000;
+
+/// What happened to one row of a batch.
+#[derive(Debug, Clone)]
+pub enum RowOutcome {
+    Created(Uuid),
+    Updated(Uuid),
+    Failed(ApiError),
+    /// Valid, but not written because another row failed (all-or-nothing).
+    Skipped,
+}
+
+/// A validated row, ready to write.
+struct Row {
+    index: usize,
+    model: leads::Model,
+}
+
+/// Validates rows and normalizes their phones; returns the valid rows and
+/// the outcome of every invalid one. Rows repeating an earlier row's phone
+/// fail as CONFLICT naming the index of the first.
+async fn validate(
+    txn: &DatabaseTransaction,
+    viewer: Viewer,
+    input: Vec<NewLead>,
+    now: DateTime<Utc>,
+) -> ApiResult<(Vec<Row>, HashMap<usize, RowOutcome>)> {
+    if input.len() > MAX_BATCH {
+        return Err(ApiError::bad_input(
+            "input",
+            format!("at most {MAX_BATCH} rows a batch"),
+        ));
+    }
+    let org = organizations::Entity::find_by_id(viewer.organization_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization", viewer.organization_id))?;
+    let region = switchboard_domain::phone::parse_region(&org.default_region)
+        .map_err(|e| ApiError::bad_input("input", e.to_string()))?;
+    let members: HashSet<Uuid> = organization_memberships::Entity::find()
+        .filter(organization_memberships::Column::OrganizationId.eq(viewer.organization_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    let mut rows = Vec::new();
+    let mut failed = HashMap::new();
+    let mut first_with_phone: HashMap<String, usize> = HashMap::new();
+    for (index, lead) in input.into_iter().enumerate() {
+        let field = |name: &str| format!("input[{index}].{name}");
+        let checked = (|| -> ApiResult<leads::Model> {
+            let phone = switchboard_domain::phone::normalize(&lead.phone_number, region)
+                .map_err(|e| ApiError::bad_input(field("phoneNumber"), e.to_string()))?;
+            if let Some(first) = first_with_phone.get(&phone) {
+                return Err(ApiError::Conflict {
+                    field: Some(field("phoneNumber")),
+                    message: format!("{phone} repeats row {first} of this batch"),
+                    existing_id: None,
+                });
+            }
+            if let Some(owner) = lead.owner_id.filter(|o| !members.contains(o)) {
+                return Err(ApiError::bad_input(
+                    field("ownerId"),
+                    format!("user `{owner}` is not a member of this organization"),
+                ));
+            }
+            first_with_phone.insert(phone.clone(), index);
+            Ok(leads::Model {
+                id: Uuid::now_v7(),
+                organization_id: viewer.organization_id,
+                owner_user_id: lead.owner_id,
+                first_name: lead.first_name.filter(|s| !s.trim().is_empty()),
+                last_name: lead.last_name.filter(|s| !s.trim().is_empty()),
+                phone_number: phone,
+                email: lead
+                    .email
+                    .as_deref()
+                    .map(|e| check_email(&field("email"), e))
+                    .transpose()?,
+                company: lead.company,
+                status: lead.status.unwrap_or(LeadStatus::New),
+                lead_score: check_score(&field("leadScore"), lead.lead_score.unwrap_or(0))?,
+                tags: json!(clean_tags(&field("tags"), &lead.tags)?),
+                source: lead.source,
+                sub_source: lead.sub_source,
+                source_metadata: lead.source_metadata.unwrap_or_else(|| json!({})),
+                notes: lead.notes,
+                timezone: lead
+                    .timezone
+                    .as_deref()
+                    .map(|z| check_timezone(&field("timezone"), z))
+                    .transpose()?,
+                last_contact_at: None,
+                is_auto_created: false,
+                auto_created_from_call_id: None,
+                deleted_at: None,
+                created_at: now,
+                updated_at: now,
+            })
+        })();
+        match checked {
+            Ok(model) => rows.push(Row { index, model }),
+            Err(err) => {
+                failed.insert(index, RowOutcome::Failed(err));
+            }
+        }
+    }
+    Ok((rows, failed))
+}
+
+/// Live leads of the organization with these phones, by phone.
+async fn existing(
+    txn: &DatabaseTransaction,
+    organization_id: Uuid,
+    phones: &[String],
+) -> ApiResult<HashMap<String, Uuid>> {
+    let mut found = HashMap::new();
+    for chunk in phones.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<(Uuid, String)> = leads::Entity::find()
+            .select_only()
+            .column(leads::Column::Id)
+            .column(leads::Column::PhoneNumber)
+            .filter(leads::Column::OrganizationId.eq(organization_id))
+            .filter(leads::Column::DeletedAt.is_null())
+            .filter(leads::Column::PhoneNumber.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        found.extend(rows.into_iter().map(|(id, phone)| (phone, id)));
+    }
+    Ok(found)
+}
+
+/// Phones on the organization's DNC list now.
+async fn on_dnc(
+    txn: &DatabaseTransaction,
+    organization_id: Uuid,
+    phones: &[String],
+    now: DateTime<Utc>,
+) -> ApiResult<HashSet<String>> {
+    let mut found = HashSet::new();
+    for chunk in phones.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<String> = dnc_list::Entity::find()
+            .select_only()
+            .column(dnc_list::Column::PhoneNumber)
+            .filter(dnc_list::Column::OrganizationId.eq(organization_id))
+            .filter(dnc_list::Column::PhoneNumber.is_in(chunk.iter().cloned()))
+            .filter(
+                dnc_list::Column::ExpiresAt
+                    .is_null()
+                    .or(dnc_list::Column::ExpiresAt.gt(now)),
+            )
+            .into_tuple()
+            .all(txn)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Writes the audit and status-history rows of created leads, in multi-row statements.
+async fn record_created(
+    txn: &DatabaseTransaction,
+    viewer: Viewer,
+    created: &[leads::Model],
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    for chunk in created.chunks(ROWS_PER_STATEMENT) {
+        lead_audit_log::Entity::insert_many(chunk.iter().map(|lead| lead_audit_log::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(lead.organization_id),
+            lead_id: Set(lead.id),
+            user_id: Set(Some(viewer.user_id)),
+            action: Set(LeadAuditAction::Create),
+            field_name: Set(None),
+            old_value: Set(None),
+            new_value: Set(Some(
+                json!({ "phone_number": lead.phone_number, "status": lead.status.as_str() }),
+            )),
+            change_reason: Set(Some("Imported".into())),
+            ip_address: Set(None),
+            user_agent: Set(None),
+            created_at: Set(now),
+        }))
+        .exec_without_returning(txn)
+        .await?;
+        lead_status_history::Entity::insert_many(chunk.iter().map(|lead| {
+            lead_status_history::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(lead.organization_id),
+                lead_id: Set(lead.id),
+                from_status: Set(None),
+                to_status: Set(lead.status),
+                trigger_type: Set(TriggerType::Manual),
+                call_id: Set(None),
+                sequence_id: Set(None),
+                changed_by: Set(Some(viewer.user_id)),
+                reason: Set(Some("Imported".into())),
+                created_at: Set(now),
+            }
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn active(model: &leads::Model) -> leads::ActiveModel {
+    let mut row: leads::ActiveModel = model.clone().into();
+    row = sea_orm::ActiveModelTrait::reset_all(row);
+    row
+}
+
+/// Imports new leads. A phone already in the organization, or repeated in
+/// the batch, fails its row as CONFLICT. With `all_or_nothing`, one failed
+/// row means nothing is written.
+pub async fn import(
+    txn: &DatabaseTransaction,
+    viewer: Viewer,
+    input: Vec<NewLead>,
+    all_or_nothing: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<RowOutcome>> {
+    let total = input.len();
+    let (rows, mut outcomes) = validate(txn, viewer, input, now).await?;
+    let phones: Vec<String> = rows.iter().map(|r| r.model.phone_number.clone()).collect();
+    let taken = existing(txn, viewer.organization_id, &phones).await?;
+    let dnc = on_dnc(txn, viewer.organization_id, &phones, now).await?;
+    let mut to_write = Vec::new();
+    for mut row in rows {
+        if let Some(existing) = taken.get(&row.model.phone_number) {
+            outcomes.insert(
+                row.index,
+                RowOutcome::Failed(ApiError::Conflict {
+                    field: Some(format!("input[{}].phoneNumber", row.index)),
+                    message: format!("a lead with {} already exists", row.model.phone_number),
+                    existing_id: Some(*existing),
+                }),
+            );
+            continue;
+        }
+        if dnc.contains(&row.model.phone_number) {
+            row.model.status = LeadStatus::Dnc;
+        }
+        to_write.push(row);
+    }
+    if all_or_nothing && !outcomes.is_empty() {
+        for row in &to_write {
+            outcomes.insert(row.index, RowOutcome::Skipped);
+        }
+        return Ok((0..total)
+            .map(|i| outcomes.remove(&i).unwrap_or(RowOutcome::Skipped))
+            .collect());
+    }
+    let created: Vec<leads::Model> = to_write.iter().map(|r| r.model.clone()).collect();
+    for chunk in created.chunks(ROWS_PER_STATEMENT) {
+        leads::Entity::insert_many(chunk.iter().map(active))
+            .exec_without_returning(txn)
+            .await?;
+    }
+    record_created(txn, viewer, &created, now).await?;
+    for row in to_write {
+        outcomes.insert(row.index, RowOutcome::Created(row.model.id));
+    }
+    Ok((0..total)
+        .map(|i| outcomes.remove(&i).unwrap_or(RowOutcome::Skipped))
+        .collect())
+}
+
+/// Inserts leads whose phone is new and updates the leads that have it, one
+/// `INSERT … ON CONFLICT DO UPDATE` per chunk. Updated rows get one audit
+/// row each with the values written. Invalid rows fail on their own.
+pub async fn upsert(
+    txn: &DatabaseTransaction,
+    viewer: Viewer,
+    input: Vec<NewLead>,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<RowOutcome>> {
+    let total = input.len();
+    let (rows, mut outcomes) = validate(txn, viewer, input, now).await?;
+    let phones: Vec<String> = rows.iter().map(|r| r.model.phone_number.clone()).collect();
+    let taken = existing(txn, viewer.organization_id, &phones).await?;
+    let models: Vec<leads::Model> = rows
+        .iter()
+        .map(|r| {
+            let mut model = r.model.clone();
+            if let Some(id) = taken.get(&model.phone_number) {
+                model.id = *id;
+            }
+            model
+        })
+        .collect();
+    // Which columns an upsert overwrites: what an import carries, not history.
+    let update = [
+        leads::Column::FirstName,
+        leads::Column::LastName,
+        leads::Column::Email,
+        leads::Column::Company,
+        leads::Column::Status,
+        leads::Column::LeadScore,
+        leads::Column::Tags,
+        leads::Column::Source,
+        leads::Column::SubSource,
+        leads::Column::SourceMetadata,
+        leads::Column::Notes,
+        leads::Column::Timezone,
+        leads::Column::OwnerUserId,
+        leads::Column::UpdatedAt,
+    ];
+    for chunk in models.chunks(ROWS_PER_STATEMENT) {
+        let mut conflict =
+            OnConflict::columns([leads::Column::OrganizationId, leads::Column::PhoneNumber]);
+        conflict
+            .target_and_where(Expr::col(leads::Column::DeletedAt).is_null())
+            .update_columns(update);
+        leads::Entity::insert_many(chunk.iter().map(active))
+            .on_conflict(conflict)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    let (created, updated): (Vec<&leads::Model>, Vec<&leads::Model>) = models
+        .iter()
+        .partition(|m| !taken.contains_key(&m.phone_number));
+    let created: Vec<leads::Model> = created.into_iter().cloned().collect();
+    record_created(txn, viewer, &created, now).await?;
+    for chunk in updated.chunks(ROWS_PER_STATEMENT) {
+        lead_audit_log::Entity::insert_many(chunk.iter().map(|lead| lead_audit_log::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(lead.organization_id),
+            lead_id: Set(lead.id),
+            user_id: Set(Some(viewer.user_id)),
+            action: Set(LeadAuditAction::Update),
+            field_name: Set(Some("*".into())),
+            old_value: Set(None),
+            new_value: Set(Some(json!({ "status": lead.status.as_str(), "lead_score": lead.lead_score, "tags": lead.tags }))),
+            change_reason: Set(Some("Upserted".into())),
+            ip_address: Set(None),
+            user_agent: Set(None),
+            created_at: Set(now),
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+    for (row, model) in rows.iter().zip(&models) {
+        let outcome = if taken.contains_key(&model.phone_number) {
+            RowOutcome::Updated(model.id)
+        } else {
+            RowOutcome::Created(model.id)
+        };
+        outcomes.insert(row.index, outcome);
+    }
+    Ok((0..total)
+        .map(|i| outcomes.remove(&i).unwrap_or(RowOutcome::Skipped))
+        .collect())
+}
