@@ -1,0 +1,348 @@
+//! Benchmark: the nested query React clients run most, through HTTP, against
+//! the same rows fetched by hand-written SQL through a pool of the same size.
+//!
+//! `leads(first: 50) { calls(first: 5) { transcript analysis agent } }` at 16
+//! concurrent clients, each request on a random page of a `seed --scale 1`
+//! organization. The baseline runs one statement per level (leads; calls per
+//! lead with a window function; transcripts, analyses and agents by id) and
+//! decodes the rows. Reports requests per second, p50/p99 latency, the ratio
+//! of the two, and the server's resident memory under load.
+//!
+//! ```sh
+//! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/switchboard_bench \
+//!   cargo bench -p switchboard-server --bench nested_query
+//! ```
+//! The database is created, migrated and seeded on first use.
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use sea_orm::sqlx::{self, Row, postgres::PgPoolOptions};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use switchboard_entity::{organization_memberships, organizations};
+
+const CONCURRENCY: usize = 16;
+const POOL_SIZE: u32 = 16;
+const QUERY: &str =
+    "query($before: DateTime!) { leads(first: 50, filter: { createdAt: { lt: $before } }) {
+  nodes { id firstName lastName phoneNumber status leadScore
+    calls(first: 5) { nodes { id status outcome durationSeconds createdAt
+      transcript { content } analysis { totalScore intentScore } agent { name } } } } } }";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let duration = Duration::from_secs(
+        std::env::var("BENCH_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(20),
+    );
+    let admin = std::env::var("BENCH_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let url = std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/switchboard_bench".into());
+    ensure_database(&admin, &url).await?;
+
+    let db = switchboard_server::db::connect(&url).await?;
+    switchboard_server::db::migrate(&db).await?;
+    let org = match organizations::Entity::find()
+        .filter(organizations::Column::Slug.starts_with("bench-1x-"))
+        .one(&db)
+        .await?
+    {
+        Some(org) => org.id,
+        None => {
+            eprintln!("seeding scale 1 …");
+            switchboard_seed::scale(&db, 1, 42, true)
+                .await?
+                .organization_id
+        }
+    };
+    let owner = organization_memberships::Entity::find()
+        .filter(organization_memberships::Column::OrganizationId.eq(org))
+        .one(&db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the bench organization has no member"))?
+        .user_id;
+    let secret = "bench-secret";
+    let token = switchboard_domain::auth::mint(
+        secret.as_bytes(),
+        owner,
+        org,
+        chrono::Utc::now(),
+        chrono::Duration::hours(2),
+    )?;
+    let span = lead_time_span(&url, org).await?;
+
+    // The server, as its own process, so its memory is its own.
+    let port = 18_000 + rand::rng().random_range(0..1000);
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &url,
+        ])
+        .env("SWITCHBOARD_JWT_SECRET", secret)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()?;
+    let pid = server
+        .id()
+        .ok_or_else(|| anyhow::anyhow!("no server pid"))?;
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()?;
+    wait_ready(&client, &base).await?;
+
+    // Warm both paths, then measure each for `duration`.
+    let graphql = {
+        let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        move |before: chrono::DateTime<chrono::Utc>| {
+            let (client, base, token) = (client.clone(), base.clone(), token.clone());
+            async move {
+                let response = client
+                    .post(format!("{base}/graphql"))
+                    .bearer_auth(&token)
+                    .json(&json!({ "query": QUERY, "variables": { "before": before } }))
+                    .send()
+                    .await?;
+                let body: serde_json::Value = response.json().await?;
+                anyhow::ensure!(body.get("errors").is_none(), "GraphQL errors: {body}");
+                Ok(body["data"]["leads"]["nodes"]
+                    .as_array()
+                    .map_or(0, Vec::len))
+            }
+        }
+    };
+    let pool = PgPoolOptions::new()
+        .max_connections(POOL_SIZE)
+        .connect(&url)
+        .await?;
+    let raw = {
+        let pool = pool.clone();
+        move |before: chrono::DateTime<chrono::Utc>| {
+            let pool = pool.clone();
+            async move { raw_sql(&pool, org, before).await }
+        }
+    };
+    let (sql_stats, _) = run("raw SQL", duration, span, raw.clone(), None).await?;
+    let (gql_stats, rss) = run("GraphQL", duration, span, graphql.clone(), Some(pid)).await?;
+    server.kill().await.ok();
+
+    println!();
+    println!(
+        "nested query, {CONCURRENCY} clients, {}s each, scale 1",
+        duration.as_secs()
+    );
+    println!(
+        "  raw SQL : {:>8.1} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
+        sql_stats.rps, sql_stats.p50, sql_stats.p99
+    );
+    println!(
+        "  GraphQL : {:>8.1} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
+        gql_stats.rps, gql_stats.p50, gql_stats.p99
+    );
+    println!(
+        "  ratio   : {:.2}x of raw SQL throughput",
+        gql_stats.rps / sql_stats.rps
+    );
+    println!(
+        "  server  : {:.1} MiB resident at peak under load",
+        rss as f64 / 1024.0
+    );
+    Ok(())
+}
+
+struct Stats {
+    rps: f64,
+    p50: f64,
+    p99: f64,
+}
+
+/// Runs `request` from CONCURRENCY tasks for `duration`; samples the RSS of `pid`.
+async fn run<F, Fut>(
+    name: &str,
+    duration: Duration,
+    span: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+    request: F,
+    pid: Option<u32>,
+) -> anyhow::Result<(Stats, u64)>
+where
+    F: Fn(chrono::DateTime<chrono::Utc>) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<usize>> + Send,
+{
+    let random_before = move || {
+        let spread = (span.1 - span.0).num_seconds().max(1);
+        span.0 + chrono::Duration::seconds(rand::rng().random_range(spread / 10..=spread))
+    };
+    for _ in 0..20 {
+        request(random_before()).await?;
+    }
+    let deadline = Instant::now() + duration;
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let sampler = pid.map(|pid| {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            while Instant::now() < deadline {
+                peak.fetch_max(rss_kib(pid), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    });
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let request = request.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let rows = request(random_before()).await?;
+                anyhow::ensure!(rows > 0, "an empty page");
+                latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await??);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    if let Some(sampler) = sampler {
+        sampler.await?;
+    }
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q) as usize];
+    eprintln!("{name}: {} requests", latencies.len());
+    Ok((
+        Stats {
+            rps: latencies.len() as f64 / elapsed,
+            p50: at(0.50),
+            p99: at(0.99),
+        },
+        peak.load(std::sync::atomic::Ordering::Relaxed),
+    ))
+}
+
+/// The baseline: the same rows, one hand-written statement per level.
+async fn raw_sql(
+    pool: &sqlx::PgPool,
+    org: uuid::Uuid,
+    before: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<usize> {
+    let leads = sqlx::query("SELECT id, first_name, last_name, phone_number, status, lead_score FROM leads WHERE organization_id = $1 AND deleted_at IS NULL AND created_at < $2 ORDER BY created_at DESC, id DESC LIMIT 50")
+        .bind(org)
+        .bind(before)
+        .fetch_all(pool)
+        .await?;
+    let lead_ids: Vec<uuid::Uuid> = leads.iter().map(|r| r.get("id")).collect();
+    let calls = sqlx::query("SELECT id, lead_id, agent_id, status, outcome, duration_seconds, created_at FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY created_at DESC, id DESC) AS n FROM calls c WHERE organization_id = $1 AND lead_id = ANY($2)) t WHERE n <= 5")
+        .bind(org)
+        .bind(&lead_ids)
+        .fetch_all(pool)
+        .await?;
+    let call_ids: Vec<uuid::Uuid> = calls.iter().map(|r| r.get("id")).collect();
+    let agent_ids: Vec<uuid::Uuid> = calls
+        .iter()
+        .filter_map(|r| r.get::<Option<uuid::Uuid>, _>("agent_id"))
+        .collect();
+    let transcripts = sqlx::query(
+        "SELECT call_id, content FROM transcripts WHERE organization_id = $1 AND call_id = ANY($2)",
+    )
+    .bind(org)
+    .bind(&call_ids)
+    .fetch_all(pool)
+    .await?;
+    let analyses = sqlx::query("SELECT call_id, total_score, intent_score FROM lead_analytics WHERE organization_id = $1 AND call_id = ANY($2)").bind(org).bind(&call_ids).fetch_all(pool).await?;
+    let agents =
+        sqlx::query("SELECT id, name FROM agents WHERE organization_id = $1 AND id = ANY($2)")
+            .bind(org)
+            .bind(&agent_ids)
+            .fetch_all(pool)
+            .await?;
+    let decoded: usize = transcripts
+        .iter()
+        .map(|r| r.get::<String, _>("content").len())
+        .sum::<usize>()
+        + analyses.len()
+        + agents.len();
+    std::hint::black_box(decoded);
+    Ok(leads.len())
+}
+
+async fn lead_time_span(
+    url: &str,
+    org: uuid::Uuid,
+) -> anyhow::Result<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+    let pool = PgPoolOptions::new().max_connections(1).connect(url).await?;
+    let row = sqlx::query(
+        "SELECT MIN(created_at) AS lo, MAX(created_at) AS hi FROM leads WHERE organization_id = $1",
+    )
+    .bind(org)
+    .fetch_one(&pool)
+    .await?;
+    Ok((row.get("lo"), row.get("hi")))
+}
+
+async fn ensure_database(admin: &str, url: &str) -> anyhow::Result<()> {
+    let name = url
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(admin)
+        .await?;
+    let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&pool)
+        .await?
+        .is_some();
+    if !exists {
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&pool)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    for _ in 0..100 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the server did not become ready")
+}
+
+/// Resident memory of a process, in KiB (Linux).
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
