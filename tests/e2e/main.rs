@@ -4,6 +4,7 @@ mod catalog;
 mod cli;
 mod constraints;
 mod entities;
+mod graphql_call_queries;
 mod graphql_calls;
 mod graphql_leads;
 mod graphql_setup;
