@@ -803,7 +803,7 @@ async fn update_call_status_starts_ends_and_bills_the_call(backend: Backend) {
         .expect("query")
         .expect("organization")
         .credit_balance;
-    assert_eq!(balance, 1_000, "the ledger is not debited yet");
+    assert_eq!(balance, 1_000 - 6, "the call's credits are debited");
 
     let log = events(&app, id).await;
     let moves: Vec<_> = log

@@ -7,6 +7,7 @@ mod entities;
 mod graphql_call_queries;
 mod graphql_calls;
 mod graphql_leads;
+mod graphql_ledger;
 mod graphql_setup;
 mod graphql_transport;
 mod http;

@@ -624,11 +624,9 @@ fn connected(status: CallStatus) -> bool {
 ///   minutes × `credits_per_minute`), and touches the lead's
 ///   `last_contact_at`;
 /// - the CRM stage follows the status (a closed stage is kept);
-/// - a `status_changed` event records the move.
-///
-/// The credit ledger is not debited here: `credits_used` records what the
-/// call costs, and writing the matching `credit_transactions` row (and the
-/// organization's balance) is left to the ledger work that follows.
+/// - a `status_changed` event records the move;
+/// - a connected call's credits are debited from the ledger, once
+///   ([`crate::ledger::charge_call`]).
 pub async fn update_call_status(
     txn: &DatabaseTransaction,
     viewer: Viewer,
@@ -686,6 +684,10 @@ pub async fn update_call_status(
     row.crm_stage = Set(crm_stage_for(to, Some(call.crm_stage)));
     row.updated_at = Set(now);
     let call = row.update(txn).await?;
+    // A call that ends connected is debited here, in the same transaction, once.
+    if to.is_terminal() && connected(to) {
+        crate::ledger::charge_call(txn, &call, now).await?;
+    }
     record_event(
         txn,
         &call,

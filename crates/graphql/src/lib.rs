@@ -13,6 +13,8 @@ pub mod context;
 pub mod enums;
 pub mod error;
 pub mod filter;
+pub mod ledger;
+pub mod ledger_api;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;

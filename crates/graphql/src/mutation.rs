@@ -24,6 +24,7 @@ pub struct MutationRoot(
     CrmMutations,
     crate::calls_api::CallMutations,
     crate::setup_api::SetupMutations,
+    crate::ledger_api::LedgerMutations,
 );
 
 /// The lead, DNC and segment mutations.

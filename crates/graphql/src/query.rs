@@ -17,7 +17,11 @@ use crate::types::*;
 
 /// The root of every query: the core's and the calls'.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(CoreQueries, crate::calls_api::CallQueries);
+pub struct QueryRoot(
+    CoreQueries,
+    crate::calls_api::CallQueries,
+    crate::ledger_api::LedgerQueries,
+);
 
 /// The organization, lead, call, catalog, segment and DNC queries.
 #[derive(Default)]

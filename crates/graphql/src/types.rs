@@ -70,6 +70,7 @@ pub enum Total {
     Calls(sea_orm::Select<calls::Entity>),
     CallsOfLead(Uuid),
     CallsOfAgent(Uuid),
+    Ledger(sea_orm::Select<credit_transactions::Entity>),
     /// Not counted: a search result has no cheap exact total.
     None,
 }
@@ -81,6 +82,7 @@ impl Total {
         Ok(match self {
             Self::Leads(select) => select.clone().count(db).await? as i64,
             Self::Calls(select) => select.clone().count(db).await? as i64,
+            Self::Ledger(select) => select.clone().count(db).await? as i64,
             Self::CallsOfLead(lead) => loaders(ctx)?
                 .call_counts_by_lead
                 .load_one(*lead)
@@ -109,6 +111,12 @@ connection!(/// A page of calls.
     CallConnection, CallEdge, Call);
 connection!(/// A page of transcripts.
     TranscriptConnection, TranscriptEdge, Transcript);
+connection!(
+    /// A page of the credit ledger.
+    CreditTransactionConnection,
+    CreditTransactionEdge,
+    crate::ledger_api::CreditTransaction
+);
 
 pub fn lead_cursor(model: &leads::Model, order: LeadOrderField) -> Cursor {
     let key = match order {

@@ -1,0 +1,188 @@
+//! The credit ledger: append-only, chained, exact under concurrency.
+//!
+//! Every entry locks the organization's row (`SELECT … FOR UPDATE` on
+//! PostgreSQL; SQLite's write transaction holds the database), reads the
+//! balance there, appends the next entry of the chain and moves the balance
+//! in the same transaction. The database backs each rule: the chain's
+//! `(organization_id, sequence)` is unique, `balance_after = balance_before +
+//! amount` is checked, and a call has at most one usage entry and an entry at
+//! most one refund.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
+use switchboard_entity::enums::CreditKind;
+use switchboard_entity::{calls, credit_transactions, organizations};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+
+/// An entry to append.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub kind: CreditKind,
+    pub amount: i64,
+    pub call_id: Option<Uuid>,
+    pub refund_of_id: Option<Uuid>,
+    pub description: Option<String>,
+    pub external_payment_id: Option<String>,
+    pub created_by: Option<Uuid>,
+}
+
+/// Whether `amount` has the sign `kind` requires.
+pub fn check_amount(field: &str, kind: CreditKind, amount: i64) -> ApiResult<()> {
+    let fine = match kind {
+        CreditKind::Purchase | CreditKind::Bonus | CreditKind::Refund => amount > 0,
+        CreditKind::Usage => amount < 0,
+        CreditKind::Adjustment => amount != 0,
+    };
+    if fine {
+        Ok(())
+    } else {
+        Err(ApiError::bad_input(
+            field,
+            format!("a {} of {amount} credits is not allowed", kind.as_str()),
+        ))
+    }
+}
+
+/// Appends `entry` to the organization's chain and moves its balance.
+pub async fn append(
+    txn: &DatabaseTransaction,
+    organization_id: Uuid,
+    entry: Entry,
+    now: DateTime<Utc>,
+) -> ApiResult<credit_transactions::Model> {
+    check_amount("amount", entry.kind, entry.amount)?;
+    let organization = organizations::Entity::find_by_id(organization_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization", organization_id))?;
+    let last: Option<i64> = credit_transactions::Entity::find()
+        .select_only()
+        .column_as(credit_transactions::Column::Sequence.max(), "last")
+        .filter(credit_transactions::Column::OrganizationId.eq(organization_id))
+        .into_tuple::<Option<i64>>()
+        .one(txn)
+        .await?
+        .flatten();
+    let before = organization.credit_balance;
+    let after = before + entry.amount;
+    let row = credit_transactions::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(organization_id),
+        sequence: Set(last.unwrap_or(0) + 1),
+        kind: Set(entry.kind),
+        amount: Set(entry.amount),
+        balance_before: Set(before),
+        balance_after: Set(after),
+        call_id: Set(entry.call_id),
+        refund_of_id: Set(entry.refund_of_id),
+        description: Set(entry.description),
+        external_payment_id: Set(entry.external_payment_id.clone()),
+        created_by: Set(entry.created_by),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await
+    .map_err(|err| match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict {
+            field: entry
+                .external_payment_id
+                .as_ref()
+                .map(|_| "externalPaymentId".to_owned()),
+            message: "this charge, payment or refund is already in the ledger".into(),
+            existing_id: None,
+        },
+        _ => ApiError::Internal(err),
+    })?;
+    organizations::Entity::update_many()
+        .col_expr(organizations::Column::CreditBalance, Expr::value(after))
+        .col_expr(organizations::Column::UpdatedAt, Expr::value(now))
+        .filter(organizations::Column::Id.eq(organization_id))
+        .exec(txn)
+        .await?;
+    Ok(row)
+}
+
+/// Debits a call's credits once: a call already charged is left alone, so
+/// a replayed status or webhook never charges twice.
+pub async fn charge_call(
+    txn: &DatabaseTransaction,
+    call: &calls::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<credit_transactions::Model>> {
+    if call.credits_used <= 0 {
+        return Ok(None);
+    }
+    let charged = credit_transactions::Entity::find()
+        .filter(credit_transactions::Column::CallId.eq(call.id))
+        .filter(credit_transactions::Column::Kind.eq(CreditKind::Usage))
+        .one(txn)
+        .await?;
+    if charged.is_some() {
+        return Ok(None);
+    }
+    let entry = Entry {
+        kind: CreditKind::Usage,
+        amount: -call.credits_used,
+        call_id: Some(call.id),
+        refund_of_id: None,
+        description: Some(format!(
+            "{} billed minute(s)",
+            call.billed_minutes.unwrap_or(0)
+        )),
+        external_payment_id: None,
+        created_by: None,
+    };
+    append(txn, call.organization_id, entry, now)
+        .await
+        .map(Some)
+}
+
+/// Refunds a usage entry with a new entry (never an edit); a second refund is CONFLICT.
+pub async fn refund(
+    txn: &DatabaseTransaction,
+    organization_id: Uuid,
+    transaction_id: Uuid,
+    reason: Option<String>,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> ApiResult<credit_transactions::Model> {
+    let original = credit_transactions::Entity::find_by_id(transaction_id)
+        .filter(credit_transactions::Column::OrganizationId.eq(organization_id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("credit transaction", transaction_id))?;
+    if original.kind != CreditKind::Usage {
+        return Err(ApiError::bad_input(
+            "transactionId",
+            "only usage can be refunded",
+        ));
+    }
+    let refunded = credit_transactions::Entity::find()
+        .filter(credit_transactions::Column::RefundOfId.eq(original.id))
+        .one(txn)
+        .await?;
+    if let Some(existing) = refunded {
+        return Err(ApiError::Conflict {
+            field: Some("transactionId".into()),
+            message: "this charge was already refunded".into(),
+            existing_id: Some(existing.id),
+        });
+    }
+    let entry = Entry {
+        kind: CreditKind::Refund,
+        amount: -original.amount,
+        call_id: original.call_id,
+        refund_of_id: Some(original.id),
+        description: reason.or_else(|| Some("Refund".into())),
+        external_payment_id: None,
+        created_by: Some(by),
+    };
+    append(txn, organization_id, entry, now).await
+}
