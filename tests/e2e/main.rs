@@ -15,3 +15,4 @@ mod migrations;
 mod parity;
 mod schema;
 mod seed;
+mod subscriptions;

@@ -306,6 +306,24 @@ pub async fn spawn_app_with(db: TestDb, mut config: HttpConfig) -> TestApp {
 }
 
 impl TestApp {
+    /// Another instance of the application over the same database (its own
+    /// pool, bus and port), as a second server behind a load balancer would be.
+    pub async fn second_instance(&self) -> String {
+        let db = switchboard_server::db::connect(&self.db.url)
+            .await
+            .expect("second pool");
+        let config = HttpConfig {
+            jwt_secret: JWT_SECRET.to_owned(),
+            ..HttpConfig::default()
+        };
+        let app = Application::bind("127.0.0.1:0".parse().expect("address"), db, config)
+            .await
+            .expect("binds");
+        let address = app.local_addr().expect("address");
+        tokio::spawn(app.run_until(std::future::pending()));
+        format!("http://{address}")
+    }
+
     /// How many SQL statements the application has run so far.
     pub fn statements(&self) -> usize {
         self.statements.lock().map_or(0, |log| log.len())

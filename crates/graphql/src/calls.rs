@@ -155,8 +155,8 @@ async fn record_event(
     payload: serde_json::Value,
     occurred_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
-    call_events::ActiveModel {
+) -> ApiResult<call_events::Model> {
+    Ok(call_events::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(call.organization_id),
         call_id: Set(call.id),
@@ -171,8 +171,7 @@ async fn record_event(
         created_at: Set(now),
     }
     .insert(txn)
-    .await?;
-    Ok(())
+    .await?)
 }
 
 // ---------------------------------------------------------------------------
@@ -634,12 +633,12 @@ pub async fn update_call_status(
     to: CallStatus,
     at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> ApiResult<calls::Model> {
+) -> ApiResult<(calls::Model, Option<call_events::Model>)> {
     let call = lock_call(txn, viewer.organization_id, id).await?;
     let from = call.status;
     match transition(from, to) {
         Err(illegal) => return Err(ApiError::bad_input("status", illegal.to_string())),
-        Ok(Transition::Unchanged) => return Ok(call),
+        Ok(Transition::Unchanged) => return Ok((call, None)),
         Ok(Transition::Changed) => {}
     }
     let at = at.unwrap_or(now);
@@ -688,7 +687,7 @@ pub async fn update_call_status(
     if to.is_terminal() && connected(to) {
         crate::ledger::charge_call(txn, &call, now).await?;
     }
-    record_event(
+    let event = record_event(
         txn,
         &call,
         viewer,
@@ -700,7 +699,7 @@ pub async fn update_call_status(
         now,
     )
     .await?;
-    Ok(call)
+    Ok((call, Some(event)))
 }
 
 // ---------------------------------------------------------------------------

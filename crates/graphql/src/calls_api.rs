@@ -12,7 +12,9 @@ use switchboard_domain::dial::DialBlock;
 use crate::calls::{self, Closed, NewAnalysis, NewCall, NewTranscript, OutboundCall, Outcome};
 use crate::context::{self, Permission, require};
 use crate::enums::*;
+use crate::error::ApiError;
 use crate::error::{ApiResult, parse_id};
+use crate::events::{CallStatusEvent, EventBus, Message};
 use crate::service::begin_write;
 use crate::types::{Call, CallAnalysis, Transcript};
 
@@ -335,10 +337,21 @@ impl CallMutations {
     ) -> ApiResult<Call> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let call_id = parse_id("id", &id)?;
+        let bus = ctx
+            .data::<EventBus>()
+            .map_err(|_| ApiError::Internal(sea_orm::DbErr::Custom("no event bus".into())))?;
         let txn = begin_write(context::db(ctx)?).await?;
-        let call =
+        let (call, event) =
             calls::update_call_status(&txn, viewer, call_id, status.into(), at, Utc::now()).await?;
+        let message = event
+            .and_then(|event| CallStatusEvent::new(&call, &event))
+            .map(Message::CallStatus);
+        if let Some(message) = &message {
+            bus.stage(&txn, message).await?;
+        }
         txn.commit().await?;
+        // Published only now that the change is committed.
+        bus.committed(message.into_iter().collect());
         Ok(Call(call))
     }
 

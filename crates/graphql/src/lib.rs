@@ -12,6 +12,7 @@ pub mod calls_api;
 pub mod context;
 pub mod enums;
 pub mod error;
+pub mod events;
 pub mod filter;
 pub mod ledger;
 pub mod ledger_api;
@@ -23,17 +24,20 @@ pub mod prefetch;
 pub mod query;
 pub mod service;
 pub mod setup_api;
+pub mod subscription;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 use sea_orm::DatabaseConnection;
 
 pub use context::{Auth, Viewer};
+pub use events::EventBus;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
+pub use subscription::SubscriptionRoot;
 
 /// The schema type served at `/graphql`.
-pub type SwitchboardSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type SwitchboardSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Safety limits, checked before a query touches the database.
 #[derive(Debug, Clone)]
@@ -61,13 +65,18 @@ impl Default for SchemaConfig {
 }
 
 /// Builds the schema over a database connection.
-pub fn build_schema(db: DatabaseConnection, config: &SchemaConfig) -> SwitchboardSchema {
+pub fn build_schema(
+    db: DatabaseConnection,
+    bus: EventBus,
+    config: &SchemaConfig,
+) -> SwitchboardSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .data(db)
+    .data(bus)
     .limit_depth(config.max_depth)
     .limit_complexity(config.max_complexity)
     .extension(limits::AliasLimit(config.max_aliases));
@@ -82,7 +91,7 @@ pub fn sdl() -> String {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .finish()
     .sdl()
@@ -101,4 +110,17 @@ pub fn prepare(
         }
         Auth::Anonymous(_) => request.data(auth),
     }
+}
+
+/// The data of a WebSocket or SSE connection for `auth`: loaders without a
+/// cache, since one connection outlives many changes.
+pub fn connection_data(db: &DatabaseConnection, auth: Auth) -> async_graphql::Data {
+    let mut data = async_graphql::Data::default();
+    if let Auth::Member(viewer) = &auth {
+        let loaders = loaders::Loaders::new(db, viewer.organization_id);
+        loaders.disable_caches();
+        data.insert(loaders);
+    }
+    data.insert(auth);
+    data
 }

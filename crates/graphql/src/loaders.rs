@@ -146,6 +146,34 @@ impl Loaders {
     }
 }
 
+impl Loaders {
+    /// Turns every cache off (for long-lived connections).
+    pub fn disable_caches(&self) {
+        macro_rules! off {
+            ($($loader:ident),+) => { $( self.$loader.enable_all_cache(false); )+ };
+        }
+        off!(
+            leads,
+            calls,
+            agents,
+            campaigns,
+            users,
+            transcripts_by_call,
+            analyses_by_call,
+            status_history_by_lead,
+            audit_log_by_lead,
+            score_history_by_lead,
+            assignments_by_lead,
+            follow_ups_by_lead,
+            customers_by_lead,
+            calls_by_lead,
+            calls_by_agent,
+            call_counts_by_lead,
+            call_counts_by_agent
+        );
+    }
+}
+
 fn tokio_spawner(future: futures::future::BoxFuture<'static, ()>) {
     tokio::spawn(future);
 }

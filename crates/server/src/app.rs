@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Json};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
-use switchboard_graphql::{SchemaConfig, SwitchboardSchema, build_schema};
+use switchboard_graphql::{EventBus, SchemaConfig, SwitchboardSchema, build_schema};
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -64,7 +64,7 @@ impl Default for HttpConfig {
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, config: &HttpConfig) -> Self {
+    pub fn new(db: DatabaseConnection, bus: EventBus, config: &HttpConfig) -> Self {
         let mut graphiql = GraphiQLSource::build().endpoint("/graphql");
         let auth_header;
         if let Some(token) = &config.graphiql_token {
@@ -72,7 +72,7 @@ impl AppState {
             graphiql = graphiql.header("Authorization", &auth_header);
         }
         Self {
-            schema: build_schema(db.clone(), &config.schema),
+            schema: build_schema(db.clone(), bus, &config.schema),
             db,
             jwt_secret: config.jwt_secret.as_str().into(),
             graphiql: graphiql.finish().into(),
@@ -151,7 +151,12 @@ impl Application {
         config: HttpConfig,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
-        let state = AppState::new(db, &config);
+        let bus = EventBus::new(db.get_database_backend());
+        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // Every instance listens, so a subscriber here sees writes made anywhere.
+            tokio::spawn(switchboard_graphql::events::listen(db.clone(), bus.clone()));
+        }
+        let state = AppState::new(db, bus, &config);
         Ok(Self {
             listener,
             router: router(state, &config),

@@ -12,7 +12,8 @@
 
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -21,6 +22,8 @@ use crate::app::AppState;
 use crate::auth;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+/// How a refused WebSocket connection's reason starts.
+const REFUSED: &str = "Forbidden: ";
 
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let content_type = headers
@@ -53,11 +56,18 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     execute(state, &headers, request).await
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+pub async fn get(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if upgrade {
+        return websocket(state, &mut parts).await;
+    }
+    let headers = parts.headers;
+    let query = parts.uri.query().map(str::to_owned);
     let request =
         match async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default()) {
             Ok(request) => request,
@@ -81,6 +91,72 @@ pub async fn get(
         return response;
     }
     execute(state, &headers, request).await
+}
+
+/// Subscriptions over WebSocket, in both sub-protocols (`graphql-transport-ws`
+/// and the legacy `graphql-ws`). The token comes in `connection_init`'s
+/// payload (`Authorization`, `authorization` or `token`); a bad one closes the
+/// socket with the protocol's code.
+async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> Response {
+    let protocol =
+        match async_graphql_axum::GraphQLProtocol::from_request_parts(parts, &state).await {
+            Ok(protocol) => protocol,
+            Err(rejection) => return rejection.into_response(),
+        };
+    let upgrade = match WebSocketUpgrade::from_request_parts(parts, &state).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let (db, secret, schema) = (
+                state.db.clone(),
+                state.jwt_secret.clone(),
+                state.schema.clone(),
+            );
+            // async-graphql closes a refused `connection_init` with 1002; the
+            // graphql-transport-ws protocol says 4403 Forbidden.
+            let (sink, stream) = futures::StreamExt::split(socket);
+            let sink = futures::SinkExt::with(sink, |message: Message| async move {
+                Ok::<_, axum::Error>(match message {
+                    Message::Close(Some(frame))
+                        if frame.code == 1002 && frame.reason.as_str().starts_with(REFUSED) =>
+                    {
+                        Message::Close(Some(CloseFrame {
+                            code: 4403,
+                            reason: frame.reason,
+                        }))
+                    }
+                    other => other,
+                })
+            });
+            async_graphql_axum::GraphQLWebSocket::new_with_pair(sink, stream, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let token =
+                        ["Authorization", "authorization", "token"]
+                            .iter()
+                            .find_map(|key| {
+                                payload
+                                    .get(*key)
+                                    .and_then(|v| v.as_str())
+                                    .map(str::to_owned)
+                            });
+                    let token =
+                        token.map(|t| t.strip_prefix("Bearer ").map(str::to_owned).unwrap_or(t));
+                    match auth::authenticate(&db, secret.as_bytes(), token.as_deref()).await {
+                        Ok(auth @ switchboard_graphql::Auth::Member(_)) => {
+                            Ok(switchboard_graphql::connection_data(&db, auth))
+                        }
+                        Ok(switchboard_graphql::Auth::Anonymous(reason)) => {
+                            Err(async_graphql::Error::new(format!("{REFUSED}{reason}")))
+                        }
+                        Err(_) => Err(async_graphql::Error::new("the database is unavailable")),
+                    }
+                })
+                .keepalive_timeout(std::time::Duration::from_secs(30))
+                .serve()
+        })
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {

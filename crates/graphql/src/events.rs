@@ -1,0 +1,167 @@
+//! Live events: published only after their transaction commits, only to the
+//! organization they belong to, across every instance.
+//!
+//! On PostgreSQL a writer *stages* an event inside its transaction with
+//! `pg_notify` (ids and statuses only, far below NOTIFY's 8,000-byte limit):
+//! PostgreSQL delivers it to every listening instance if, and only if, the
+//! transaction commits. Each instance's listener task ([`listen`]) feeds its
+//! local bus. On SQLite (one instance) the writer hands its events to the bus
+//! after the commit. Subscribers read a bounded broadcast channel: one that
+//! falls behind is told how much it missed (and can resume from its last
+//! cursor), and never slows the writer or other subscribers.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use serde::{Deserialize, Serialize};
+use switchboard_entity::enums::CallStatus;
+use switchboard_entity::{call_events, calls};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// The PostgreSQL channel events travel on.
+pub const CHANNEL: &str = "switchboard_events";
+/// Events a subscriber may fall behind by before it is told it lagged.
+pub const BUFFER: usize = 4_096;
+
+/// A call's status changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallStatusEvent {
+    /// The `call_events` row: the cursor a client resumes from.
+    pub event_id: Uuid,
+    pub organization_id: Uuid,
+    pub call_id: Uuid,
+    pub lead_id: Option<Uuid>,
+    pub campaign_id: Option<Uuid>,
+    pub agent_id: Option<Uuid>,
+    pub from: Option<CallStatus>,
+    pub to: CallStatus,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl CallStatusEvent {
+    /// The event of a status change recorded in `event`.
+    pub fn new(call: &calls::Model, event: &call_events::Model) -> Option<Self> {
+        Some(Self {
+            event_id: event.id,
+            organization_id: call.organization_id,
+            call_id: call.id,
+            lead_id: call.lead_id,
+            campaign_id: call.campaign_id,
+            agent_id: call.agent_id,
+            from: event.from_status,
+            to: event.to_status?,
+            occurred_at: event.occurred_at,
+        })
+    }
+}
+
+/// What travels on the bus.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Message {
+    CallStatus(CallStatusEvent),
+    /// Events may have been lost (the listener reconnected): subscribers
+    /// should resume from their last cursor.
+    Resync,
+}
+
+/// The bus of one instance.
+#[derive(Clone)]
+pub struct EventBus {
+    sender: broadcast::Sender<Arc<Message>>,
+    /// True when PostgreSQL's NOTIFY carries events between instances.
+    via_postgres: bool,
+}
+
+impl EventBus {
+    /// A bus for a database on `backend`.
+    pub fn new(backend: DbBackend) -> Self {
+        let (sender, _) = broadcast::channel(BUFFER);
+        Self {
+            sender,
+            via_postgres: backend == DbBackend::Postgres,
+        }
+    }
+
+    /// Subscribes to every message of this instance from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Message>> {
+        self.sender.subscribe()
+    }
+
+    /// Stages `message` inside the writer's transaction: on PostgreSQL it is
+    /// delivered to every instance when (and if) the transaction commits.
+    pub async fn stage(&self, txn: &impl ConnectionTrait, message: &Message) -> Result<(), DbErr> {
+        if self.via_postgres {
+            let payload =
+                serde_json::to_string(message).map_err(|e| DbErr::Custom(e.to_string()))?;
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [CHANNEL.into(), payload.into()],
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Hands committed messages to local subscribers (SQLite); on PostgreSQL
+    /// the listener does, for every instance.
+    pub fn committed(&self, messages: Vec<Message>) {
+        if !self.via_postgres {
+            for message in messages {
+                self.publish(message);
+            }
+        }
+    }
+
+    /// Sends a message to this instance's subscribers.
+    pub fn publish(&self, message: Message) {
+        // No subscriber is not an error.
+        let _ = self.sender.send(Arc::new(message));
+    }
+}
+
+/// Feeds `bus` from PostgreSQL notifications until the process ends,
+/// reconnecting after a lost connection and telling subscribers to resync.
+pub async fn listen(db: DatabaseConnection, bus: EventBus) {
+    let pool = db.get_postgres_connection_pool().clone();
+    loop {
+        let mut listener = match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(listener) => listener,
+            Err(err) => {
+                tracing::warn!(error = %err, "event listener cannot connect; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if let Err(err) = listener.listen(CHANNEL).await {
+            tracing::warn!(error = %err, "event listener cannot LISTEN; retrying");
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            continue;
+        }
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => {
+                    match serde_json::from_str::<Message>(notification.payload()) {
+                        Ok(message) => bus.publish(message),
+                        Err(err) => {
+                            tracing::warn!(error = %err, "an event notification could not be read")
+                        }
+                    }
+                }
+                // The connection dropped: notifications in between are lost.
+                Ok(None) => {
+                    tracing::warn!("event listener reconnected; subscribers are told to resync");
+                    bus.publish(Message::Resync);
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "event listener failed; reconnecting");
+                    bus.publish(Message::Resync);
+                    break;
+                }
+            }
+        }
+    }
+}

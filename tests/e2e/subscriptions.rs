@@ -1,0 +1,332 @@
+//! Live call status over WebSocket, in both sub-protocols, scoped to the
+//! subscriber's organization, resumable, and across instances.
+
+use chrono::Utc;
+use futures::{SinkExt, StreamExt};
+use sea_orm::ActiveModelTrait;
+use sea_orm::ActiveValue::Set;
+use serde_json::{Value, json};
+use switchboard_entity::calls;
+use switchboard_entity::enums::CallStatus;
+use switchboard_tests::{Backend, Tenant, TestApp, on_both_backends, spawn_app};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use uuid::Uuid;
+
+on_both_backends!(
+    a_subscriber_sees_its_organizations_status_changes_and_nothing_else,
+    the_legacy_graphql_ws_protocol_works_too,
+    a_bad_token_closes_the_socket,
+    a_reconnecting_client_replays_what_it_missed,
+);
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const SUBSCRIPTION: &str = "subscription($after: ID, $callId: ID) { callStatusChanged(after: $after, callId: $callId) { eventId callId previousStatus status call { status } } }";
+
+async fn connect(base_url: &str, protocol: &str, token: &str) -> Socket {
+    let url = base_url.replace("http://", "ws://") + "/graphql";
+    let mut request = url.into_client_request().expect("request");
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", protocol.parse().expect("header"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("upgrade");
+    send(&mut socket, json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })).await;
+    let ack = next_json(&mut socket)
+        .await
+        .expect("an answer to connection_init");
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    socket
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(Message::Text(message.to_string().into()))
+        .await
+        .expect("sent");
+}
+
+/// The next JSON message, skipping keep-alives; None when the socket closes.
+async fn next_json(socket: &mut Socket) -> Option<Value> {
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+            .await
+            .expect("a message within 10 s")?
+            .ok()?;
+        match message {
+            Message::Text(text) => {
+                let value: Value = serde_json::from_str(&text).expect("json");
+                if value["type"] != "ka" && value["type"] != "ping" {
+                    return Some(value);
+                }
+            }
+            Message::Close(_) => return None,
+            _ => {}
+        }
+    }
+}
+
+async fn subscribe(socket: &mut Socket, kind: &str, variables: Value) {
+    send(socket, json!({ "id": "1", "type": kind, "payload": { "query": SUBSCRIPTION, "variables": variables } })).await;
+}
+
+async fn live_call(app: &TestApp, org: Uuid) -> Uuid {
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    calls::ActiveModel {
+        id: Set(id),
+        organization_id: Set(org),
+        status: Set(CallStatus::Scheduled),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db.db)
+    .await
+    .expect("call");
+    id
+}
+
+async fn set_status(
+    base_url: &str,
+    client: &reqwest::Client,
+    token: &str,
+    call: Uuid,
+    status: &str,
+) {
+    let body: Value = client
+        .post(format!("{base_url}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": "mutation($id: ID!, $s: CallStatus!) { updateCallStatus(id: $id, status: $s) { id } }", "variables": { "id": call.to_string(), "s": status } }))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert!(body.get("errors").is_none(), "{body}");
+}
+
+fn payload(message: &Value) -> &Value {
+    &message["payload"]["data"]["callStatusChanged"]
+}
+
+async fn a_subscriber_sees_its_organizations_status_changes_and_nothing_else(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    let other = Tenant::create(&app.db.db, "other").await;
+    let (acme_call, other_call) = (
+        live_call(&app, acme.organization_id).await,
+        live_call(&app, other.organization_id).await,
+    );
+    // `after` a moment before the changes: whatever arrives before the
+    // subscription is registered is replayed, so the test has no race.
+    let since = Uuid::now_v7().to_string();
+    let mut acme_socket = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &acme.token(acme.viewer),
+    )
+    .await;
+    subscribe(&mut acme_socket, "subscribe", json!({ "after": since })).await;
+    let mut other_socket = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &other.token(other.viewer),
+    )
+    .await;
+    subscribe(&mut other_socket, "subscribe", json!({ "after": since })).await;
+
+    set_status(
+        &app.base_url,
+        &app.client,
+        &acme.token(acme.agent),
+        acme_call,
+        "RINGING",
+    )
+    .await;
+    set_status(
+        &app.base_url,
+        &app.client,
+        &other.token(other.agent),
+        other_call,
+        "QUEUED",
+    )
+    .await;
+
+    let seen = next_json(&mut acme_socket).await.expect("an event");
+    assert_eq!(seen["type"], "next", "{seen}");
+    let event = payload(&seen);
+    assert_eq!(
+        (
+            event["callId"].as_str(),
+            event["previousStatus"].as_str(),
+            event["status"].as_str()
+        ),
+        (
+            Some(acme_call.to_string().as_str()),
+            Some("SCHEDULED"),
+            Some("RINGING")
+        )
+    );
+    assert_eq!(event["call"]["status"], "RINGING");
+    let theirs = next_json(&mut other_socket).await.expect("an event");
+    assert_eq!(
+        payload(&theirs)["callId"],
+        other_call.to_string(),
+        "the other organization's first event is its own, not acme's"
+    );
+}
+
+async fn the_legacy_graphql_ws_protocol_works_too(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    let call = live_call(&app, acme.organization_id).await;
+    let mut socket = connect(&app.base_url, "graphql-ws", &acme.token(acme.viewer)).await;
+    subscribe(
+        &mut socket,
+        "start",
+        json!({ "after": Uuid::now_v7().to_string(), "callId": call.to_string() }),
+    )
+    .await;
+
+    set_status(
+        &app.base_url,
+        &app.client,
+        &acme.token(acme.agent),
+        call,
+        "IN_PROGRESS",
+    )
+    .await;
+
+    let message = next_json(&mut socket).await.expect("an event");
+    assert_eq!(message["type"], "data", "{message}");
+    assert_eq!(payload(&message)["status"], "IN_PROGRESS");
+}
+
+async fn a_bad_token_closes_the_socket(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let url = app.base_url.replace("http://", "ws://") + "/graphql";
+    let mut request = url.into_client_request().expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("upgrade");
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "Authorization": "Bearer forged" } }),
+    )
+    .await;
+    let mut code = None;
+    while let Ok(Some(Ok(message))) =
+        tokio::time::timeout(std::time::Duration::from_secs(10), socket.next()).await
+    {
+        if let Message::Close(Some(frame)) = message {
+            code = Some(u16::from(frame.code));
+            break;
+        }
+    }
+    assert_eq!(
+        code,
+        Some(4403),
+        "graphql-transport-ws closes with 4403 Forbidden"
+    );
+}
+
+async fn a_reconnecting_client_replays_what_it_missed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    let call = live_call(&app, acme.organization_id).await;
+    let agent = acme.token(acme.agent);
+    let since = Uuid::now_v7().to_string();
+    set_status(&app.base_url, &app.client, &agent, call, "QUEUED").await;
+    set_status(&app.base_url, &app.client, &agent, call, "RINGING").await;
+
+    let mut socket = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &acme.token(acme.viewer),
+    )
+    .await;
+    subscribe(&mut socket, "subscribe", json!({ "after": since })).await;
+    let first = next_json(&mut socket).await.expect("replayed");
+    let second = next_json(&mut socket).await.expect("replayed");
+    assert_eq!(
+        (
+            payload(&first)["status"].as_str(),
+            payload(&second)["status"].as_str()
+        ),
+        (Some("QUEUED"), Some("RINGING"))
+    );
+
+    // Resuming from the first event replays only the second, then goes live.
+    let mut again = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &acme.token(acme.viewer),
+    )
+    .await;
+    subscribe(
+        &mut again,
+        "subscribe",
+        json!({ "after": payload(&first)["eventId"] }),
+    )
+    .await;
+    set_status(&app.base_url, &app.client, &agent, call, "IN_PROGRESS").await;
+    let replayed = next_json(&mut again).await.expect("replayed");
+    let live = next_json(&mut again).await.expect("live");
+    assert_eq!(
+        (
+            payload(&replayed)["status"].as_str(),
+            payload(&live)["status"].as_str()
+        ),
+        (Some("RINGING"), Some("IN_PROGRESS"))
+    );
+}
+
+/// Two instances on one PostgreSQL: subscribe on one, change a call on the
+/// other, and the event arrives through LISTEN/NOTIFY.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_written_on_one_instance_reaches_a_subscriber_on_another() {
+    if !switchboard_tests::available(Backend::Postgres).await {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    let call = live_call(&app, acme.organization_id).await;
+    let other_instance = app.second_instance().await;
+    let mut socket = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &acme.token(acme.viewer),
+    )
+    .await;
+    subscribe(
+        &mut socket,
+        "subscribe",
+        json!({ "callId": call.to_string() }),
+    )
+    .await;
+    // The subscription is live once the bus has it; give the server a moment, then write elsewhere.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    set_status(
+        &other_instance,
+        &app.client,
+        &acme.token(acme.agent),
+        call,
+        "RINGING",
+    )
+    .await;
+
+    let message = next_json(&mut socket)
+        .await
+        .expect("an event from the other instance");
+    assert_eq!(payload(&message)["status"], "RINGING", "{message}");
+}
