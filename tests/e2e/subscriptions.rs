@@ -18,6 +18,7 @@ on_both_backends!(
     the_legacy_graphql_ws_protocol_works_too,
     a_bad_token_closes_the_socket,
     a_reconnecting_client_replays_what_it_missed,
+    subscriptions_also_stream_over_server_sent_events,
 );
 
 type Socket =
@@ -329,4 +330,41 @@ async fn an_event_written_on_one_instance_reaches_a_subscriber_on_another() {
         .await
         .expect("an event from the other instance");
     assert_eq!(payload(&message)["status"], "RINGING", "{message}");
+}
+
+async fn subscriptions_also_stream_over_server_sent_events(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    let call = live_call(&app, acme.organization_id).await;
+    let since = Uuid::now_v7().to_string();
+    let mut response = app
+        .client
+        .post(format!("{}/graphql", app.base_url))
+        .header("accept", "text/event-stream")
+        .bearer_auth(acme.token(acme.viewer))
+        .json(&json!({ "query": SUBSCRIPTION, "variables": { "after": since, "callId": call.to_string() } }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+
+    set_status(
+        &app.base_url,
+        &app.client,
+        &acme.token(acme.agent),
+        call,
+        "RINGING",
+    )
+    .await;
+
+    let mut received = String::new();
+    while !received.contains("RINGING") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), response.chunk())
+            .await
+            .expect("an event within 10 s")
+            .expect("a chunk")
+            .expect("the stream is open");
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(received.contains("event: next"), "{received}");
 }

@@ -112,7 +112,24 @@ pub fn prepare(
     }
 }
 
-/// The data of a WebSocket or SSE connection for `auth`: loaders without a
+/// Attaches who is asking to a streamed request (SSE): loaders without a
+/// cache, since the stream outlives many changes.
+pub fn prepare_stream(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    auth: Auth,
+) -> async_graphql::Request {
+    match &auth {
+        Auth::Member(viewer) => {
+            let loaders = loaders::Loaders::new(db, viewer.organization_id);
+            loaders.disable_caches();
+            request.data(auth).data(loaders)
+        }
+        Auth::Anonymous(_) => request.data(auth),
+    }
+}
+
+/// The data of a WebSocket connection for `auth`: loaders without a
 /// cache, since one connection outlives many changes.
 pub fn connection_data(db: &DatabaseConnection, auth: Auth) -> async_graphql::Data {
     let mut data = async_graphql::Data::default();
