@@ -9,18 +9,13 @@ use switchboard_entity::enums::{
     AgentProvider, CallOutcome, CallStatus, CallType, CrmStage, TrafficSource,
 };
 use switchboard_entity::{agents, calls, campaigns, leads};
-use switchboard_tests::{Backend, Tenant, TestApp, on_both_backends, spawn_app};
+use switchboard_tests::{Backend, Tenant, TestApp, ok, on_both_backends, spawn_app};
 use uuid::Uuid;
 
 on_both_backends!(
     every_call_filter_operator_selects_the_right_calls,
     calls_page_in_both_directions_and_agents_page_their_own
 );
-
-fn ok(body: &Value) -> &Value {
-    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
-    &body["data"]
-}
 
 struct World {
     acme: Tenant,

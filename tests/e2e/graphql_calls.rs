@@ -15,7 +15,7 @@ use switchboard_entity::{
     agents, call_events, calls, campaigns, lead_analytics, leads, organizations, phone_numbers,
     system_config, transcripts,
 };
-use switchboard_tests::{Backend, Tenant, TestApp, on_both_backends, spawn_app};
+use switchboard_tests::{Backend, Tenant, TestApp, code, ok, on_both_backends, spawn_app};
 use uuid::Uuid;
 
 on_both_backends!(
@@ -47,17 +47,6 @@ fn in_hours() -> DateTime<Utc> {
 /// 2026-12-15 12:00 UTC: 04:00 in Los Angeles.
 fn before_hours() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 15, 12, 0, 0).unwrap()
-}
-
-fn ok(body: &Value) -> &Value {
-    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
-    &body["data"]
-}
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("an error with a code: {body}"))
 }
 
 fn field(body: &Value) -> &str {

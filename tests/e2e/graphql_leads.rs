@@ -12,7 +12,7 @@ use switchboard_entity::{
     calls, lead_analytics, lead_audit_log, lead_score_history, lead_status_history, leads,
     transcripts,
 };
-use switchboard_tests::{Backend, Tenant, TestApp, on_both_backends, spawn_app};
+use switchboard_tests::{Backend, Tenant, TestApp, code, ok, on_both_backends, spawn_app};
 use uuid::Uuid;
 
 on_both_backends!(
@@ -35,17 +35,6 @@ on_both_backends!(
 );
 
 const LEAD_FIELDS: &str = "id phoneNumber status leadScore tags source fullName email deletedAt";
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("an error with a code: {body}"))
-}
-
-fn ok(body: &Value) -> &Value {
-    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
-    &body["data"]
-}
 
 async fn create_lead(app: &TestApp, token: &str, input: Value) -> Value {
     let body = app.graphql(Some(token), &format!("mutation($input: CreateLeadInput!) {{ createLead(input: $input) {{ {LEAD_FIELDS} }} }}"), json!({ "input": input })).await;

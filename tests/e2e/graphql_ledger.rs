@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde_json::{Value, json};
 use switchboard_entity::enums::{CallStatus, CreditKind};
 use switchboard_entity::{calls, credit_transactions, organizations};
-use switchboard_tests::{Backend, Tenant, TestApp, on_both_backends, spawn_app};
+use switchboard_tests::{Backend, Tenant, TestApp, code, ok, on_both_backends, spawn_app};
 use uuid::Uuid;
 
 on_both_backends!(
@@ -15,17 +15,6 @@ on_both_backends!(
     admins_add_credits_and_refund_charges_with_new_entries,
     two_hundred_calls_ending_at_once_leave_an_unbroken_chain,
 );
-
-fn ok(body: &Value) -> &Value {
-    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
-    &body["data"]
-}
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("an error with a code: {body}"))
-}
 
 /// A call in progress for `seconds`, ready to be completed.
 async fn live_call(app: &TestApp, org: Uuid, seconds: i64) -> Uuid {

@@ -3,7 +3,7 @@
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use switchboard_entity::{lead_audit_log, leads};
-use switchboard_tests::{Backend, Tenant, on_both_backends, spawn_app};
+use switchboard_tests::{Backend, Tenant, code, ok, on_both_backends, spawn_app};
 
 on_both_backends!(
     agents_are_created_updated_and_deactivated_by_managers,
@@ -13,17 +13,6 @@ on_both_backends!(
     an_all_or_nothing_import_writes_nothing_when_a_row_fails,
     upsert_inserts_new_phones_and_updates_known_ones,
 );
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("an error with a code: {body}"))
-}
-
-fn ok(body: &Value) -> &Value {
-    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
-    &body["data"]
-}
 
 async fn agents_are_created_updated_and_deactivated_by_managers(backend: Backend) {
     let app = spawn_app(backend).await;

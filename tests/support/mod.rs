@@ -357,6 +357,19 @@ impl TestApp {
     }
 }
 
+/// The `data` of a GraphQL response that must have no errors.
+pub fn ok(body: &serde_json::Value) -> &serde_json::Value {
+    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+    &body["data"]
+}
+
+/// The `extensions.code` of a GraphQL response's first error.
+pub fn code(body: &serde_json::Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("an error with a code: {body}"))
+}
+
 /// A token for `user` in `organization`, signed with [`JWT_SECRET`].
 pub fn token(user: Uuid, organization: Uuid) -> String {
     switchboard_domain::auth::mint(

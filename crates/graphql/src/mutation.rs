@@ -55,6 +55,28 @@ pub struct CreateLeadInput {
     pub owner_id: Option<ID>,
 }
 
+impl CreateLeadInput {
+    /// The service's view of the input (ids parsed).
+    pub fn into_new_lead(self) -> ApiResult<NewLead> {
+        Ok(NewLead {
+            first_name: self.first_name,
+            last_name: self.last_name,
+            phone_number: self.phone_number,
+            email: self.email,
+            company: self.company,
+            status: self.status.map(Into::into),
+            lead_score: self.lead_score,
+            tags: self.tags,
+            source: self.source,
+            sub_source: self.sub_source,
+            source_metadata: self.source_metadata.map(|j| j.0),
+            notes: self.notes,
+            timezone: self.timezone,
+            owner_id: parse_opt_id("input.ownerId", self.owner_id)?,
+        })
+    }
+}
+
 /// Changes to a lead: omitted fields stay as they are; an empty string clears a text field.
 #[derive(InputObject)]
 pub struct UpdateLeadInput {
@@ -151,22 +173,7 @@ impl CrmMutations {
     /// Creates a lead. A duplicate phone is CONFLICT (with `existingId`); a number on the DNC list makes a lead with status DNC.
     async fn create_lead(&self, ctx: &Context<'_>, input: CreateLeadInput) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
-        let new = NewLead {
-            first_name: input.first_name,
-            last_name: input.last_name,
-            phone_number: input.phone_number,
-            email: input.email,
-            company: input.company,
-            status: input.status.map(Into::into),
-            lead_score: input.lead_score,
-            tags: input.tags,
-            source: input.source,
-            sub_source: input.sub_source,
-            source_metadata: input.source_metadata.map(|j| j.0),
-            notes: input.notes,
-            timezone: input.timezone,
-            owner_id: parse_opt_id("input.ownerId", input.owner_id)?,
-        };
+        let new = input.into_new_lead()?;
         let txn = begin_write(context::db(ctx)?).await?;
         let lead = service::create_lead(&txn, viewer, new, Utc::now()).await?;
         txn.commit().await?;

@@ -162,28 +162,6 @@ fn conflict(err: sea_orm::DbErr, field: &str, message: String) -> ApiError {
     }
 }
 
-fn to_new_lead(input: CreateLeadInput) -> ApiResult<service::NewLead> {
-    Ok(service::NewLead {
-        first_name: input.first_name,
-        last_name: input.last_name,
-        phone_number: input.phone_number,
-        email: input.email,
-        company: input.company,
-        status: input.status.map(Into::into),
-        lead_score: input.lead_score,
-        tags: input.tags,
-        source: input.source,
-        sub_source: input.sub_source,
-        source_metadata: input.source_metadata.map(|j| j.0),
-        notes: input.notes,
-        timezone: input.timezone,
-        owner_id: input
-            .owner_id
-            .map(|id| parse_id("input.ownerId", &id))
-            .transpose()?,
-    })
-}
-
 fn report(outcomes: Vec<RowOutcome>) -> ImportResult {
     let (mut created, mut updated, mut failed) = (0, 0, 0);
     let rows = outcomes
@@ -578,7 +556,7 @@ impl SetupMutations {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let leads = input
             .into_iter()
-            .map(to_new_lead)
+            .map(CreateLeadInput::into_new_lead)
             .collect::<ApiResult<Vec<_>>>()?;
         let txn = begin_write(context::db(ctx)?).await?;
         let outcomes = bulk::import(
@@ -602,7 +580,7 @@ impl SetupMutations {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let leads = input
             .into_iter()
-            .map(to_new_lead)
+            .map(CreateLeadInput::into_new_lead)
             .collect::<ApiResult<Vec<_>>>()?;
         let txn = begin_write(context::db(ctx)?).await?;
         let outcomes = bulk::upsert(&txn, viewer, leads, Utc::now()).await?;
