@@ -72,10 +72,15 @@ impl Follow {
     }
 }
 
-/// Tells a subscriber it missed events, and from where to resume.
-fn lagged(missed: u64, last: Option<Uuid>) -> async_graphql::Error {
+/// Tells a subscriber it may have missed events (`missed` of them when
+/// known), and from where to resume.
+fn lagged(missed: Option<u64>, last: Option<Uuid>) -> async_graphql::Error {
+    let what = missed.map_or_else(
+        || "may have missed events".to_owned(),
+        |n| format!("fell behind and missed {n} event(s)"),
+    );
     let message = format!(
-        "this subscriber fell behind and missed {missed} event(s); resubscribe with `after: {}` to replay them",
+        "this subscriber {what}; resubscribe with `after: {}` to replay them",
         last.map_or_else(|| "<your last eventId>".to_owned(), |id| id.to_string())
     );
     async_graphql::ErrorExtensions::extend_with(async_graphql::Error::new(message), |_, ext| {
@@ -136,12 +141,15 @@ impl SubscriptionRoot {
                                 ));
                             }
                             Message::Resync => {
-                                return Some((Err(lagged(0, last_seen)), (receiver, last_seen)));
+                                return Some((Err(lagged(None, last_seen)), (receiver, last_seen)));
                             }
                             Message::CallStatus(_) => {}
                         },
                         Err(RecvError::Lagged(missed)) => {
-                            return Some((Err(lagged(missed, last_seen)), (receiver, last_seen)));
+                            return Some((
+                                Err(lagged(Some(missed), last_seen)),
+                                (receiver, last_seen),
+                            ));
                         }
                         Err(RecvError::Closed) => return None,
                     }

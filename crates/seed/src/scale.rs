@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, TransactionTrait};
 use switchboard_entity::enums::{
     AgentProvider, AgentType, CallType, CampaignStatus, LeadStatus, MemberRole, MembershipStatus,
 };
@@ -226,6 +226,10 @@ pub async fn scale(
     bar.inc(written);
     bar.set_message("committing");
     txn.commit().await?;
+    // Fresh statistics, or the planner keeps estimating the tables empty
+    // until autovacuum gets to them.
+    bar.set_message("analyzing");
+    db.execute_unprepared("ANALYZE").await?;
     bar.finish_with_message("done");
     Ok(ScaleSummary {
         organization_id,
