@@ -8,3 +8,5 @@ pub mod call_status;
 pub mod calls;
 pub mod dial;
 pub mod phone;
+pub mod secrets;
+pub mod webhooks;
