@@ -45,6 +45,7 @@ const MIGRATIONS: &[SqlMigration] = &[
     sql_migration!("m0004_ledger_analytics", "0004_ledger_analytics"),
     sql_migration!("m0005_views", "0005_views"),
     sql_migration!("m0006_row_level_security", "0006_row_level_security"),
+    sql_migration!("m0007_live_counters", "0007_live_counters"),
 ];
 
 /// The tables every migration together creates, in creation order.

@@ -19,6 +19,10 @@ on_both_backends!(
     a_bad_token_closes_the_socket,
     a_reconnecting_client_replays_what_it_missed,
     subscriptions_also_stream_over_server_sent_events,
+    each_kind_of_call_change_reaches_its_own_subscription,
+    lead_changes_reach_lead_subscribers,
+    live_counters_follow_status_changes,
+    a_provider_webhook_reaches_subscribers,
 );
 
 type Socket =
@@ -367,4 +371,233 @@ async fn subscriptions_also_stream_over_server_sent_events(backend: Backend) {
         received.push_str(&String::from_utf8_lossy(&chunk));
     }
     assert!(received.contains("event: next"), "{received}");
+}
+
+/// Starts subscription `id` with `query` (graphql-transport-ws).
+async fn start(socket: &mut Socket, id: &str, query: &str, variables: Value) {
+    send(socket, json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } })).await;
+}
+
+async fn mutate(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+    let body = app.graphql(Some(token), query, variables).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"].clone()
+}
+
+async fn each_kind_of_call_change_reaches_its_own_subscription(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    let call = live_call(&app, acme.organization_id).await;
+    let since = Uuid::now_v7().to_string();
+    let mut socket = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &acme.token(acme.viewer),
+    )
+    .await;
+    let vars = json!({ "after": since, "callId": call.to_string() });
+    start(&mut socket, "updates", "subscription($after: ID, $callId: ID) { callUpdated(after: $after, callId: $callId) { eventId kind status call { status } } }", vars.clone()).await;
+    start(&mut socket, "transcripts", "subscription($after: ID, $callId: ID) { transcriptReady(after: $after, callId: $callId) { callId transcript { content } } }", vars.clone()).await;
+    start(&mut socket, "analyses", "subscription($after: ID, $callId: ID) { callAnalysisReady(after: $after, callId: $callId) { callId analysis { totalScore } } }", vars).await;
+
+    let agent = acme.token(acme.agent);
+    mutate(
+        &app,
+        &agent,
+        "mutation($id: ID!) { updateCallStatus(id: $id, status: IN_PROGRESS) { id } }",
+        json!({ "id": call.to_string() }),
+    )
+    .await;
+    mutate(&app, &agent, "mutation($id: ID!) { attachTranscript(callId: $id, input: { content: \"Hello there\" }) { id } }", json!({ "id": call.to_string() })).await;
+    mutate(
+        &app,
+        &agent,
+        "mutation($id: ID!) { recordCallAnalysis(callId: $id, input: { totalScore: 77 }) { id } }",
+        json!({ "id": call.to_string() }),
+    )
+    .await;
+
+    let mut updates = Vec::new();
+    let (mut transcript, mut analysis) = (None, None);
+    while updates.len() < 3 || transcript.is_none() || analysis.is_none() {
+        let message = next_json(&mut socket).await.expect("an event");
+        assert_eq!(message["type"], "next", "{message}");
+        let data = &message["payload"]["data"];
+        match message["id"].as_str() {
+            Some("updates") => updates.push(
+                data["callUpdated"]["kind"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+            Some("transcripts") => transcript = Some(data["transcriptReady"].clone()),
+            Some("analyses") => analysis = Some(data["callAnalysisReady"].clone()),
+            other => panic!("unexpected subscription {other:?}"),
+        }
+    }
+    assert_eq!(
+        updates,
+        ["STATUS_CHANGED", "TRANSCRIPT_ATTACHED", "ANALYSIS_RECORDED"]
+    );
+    assert_eq!(
+        transcript.expect("transcript")["transcript"]["content"],
+        "Hello there"
+    );
+    assert_eq!(analysis.expect("analysis")["analysis"]["totalScore"], 77);
+}
+
+async fn lead_changes_reach_lead_subscribers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    let other = Tenant::create(&app.db.db, "other").await;
+    let query = "subscription { leadUpdated { leadId change lead { firstName deletedAt } } }";
+    let mut ours = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &acme.token(acme.viewer),
+    )
+    .await;
+    start(&mut ours, "1", query, json!({})).await;
+    let mut theirs = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &other.token(other.viewer),
+    )
+    .await;
+    start(&mut theirs, "1", query, json!({})).await;
+    // Lead subscriptions have no replay: let the server register them.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let agent = acme.token(acme.agent);
+    let created = mutate(&app, &agent, "mutation { createLead(input: { phoneNumber: \"+12125550190\", firstName: \"Ann\" }) { id } }", json!({})).await;
+    let id = created["createLead"]["id"].clone();
+    mutate(
+        &app,
+        &agent,
+        "mutation($id: ID!) { updateLead(id: $id, input: { firstName: \"Anna\" }) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    mutate(
+        &app,
+        &agent,
+        "mutation($id: ID!) { deleteLead(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let mine = other.token(other.agent);
+    mutate(
+        &app,
+        &mine,
+        "mutation { createLead(input: { phoneNumber: \"+12125550191\" }) { id } }",
+        json!({}),
+    )
+    .await;
+
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let message = next_json(&mut ours).await.expect("an event");
+        let update = &message["payload"]["data"]["leadUpdated"];
+        assert_eq!(update["leadId"], id, "{message}");
+        seen.push((
+            update["change"].as_str().unwrap_or_default().to_owned(),
+            update["lead"]["firstName"].clone(),
+        ));
+    }
+    assert_eq!(seen[0].0, "CREATED");
+    assert_eq!(seen[1].0, "UPDATED");
+    assert_eq!(seen[2].0, "DELETED");
+    let message = next_json(&mut theirs).await.expect("their own event");
+    assert_ne!(
+        message["payload"]["data"]["leadUpdated"]["leadId"], id,
+        "acme's leads stay with acme"
+    );
+}
+
+async fn live_counters_follow_status_changes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    let (first, second) = (
+        live_call(&app, acme.organization_id).await,
+        live_call(&app, acme.organization_id).await,
+    );
+    let mut socket = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &acme.token(acme.viewer),
+    )
+    .await;
+    start(&mut socket, "1", "subscription { analyticsChanged { callsInProgress callsEndedToday completedToday showRateToday } }", json!({})).await;
+    let counters = |m: &Value| m["payload"]["data"]["analyticsChanged"].clone();
+    let snapshot = counters(&next_json(&mut socket).await.expect("the first snapshot"));
+    assert_eq!(
+        snapshot,
+        json!({ "callsInProgress": 0, "callsEndedToday": 0, "completedToday": 0, "showRateToday": null })
+    );
+
+    let agent = acme.token(acme.agent);
+    set_status(&app.base_url, &app.client, &agent, first, "IN_PROGRESS").await;
+    let mut latest = counters(&next_json(&mut socket).await.expect("a recount"));
+    assert_eq!(latest["callsInProgress"], 1, "{latest}");
+    set_status(&app.base_url, &app.client, &agent, first, "COMPLETED").await;
+    set_status(&app.base_url, &app.client, &agent, second, "MISSED").await;
+    // A burst may arrive as one recount or several: wait for the final state.
+    while latest["callsEndedToday"] != 2 {
+        latest = counters(&next_json(&mut socket).await.expect("a recount"));
+    }
+    assert_eq!(
+        latest,
+        json!({ "callsInProgress": 0, "callsEndedToday": 2, "completedToday": 1, "showRateToday": 50.0 })
+    );
+}
+
+async fn a_provider_webhook_reaches_subscribers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    let secret = "whsec_subscriber_test";
+    mutate(
+        &app,
+        &acme.token(acme.admin),
+        "mutation($s: String!) { setWebhookSecret(provider: VAPI, secret: $s) { configured } }",
+        json!({ "s": secret }),
+    )
+    .await;
+    let since = Uuid::now_v7().to_string();
+    let mut socket = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &acme.token(acme.viewer),
+    )
+    .await;
+    start(&mut socket, "t", "subscription($after: ID) { transcriptReady(after: $after) { transcript { content } call { status } } }", json!({ "after": since })).await;
+
+    let started = Utc::now() - chrono::Duration::minutes(3);
+    let body = json!({ "message": {
+        "type": "end-of-call-report",
+        "endedReason": "customer-ended-call",
+        "startedAt": started.to_rfc3339(),
+        "endedAt": (started + chrono::Duration::seconds(80)).to_rfc3339(),
+        "call": { "id": "vapi-live-1", "type": "inboundPhoneCall", "customer": { "number": "+12125550192" } },
+        "artifact": { "transcript": "AI: Hi.\nUser: Bye.", "messages": [] }
+    }}).to_string();
+    let response = app
+        .client
+        .post(format!("{}/webhooks/vapi?org=acme", app.base_url))
+        .header("content-type", "application/json")
+        .header(
+            "x-vapi-signature",
+            switchboard_domain::webhooks::sign_vapi(secret, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let message = next_json(&mut socket).await.expect("the transcript event");
+    let ready = &message["payload"]["data"]["transcriptReady"];
+    assert_eq!(
+        ready["transcript"]["content"], "AI: Hi.\nUser: Bye.",
+        "{message}"
+    );
+    assert_eq!(ready["call"]["status"], "COMPLETED");
 }

@@ -3,7 +3,7 @@
 //!
 //! Every lookup is scoped by the viewer's organization, so an id of another
 //! organization is NOT_FOUND. Every write to a call appends a `call_events`
-//! row (source `api`, actor the viewer) in the same transaction, and every
+//! row (its source and actor those of the [`Actor`]) in the same transaction, and every
 //! change to an existing call first locks its row (`SELECT … FOR UPDATE` on
 //! PostgreSQL; SQLite's write transaction already serialises writers), so two
 //! concurrent webhooks cannot interleave on one call.
@@ -20,14 +20,15 @@ use switchboard_domain::call_status::{Transition, transition};
 use switchboard_domain::calls::{billed_minutes, classify_traffic_source, crm_stage_for};
 use switchboard_domain::dial::{self, CallingWindow, DialBlock, DialRequest};
 use switchboard_entity::enums::{
-    AppointmentSource, CallEventKind, CallEventSource, CallOutcome, CallSource, CallStatus,
-    CallType, CrmStage, LeadTemperature, Level, Sentiment, TrafficSource,
+    AppointmentSource, CallEventKind, CallOutcome, CallSource, CallStatus, CallType, CrmStage,
+    LeadTemperature, Level, Sentiment, TrafficSource,
 };
 use switchboard_entity::*;
 use uuid::Uuid;
 
-use crate::context::Viewer;
+use crate::context::Actor;
 use crate::error::{ApiError, ApiResult};
+use crate::events::{CallEvent, Message};
 use crate::service;
 
 /// The `system_config` key of the credits charged per billed minute.
@@ -143,12 +144,12 @@ pub async fn credits_per_minute(
 // Events
 // ---------------------------------------------------------------------------
 
-/// Appends a `call_events` row reported through the API by the viewer.
+/// Appends a `call_events` row by `actor`, to be announced once the write commits.
 #[allow(clippy::too_many_arguments)]
 async fn record_event(
     txn: &DatabaseTransaction,
     call: &calls::Model,
-    viewer: Viewer,
+    actor: &Actor,
     kind: CallEventKind,
     from: Option<CallStatus>,
     to: Option<CallStatus>,
@@ -156,22 +157,26 @@ async fn record_event(
     occurred_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> ApiResult<call_events::Model> {
-    Ok(call_events::ActiveModel {
+    let event = call_events::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(call.organization_id),
         call_id: Set(call.id),
         kind: Set(kind),
         from_status: Set(from),
         to_status: Set(to),
-        source: Set(CallEventSource::Api),
+        source: Set(actor.source),
         provider_event_id: Set(None),
         payload: Set(payload),
-        actor_user_id: Set(Some(viewer.user_id)),
+        actor_user_id: Set(actor.user_id),
         occurred_at: Set(occurred_at),
         created_at: Set(now),
     }
     .insert(txn)
-    .await?)
+    .await?;
+    actor
+        .outbox
+        .push(Message::Call(CallEvent::new(call, &event)));
+    Ok(event)
 }
 
 // ---------------------------------------------------------------------------
@@ -307,13 +312,13 @@ pub async fn dial_gate(
 /// that number, if there is one), optionally in a campaign, at `at`.
 pub async fn dial_eligibility(
     db: &impl ConnectionTrait,
-    viewer: Viewer,
+    organization_id: Uuid,
     lead_id: Option<Uuid>,
     phone_number: Option<&str>,
     campaign_id: Option<Uuid>,
     at: DateTime<Utc>,
 ) -> ApiResult<DialGate> {
-    let org = viewer.organization_id;
+    let org = organization_id;
     let (phone, lead) = match (lead_id, phone_number) {
         (Some(id), None) => {
             let lead = service::find_lead(db, org, id).await?;
@@ -395,7 +400,8 @@ impl Default for NewCall {
 /// the organization's.
 struct References {
     lead: Option<leads::Model>,
-    phone: String,
+    /// Always set through the API; a provider's web call has none.
+    phone: Option<String>,
 }
 
 async fn resolve_references(
@@ -430,13 +436,16 @@ async fn resolve_references(
             ));
         }
     };
-    Ok(References { lead, phone })
+    Ok(References {
+        lead,
+        phone: Some(phone),
+    })
 }
 
 /// Inserts a call whose references are checked, with its `created` event.
 async fn insert_call(
     txn: &DatabaseTransaction,
-    viewer: Viewer,
+    actor: &Actor,
     input: NewCall,
     refs: References,
     now: DateTime<Utc>,
@@ -454,15 +463,15 @@ async fn insert_call(
     );
     let call = calls::ActiveModel {
         id: Set(Uuid::now_v7()),
-        organization_id: Set(viewer.organization_id),
+        organization_id: Set(actor.organization_id),
         lead_id: Set(refs.lead.as_ref().map(|l| l.id)),
         agent_id: Set(input.agent_id),
         campaign_id: Set(input.campaign_id),
         from_phone_number_id: Set(input.phone_number_id),
-        user_id: Set(Some(viewer.user_id)),
+        user_id: Set(actor.user_id),
         provider: Set(None),
         provider_call_id: Set(None),
-        phone_number: Set(Some(refs.phone)),
+        phone_number: Set(refs.phone),
         caller_name: Set(None),
         caller_email: Set(None),
         call_type: Set(input.call_type),
@@ -508,7 +517,7 @@ async fn insert_call(
     record_event(
         txn,
         &call,
-        viewer,
+        actor,
         CallEventKind::Created,
         None,
         Some(call.status),
@@ -523,6 +532,21 @@ async fn insert_call(
     Ok(call)
 }
 
+/// Creates a call with no number and no lead (a provider's web call); the
+/// agent, campaign and number are taken as given, already checked.
+pub async fn create_call_without_number(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    input: NewCall,
+    now: DateTime<Utc>,
+) -> ApiResult<calls::Model> {
+    let refs = References {
+        lead: None,
+        phone: None,
+    };
+    insert_call(txn, actor, input, refs, now).await
+}
+
 /// Creates a call: the lead, agent, campaign and number must be the
 /// organization's (NOT_FOUND naming the one that is not), the number is the
 /// lead's unless one is given, the traffic source is classified by seed 000's
@@ -532,12 +556,12 @@ async fn insert_call(
 /// elsewhere). Scheduling one to be dialed is [`schedule_outbound_call`].
 pub async fn create_call(
     txn: &DatabaseTransaction,
-    viewer: Viewer,
+    actor: &Actor,
     input: NewCall,
     now: DateTime<Utc>,
 ) -> ApiResult<calls::Model> {
-    let refs = resolve_references(txn, viewer.organization_id, &input).await?;
-    insert_call(txn, viewer, input, refs, now).await
+    let refs = resolve_references(txn, actor.organization_id, &input).await?;
+    insert_call(txn, actor, input, refs, now).await
 }
 
 /// An outbound call to schedule.
@@ -557,7 +581,7 @@ pub struct OutboundCall {
 /// status `scheduled`.
 pub async fn schedule_outbound_call(
     txn: &DatabaseTransaction,
-    viewer: Viewer,
+    actor: &Actor,
     input: OutboundCall,
     now: DateTime<Utc>,
 ) -> ApiResult<calls::Model> {
@@ -577,7 +601,7 @@ pub async fn schedule_outbound_call(
         purpose: input.purpose,
         ..NewCall::default()
     };
-    let org = viewer.organization_id;
+    let org = actor.organization_id;
     let refs = resolve_references(txn, org, &new).await?;
     let campaign = match input.campaign_id {
         Some(id) => Some(find_campaign(txn, org, id).await?),
@@ -586,7 +610,7 @@ pub async fn schedule_outbound_call(
     let gate = dial_gate(
         txn,
         org,
-        &refs.phone,
+        refs.phone.as_deref().unwrap_or_default(),
         refs.lead.as_ref(),
         campaign.as_ref(),
         input.scheduled_at,
@@ -597,7 +621,7 @@ pub async fn schedule_outbound_call(
             reasons: gate.blocks,
         });
     }
-    insert_call(txn, viewer, new, refs, now).await
+    insert_call(txn, actor, new, refs, now).await
 }
 
 // ---------------------------------------------------------------------------
@@ -628,13 +652,13 @@ fn connected(status: CallStatus) -> bool {
 ///   ([`crate::ledger::charge_call`]).
 pub async fn update_call_status(
     txn: &DatabaseTransaction,
-    viewer: Viewer,
+    actor: &Actor,
     id: Uuid,
     to: CallStatus,
     at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> ApiResult<(calls::Model, Option<call_events::Model>)> {
-    let call = lock_call(txn, viewer.organization_id, id).await?;
+    let call = lock_call(txn, actor.organization_id, id).await?;
     let from = call.status;
     match transition(from, to) {
         Err(illegal) => return Err(ApiError::bad_input("status", illegal.to_string())),
@@ -669,7 +693,7 @@ pub async fn update_call_status(
         if connected(to) {
             let billed = billed_minutes(duration);
             let credits =
-                i64::from(billed) * credits_per_minute(txn, viewer.organization_id).await?;
+                i64::from(billed) * credits_per_minute(txn, actor.organization_id).await?;
             row.billed_minutes = Set(Some(billed));
             row.credits_used = Set(credits);
             payload["billed_minutes"] = json!(billed);
@@ -690,7 +714,7 @@ pub async fn update_call_status(
     let event = record_event(
         txn,
         &call,
-        viewer,
+        actor,
         CallEventKind::StatusChanged,
         Some(from),
         Some(to),
@@ -768,7 +792,7 @@ impl Outcome {
 /// event. `closed` is only for a completed call and sets its CRM stage.
 pub async fn record_call_outcome(
     txn: &DatabaseTransaction,
-    viewer: Viewer,
+    actor: &Actor,
     id: Uuid,
     input: Outcome,
     now: DateTime<Utc>,
@@ -781,7 +805,7 @@ pub async fn record_call_outcome(
         check_non_negative("input.collectionAmountCents", input.collection_amount_cents)?;
     let quality = check_range_i32("input.callQuality", input.call_quality, 1, 5)?;
     let confidence = check_range_f64("input.aiConfidence", input.ai_confidence, 0.0, 1.0)?;
-    let call = lock_call(txn, viewer.organization_id, id).await?;
+    let call = lock_call(txn, actor.organization_id, id).await?;
     let stage = match input.closed {
         Some(closed) if call.status != CallStatus::Completed => {
             return Err(ApiError::bad_input(
@@ -833,7 +857,7 @@ pub async fn record_call_outcome(
     record_event(
         txn,
         &call,
-        viewer,
+        actor,
         CallEventKind::OutcomeRecorded,
         None,
         None,
@@ -904,7 +928,7 @@ fn check_segments(segments: &[Segment]) -> ApiResult<()> {
 /// event.
 pub async fn attach_transcript(
     txn: &DatabaseTransaction,
-    viewer: Viewer,
+    actor: &Actor,
     call_id: Uuid,
     input: NewTranscript,
     now: DateTime<Utc>,
@@ -931,7 +955,7 @@ pub async fn attach_transcript(
     };
     let segments = serde_json::to_value(&input.segments)
         .map_err(|e| ApiError::bad_input("input.segments", e.to_string()))?;
-    let call = lock_call(txn, viewer.organization_id, call_id).await?;
+    let call = lock_call(txn, actor.organization_id, call_id).await?;
     let existing = transcripts::Entity::find()
         .filter(transcripts::Column::OrganizationId.eq(call.organization_id))
         .filter(transcripts::Column::CallId.eq(call.id))
@@ -965,7 +989,7 @@ pub async fn attach_transcript(
     record_event(
         txn,
         &call,
-        viewer,
+        actor,
         CallEventKind::TranscriptAttached,
         None,
         None,
@@ -1036,7 +1060,7 @@ fn clean_list(values: Vec<String>) -> serde_json::Value {
 /// `analysis_recorded` event.
 pub async fn record_call_analysis(
     txn: &DatabaseTransaction,
-    viewer: Viewer,
+    actor: &Actor,
     call_id: Uuid,
     input: NewAnalysis,
     now: DateTime<Utc>,
@@ -1049,7 +1073,7 @@ pub async fn record_call_analysis(
     let engagement_score = score("input.engagementScore", input.engagement_score)?;
     let total_score = score("input.totalScore", input.total_score)?;
     let sentiment = check_range_f64("input.sentimentScore", input.sentiment_score, -1.0, 1.0)?;
-    let call = lock_call(txn, viewer.organization_id, call_id).await?;
+    let call = lock_call(txn, actor.organization_id, call_id).await?;
     let existing = lead_analytics::Entity::find()
         .filter(lead_analytics::Column::OrganizationId.eq(call.organization_id))
         .filter(lead_analytics::Column::CallId.eq(call.id))
@@ -1108,7 +1132,7 @@ pub async fn record_call_analysis(
     record_event(
         txn,
         &call,
-        viewer,
+        actor,
         CallEventKind::AnalysisRecorded,
         None,
         None,

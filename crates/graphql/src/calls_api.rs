@@ -10,11 +10,9 @@ use chrono::{DateTime, Utc};
 use switchboard_domain::dial::DialBlock;
 
 use crate::calls::{self, Closed, NewAnalysis, NewCall, NewTranscript, OutboundCall, Outcome};
-use crate::context::{self, Permission, require};
+use crate::context::{self, Actor, Permission, require};
 use crate::enums::*;
-use crate::error::ApiError;
 use crate::error::{ApiResult, parse_id};
-use crate::events::{CallStatusEvent, EventBus, Message};
 use crate::service::begin_write;
 use crate::types::{Call, CallAnalysis, Transcript};
 
@@ -265,7 +263,7 @@ impl CallQueries {
         let campaign_id = parse_opt_id("campaignId", campaign_id)?;
         let gate = calls::dial_eligibility(
             context::db(ctx)?,
-            viewer,
+            viewer.organization_id,
             lead_id,
             phone_number.as_deref(),
             campaign_id,
@@ -297,9 +295,10 @@ impl CallMutations {
             source_of_set_appointment: input.source_of_set_appointment.map(Into::into),
             lead_source: input.lead_source,
         };
+        let actor = Actor::member(viewer);
         let txn = begin_write(context::db(ctx)?).await?;
-        let call = calls::create_call(&txn, viewer, new, Utc::now()).await?;
-        txn.commit().await?;
+        let call = calls::create_call(&txn, &actor, new, Utc::now()).await?;
+        context::bus(ctx)?.commit(txn, &actor.outbox).await?;
         Ok(Call(call))
     }
 
@@ -319,9 +318,10 @@ impl CallMutations {
             purpose: input.purpose,
             call_type: input.call_type.into(),
         };
+        let actor = Actor::member(viewer);
         let txn = begin_write(context::db(ctx)?).await?;
-        let call = calls::schedule_outbound_call(&txn, viewer, outbound, Utc::now()).await?;
-        txn.commit().await?;
+        let call = calls::schedule_outbound_call(&txn, &actor, outbound, Utc::now()).await?;
+        context::bus(ctx)?.commit(txn, &actor.outbox).await?;
         Ok(Call(call))
     }
 
@@ -337,21 +337,11 @@ impl CallMutations {
     ) -> ApiResult<Call> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let call_id = parse_id("id", &id)?;
-        let bus = ctx
-            .data::<EventBus>()
-            .map_err(|_| ApiError::Internal(sea_orm::DbErr::Custom("no event bus".into())))?;
+        let actor = Actor::member(viewer);
         let txn = begin_write(context::db(ctx)?).await?;
-        let (call, event) =
-            calls::update_call_status(&txn, viewer, call_id, status.into(), at, Utc::now()).await?;
-        let message = event
-            .and_then(|event| CallStatusEvent::new(&call, &event))
-            .map(Message::CallStatus);
-        if let Some(message) = &message {
-            bus.stage(&txn, message).await?;
-        }
-        txn.commit().await?;
-        // Published only now that the change is committed.
-        bus.committed(message.into_iter().collect());
+        let (call, _) =
+            calls::update_call_status(&txn, &actor, call_id, status.into(), at, Utc::now()).await?;
+        context::bus(ctx)?.commit(txn, &actor.outbox).await?;
         Ok(Call(call))
     }
 
@@ -384,9 +374,10 @@ impl CallMutations {
             summary: input.summary,
             notes: input.notes,
         };
+        let actor = Actor::member(viewer);
         let txn = begin_write(context::db(ctx)?).await?;
-        let call = calls::record_call_outcome(&txn, viewer, call_id, outcome, Utc::now()).await?;
-        txn.commit().await?;
+        let call = calls::record_call_outcome(&txn, &actor, call_id, outcome, Utc::now()).await?;
+        context::bus(ctx)?.commit(txn, &actor.outbox).await?;
         Ok(Call(call))
     }
 
@@ -413,10 +404,11 @@ impl CallMutations {
                 .collect(),
             language: Some(input.language),
         };
+        let actor = Actor::member(viewer);
         let txn = begin_write(context::db(ctx)?).await?;
         let transcript =
-            calls::attach_transcript(&txn, viewer, call_id, transcript, Utc::now()).await?;
-        txn.commit().await?;
+            calls::attach_transcript(&txn, &actor, call_id, transcript, Utc::now()).await?;
+        context::bus(ctx)?.commit(txn, &actor.outbox).await?;
         Ok(Transcript(transcript))
     }
 
@@ -459,10 +451,11 @@ impl CallMutations {
             objections_raised: input.objections_raised,
             next_steps: input.next_steps,
         };
+        let actor = Actor::member(viewer);
         let txn = begin_write(context::db(ctx)?).await?;
         let analysis =
-            calls::record_call_analysis(&txn, viewer, call_id, analysis, Utc::now()).await?;
-        txn.commit().await?;
+            calls::record_call_analysis(&txn, &actor, call_id, analysis, Utc::now()).await?;
+        context::bus(ctx)?.commit(txn, &actor.outbox).await?;
         Ok(CallAnalysis(analysis))
     }
 }

@@ -7,10 +7,11 @@
 
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
-use switchboard_entity::enums::MemberRole;
+use switchboard_entity::enums::{CallEventSource, MemberRole};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
+use crate::events::Outbox;
 
 /// An authenticated, active member acting in one organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +19,40 @@ pub struct Viewer {
     pub user_id: Uuid,
     pub organization_id: Uuid,
     pub role: MemberRole,
+}
+
+/// Who makes a write (a member through the API, or a provider through its
+/// webhook) and the events the write will announce once it commits.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub organization_id: Uuid,
+    /// The member, when a member writes.
+    pub user_id: Option<Uuid>,
+    /// Recorded on the `call_events` the write appends.
+    pub source: CallEventSource,
+    pub outbox: Outbox,
+}
+
+impl Actor {
+    /// A member writing through the API.
+    pub fn member(viewer: Viewer) -> Self {
+        Self {
+            organization_id: viewer.organization_id,
+            user_id: Some(viewer.user_id),
+            source: CallEventSource::Api,
+            outbox: Outbox::default(),
+        }
+    }
+
+    /// A provider reporting through its webhook.
+    pub fn provider(organization_id: Uuid, source: CallEventSource) -> Self {
+        Self {
+            organization_id,
+            user_id: None,
+            source,
+            outbox: Outbox::default(),
+        }
+    }
 }
 
 /// What the transport found out about the caller.
@@ -73,6 +108,12 @@ pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
     ctx.data::<DatabaseConnection>().map_err(|_| {
         ApiError::Internal(sea_orm::DbErr::Custom("the schema has no database".into()))
     })
+}
+
+/// The event bus of this instance.
+pub fn bus<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::events::EventBus> {
+    ctx.data::<crate::events::EventBus>()
+        .map_err(|_| ApiError::Internal(sea_orm::DbErr::Custom("no event bus".into())))
 }
 
 #[cfg(test)]

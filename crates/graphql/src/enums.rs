@@ -106,3 +106,11 @@ api_enum!(
     /// A customer's lifecycle state.
     CustomerStatus = "switchboard_entity::enums::CustomerStatus" { Active, Inactive, Churned, OnHold }
 );
+api_enum!(
+    /// What a `call_events` row records.
+    CallEventKind = "switchboard_entity::enums::CallEventKind" { Created, StatusChanged, OutcomeRecorded, TranscriptAttached, AnalysisRecorded, ProviderEvent }
+);
+api_enum!(
+    /// Who reported a call event: the API, the system, or a provider's webhook.
+    CallEventSource = "switchboard_entity::enums::CallEventSource" { Api, System, Vapi, Elevenlabs, Retell, Twilio }
+);

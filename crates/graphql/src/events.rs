@@ -10,12 +10,14 @@
 //! falls behind is told how much it missed (and can resume from its last
 //! cursor), and never slows the writer or other subscribers.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement,
+};
 use serde::{Deserialize, Serialize};
-use switchboard_entity::enums::CallStatus;
+use switchboard_entity::enums::{CallEventKind, CallStatus};
 use switchboard_entity::{call_events, calls};
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -25,9 +27,9 @@ pub const CHANNEL: &str = "switchboard_events";
 /// Events a subscriber may fall behind by before it is told it lagged.
 pub const BUFFER: usize = 4_096;
 
-/// A call's status changed.
+/// Something happened to a call: one `call_events` row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CallStatusEvent {
+pub struct CallEvent {
     /// The `call_events` row: the cursor a client resumes from.
     pub event_id: Uuid,
     pub organization_id: Uuid,
@@ -35,36 +37,88 @@ pub struct CallStatusEvent {
     pub lead_id: Option<Uuid>,
     pub campaign_id: Option<Uuid>,
     pub agent_id: Option<Uuid>,
+    pub kind: CallEventKind,
     pub from: Option<CallStatus>,
-    pub to: CallStatus,
+    pub to: Option<CallStatus>,
     pub occurred_at: DateTime<Utc>,
 }
 
-impl CallStatusEvent {
-    /// The event of a status change recorded in `event`.
-    pub fn new(call: &calls::Model, event: &call_events::Model) -> Option<Self> {
-        Some(Self {
+impl CallEvent {
+    /// The event recorded in `event` for `call` (as the call is after it).
+    pub fn new(call: &calls::Model, event: &call_events::Model) -> Self {
+        Self {
             event_id: event.id,
             organization_id: call.organization_id,
             call_id: call.id,
             lead_id: call.lead_id,
             campaign_id: call.campaign_id,
             agent_id: call.agent_id,
+            kind: event.kind,
             from: event.from_status,
-            to: event.to_status?,
+            to: event.to_status,
             occurred_at: event.occurred_at,
-        })
+        }
     }
+}
+
+/// How a lead changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+pub enum LeadChange {
+    Created,
+    Updated,
+    Deleted,
+    Restored,
+}
+
+/// A lead was created or changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeadEvent {
+    pub organization_id: Uuid,
+    pub lead_id: Uuid,
+    pub change: LeadChange,
+    pub occurred_at: DateTime<Utc>,
 }
 
 /// What travels on the bus.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Message {
-    CallStatus(CallStatusEvent),
+    Call(CallEvent),
+    Lead(LeadEvent),
     /// Events may have been lost (the listener reconnected): subscribers
     /// should resume from their last cursor.
     Resync,
+}
+
+impl Message {
+    /// The organization whose subscribers may see it (none: everyone's).
+    pub fn organization_id(&self) -> Option<Uuid> {
+        match self {
+            Self::Call(event) => Some(event.organization_id),
+            Self::Lead(event) => Some(event.organization_id),
+            Self::Resync => None,
+        }
+    }
+}
+
+/// The events a write will announce once it commits. The write functions
+/// push to it as they record changes; [`EventBus::commit`] stages them in
+/// the transaction and publishes them after the commit.
+#[derive(Debug, Clone, Default)]
+pub struct Outbox(Arc<Mutex<Vec<Message>>>);
+
+impl Outbox {
+    pub fn push(&self, message: Message) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(message);
+    }
+
+    /// Empties the outbox.
+    pub fn take(&self) -> Vec<Message> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 /// The bus of one instance.
@@ -90,16 +144,26 @@ impl EventBus {
         self.sender.subscribe()
     }
 
-    /// Stages `message` inside the writer's transaction: on PostgreSQL it is
-    /// delivered to every instance when (and if) the transaction commits.
-    pub async fn stage(&self, txn: &impl ConnectionTrait, message: &Message) -> Result<(), DbErr> {
-        if self.via_postgres {
-            let payload =
-                serde_json::to_string(message).map_err(|e| DbErr::Custom(e.to_string()))?;
+    /// Stages `messages` inside the writer's transaction, in one statement:
+    /// on PostgreSQL they are delivered to every instance when (and if) the
+    /// transaction commits.
+    pub async fn stage(
+        &self,
+        txn: &impl ConnectionTrait,
+        messages: &[Message],
+    ) -> Result<(), DbErr> {
+        if self.via_postgres && !messages.is_empty() {
+            let payloads = messages
+                .iter()
+                .map(serde_json::to_string)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+            let payloads =
+                serde_json::to_string(&payloads).map_err(|e| DbErr::Custom(e.to_string()))?;
             txn.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), payload.into()],
+                "SELECT pg_notify($1, payload) FROM jsonb_array_elements_text($2::jsonb) AS payload",
+                [CHANNEL.into(), payloads.into()],
             ))
             .await?;
         }
@@ -114,6 +178,16 @@ impl EventBus {
                 self.publish(message);
             }
         }
+    }
+
+    /// Commits `txn` with the events of `outbox`: staged inside it, published
+    /// only once it has committed.
+    pub async fn commit(&self, txn: DatabaseTransaction, outbox: &Outbox) -> Result<(), DbErr> {
+        let messages = outbox.take();
+        self.stage(&txn, &messages).await?;
+        txn.commit().await?;
+        self.committed(messages);
+        Ok(())
     }
 
     /// Sends a message to this instance's subscribers.

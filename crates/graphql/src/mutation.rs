@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::context::{self, Permission, require};
 use crate::enums::*;
 use crate::error::{ApiError, ApiResult, parse_id};
+use crate::events::{LeadChange, LeadEvent, Message, Outbox};
 use crate::filter::{Compiler, LeadFilter, load_segments};
 use crate::service::{self, LeadChanges, NewLead, begin_write};
 use crate::types::*;
@@ -25,6 +26,7 @@ pub struct MutationRoot(
     crate::calls_api::CallMutations,
     crate::setup_api::SetupMutations,
     crate::ledger_api::LedgerMutations,
+    crate::webhooks_api::WebhookMutations,
 );
 
 /// The lead, DNC and segment mutations.
@@ -157,6 +159,24 @@ async fn validate_filter(
     serde_json::to_value(filter).map_err(|e| ApiError::bad_input("input.filter", e.to_string()))
 }
 
+/// Commits a write to one lead, announcing it to `leadUpdated` subscribers.
+async fn commit_lead(
+    ctx: &Context<'_>,
+    txn: sea_orm::DatabaseTransaction,
+    lead: &leads::Model,
+    change: LeadChange,
+) -> ApiResult<()> {
+    let outbox = Outbox::default();
+    outbox.push(Message::Lead(LeadEvent {
+        organization_id: lead.organization_id,
+        lead_id: lead.id,
+        change,
+        occurred_at: lead.updated_at,
+    }));
+    context::bus(ctx)?.commit(txn, &outbox).await?;
+    Ok(())
+}
+
 fn segment_name_taken(err: sea_orm::DbErr, name: &str) -> ApiError {
     match err.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict {
@@ -176,7 +196,7 @@ impl CrmMutations {
         let new = input.into_new_lead()?;
         let txn = begin_write(context::db(ctx)?).await?;
         let lead = service::create_lead(&txn, viewer, new, Utc::now()).await?;
-        txn.commit().await?;
+        commit_lead(ctx, txn, &lead, LeadChange::Created).await?;
         Ok(Lead(lead))
     }
 
@@ -206,7 +226,7 @@ impl CrmMutations {
         };
         let txn = begin_write(context::db(ctx)?).await?;
         let lead = service::update_lead(&txn, viewer, lead_id, changes, Utc::now()).await?;
-        txn.commit().await?;
+        commit_lead(ctx, txn, &lead, LeadChange::Updated).await?;
         Ok(Lead(lead))
     }
 
@@ -216,7 +236,7 @@ impl CrmMutations {
         let lead_id = parse_id("id", &id)?;
         let txn = begin_write(context::db(ctx)?).await?;
         let lead = service::delete_lead(&txn, viewer, lead_id, Utc::now()).await?;
-        txn.commit().await?;
+        commit_lead(ctx, txn, &lead, LeadChange::Deleted).await?;
         Ok(Lead(lead))
     }
 
@@ -226,7 +246,7 @@ impl CrmMutations {
         let lead_id = parse_id("id", &id)?;
         let txn = begin_write(context::db(ctx)?).await?;
         let lead = service::restore_lead(&txn, viewer, lead_id, Utc::now()).await?;
-        txn.commit().await?;
+        commit_lead(ctx, txn, &lead, LeadChange::Restored).await?;
         Ok(Lead(lead))
     }
 
@@ -236,7 +256,7 @@ impl CrmMutations {
         let lead_id = parse_id("id", &id)?;
         let txn = begin_write(context::db(ctx)?).await?;
         let lead = service::change_tags(&txn, viewer, lead_id, &tags, &[], Utc::now()).await?;
-        txn.commit().await?;
+        commit_lead(ctx, txn, &lead, LeadChange::Updated).await?;
         Ok(Lead(lead))
     }
 
@@ -251,7 +271,7 @@ impl CrmMutations {
         let lead_id = parse_id("id", &id)?;
         let txn = begin_write(context::db(ctx)?).await?;
         let lead = service::change_tags(&txn, viewer, lead_id, &[], &tags, Utc::now()).await?;
-        txn.commit().await?;
+        commit_lead(ctx, txn, &lead, LeadChange::Updated).await?;
         Ok(Lead(lead))
     }
 

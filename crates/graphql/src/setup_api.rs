@@ -12,6 +12,7 @@ use crate::bulk::{self, RowOutcome};
 use crate::context::{self, Permission, require};
 use crate::enums::*;
 use crate::error::{ApiError, ApiResult, parse_id};
+use crate::events::{LeadChange, LeadEvent, Message, Outbox};
 use crate::mutation::CreateLeadInput;
 use crate::service::{self, begin_write, check_timezone};
 use crate::types::{Agent, Campaign, PhoneNumber};
@@ -160,6 +161,33 @@ fn conflict(err: sea_orm::DbErr, field: &str, message: String) -> ApiError {
         },
         _ => ApiError::Internal(err),
     }
+}
+
+/// Commits a bulk write, announcing each created or updated lead to
+/// `leadUpdated` subscribers (staged in one statement).
+async fn commit_leads(
+    ctx: &Context<'_>,
+    txn: sea_orm::DatabaseTransaction,
+    organization_id: uuid::Uuid,
+    outcomes: &[RowOutcome],
+) -> ApiResult<()> {
+    let outbox = Outbox::default();
+    let now = Utc::now();
+    for outcome in outcomes {
+        let (lead_id, change) = match outcome {
+            RowOutcome::Created(id) => (*id, LeadChange::Created),
+            RowOutcome::Updated(id) => (*id, LeadChange::Updated),
+            RowOutcome::Skipped | RowOutcome::Failed(_) => continue,
+        };
+        outbox.push(Message::Lead(LeadEvent {
+            organization_id,
+            lead_id,
+            change,
+            occurred_at: now,
+        }));
+    }
+    context::bus(ctx)?.commit(txn, &outbox).await?;
+    Ok(())
 }
 
 fn report(outcomes: Vec<RowOutcome>) -> ImportResult {
@@ -567,7 +595,7 @@ impl SetupMutations {
             Utc::now(),
         )
         .await?;
-        txn.commit().await?;
+        commit_leads(ctx, txn, viewer.organization_id, &outcomes).await?;
         Ok(report(outcomes))
     }
 
@@ -584,7 +612,7 @@ impl SetupMutations {
             .collect::<ApiResult<Vec<_>>>()?;
         let txn = begin_write(context::db(ctx)?).await?;
         let outcomes = bulk::upsert(&txn, viewer, leads, Utc::now()).await?;
-        txn.commit().await?;
+        commit_leads(ctx, txn, viewer.organization_id, &outcomes).await?;
         Ok(report(outcomes))
     }
 }

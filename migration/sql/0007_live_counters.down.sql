@@ -1,0 +1,1 @@
+DROP INDEX idx_calls_org_ended;
