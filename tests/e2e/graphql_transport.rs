@@ -141,7 +141,7 @@ async fn too_deep_too_complex_or_too_aliased_queries_are_refused_before_the_data
             max_depth: 5,
             max_complexity: 500,
             max_aliases: 3,
-            introspection: true,
+            ..SchemaConfig::default()
         },
         ..HttpConfig::default()
     };

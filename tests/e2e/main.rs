@@ -16,3 +16,4 @@ mod parity;
 mod schema;
 mod seed;
 mod subscriptions;
+mod webhooks;

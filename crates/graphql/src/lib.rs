@@ -17,6 +17,7 @@ pub mod filter;
 pub mod ledger;
 pub mod ledger_api;
 pub mod limits;
+pub mod live;
 pub mod loaders;
 pub mod mutation;
 pub mod pagination;
@@ -26,6 +27,8 @@ pub mod service;
 pub mod setup_api;
 pub mod subscription;
 pub mod types;
+pub mod webhooks;
+pub mod webhooks_api;
 
 use async_graphql::Schema;
 use sea_orm::DatabaseConnection;
@@ -51,6 +54,8 @@ pub struct SchemaConfig {
     pub max_aliases: usize,
     /// Whether clients may introspect the schema.
     pub introspection: bool,
+    /// The key provider signing secrets are sealed with.
+    pub secret_key: std::sync::Arc<switchboard_domain::secrets::SecretKey>,
 }
 
 impl Default for SchemaConfig {
@@ -60,6 +65,10 @@ impl Default for SchemaConfig {
             max_complexity: 20_000,
             max_aliases: 30,
             introspection: true,
+            // Tests and tools only: `switchboard serve` always sets its own.
+            secret_key: std::sync::Arc::new(switchboard_domain::secrets::SecretKey::derive(
+                b"switchboard-development",
+            )),
         }
     }
 }
@@ -77,6 +86,7 @@ pub fn build_schema(
     )
     .data(db)
     .data(bus)
+    .data(config.secret_key.clone())
     .limit_depth(config.max_depth)
     .limit_complexity(config.max_complexity)
     .extension(limits::AliasLimit(config.max_aliases));

@@ -21,6 +21,7 @@ pub struct QueryRoot(
     CoreQueries,
     crate::calls_api::CallQueries,
     crate::ledger_api::LedgerQueries,
+    crate::webhooks_api::WebhookQueries,
 );
 
 /// The organization, lead, call, catalog, segment and DNC queries.

@@ -9,9 +9,10 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Json};
-use axum::routing::get;
+use axum::routing::{get, post};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
+use switchboard_domain::secrets::SecretKey;
 use switchboard_graphql::{EventBus, SchemaConfig, SwitchboardSchema, build_schema};
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -20,7 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{db, graphql_http};
+use crate::{db, graphql_http, webhooks};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -32,6 +33,12 @@ pub struct AppState {
     pub schema: SwitchboardSchema,
     /// The HS256 secret access tokens are signed with.
     pub jwt_secret: Arc<str>,
+    /// This instance's event bus (webhooks publish on it).
+    pub bus: EventBus,
+    /// The key provider signing secrets are sealed with.
+    pub secret_key: Arc<SecretKey>,
+    /// The public address providers call, for signatures over the URL.
+    pub public_url: Option<Arc<str>>,
     graphiql: Arc<str>,
 }
 
@@ -46,8 +53,11 @@ pub struct HttpConfig {
     pub jwt_secret: String,
     /// Origins browsers may call the API from (CORS); none by default.
     pub cors_origins: Vec<HeaderValue>,
-    /// Query limits and introspection.
+    /// Query limits, introspection and the secrets key.
     pub schema: SchemaConfig,
+    /// The public address (scheme and host) providers call webhooks on,
+    /// when it differs from what requests carry (behind a proxy).
+    pub public_url: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -59,6 +69,7 @@ impl Default for HttpConfig {
             jwt_secret: String::new(),
             cors_origins: Vec::new(),
             schema: SchemaConfig::default(),
+            public_url: None,
         }
     }
 }
@@ -72,9 +83,12 @@ impl AppState {
             graphiql = graphiql.header("Authorization", &auth_header);
         }
         Self {
-            schema: build_schema(db.clone(), bus, &config.schema),
+            schema: build_schema(db.clone(), bus.clone(), &config.schema),
             db,
             jwt_secret: config.jwt_secret.as_str().into(),
+            bus,
+            secret_key: config.schema.secret_key.clone(),
+            public_url: config.public_url.as_deref().map(Into::into),
             graphiql: graphiql.finish().into(),
         }
     }
@@ -85,6 +99,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     Router::new()
         .route("/", get(graphiql))
         .route("/graphql", get(graphql_http::get).post(graphql_http::post))
+        .route("/webhooks/{provider}", post(webhooks::receive))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)

@@ -77,6 +77,17 @@ pub struct ServeArgs {
     #[arg(long, env = "SWITCHBOARD_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
+    /// Key that provider signing secrets are encrypted with at rest
+    /// (AES-256-GCM): 32 bytes, base64. Without it, a key is derived from
+    /// the JWT secret, so rotating that secret makes stored secrets unreadable.
+    #[arg(long, env = "SWITCHBOARD_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// Public address providers call webhooks on (e.g. https://api.example.com),
+    /// when a proxy in front changes the scheme or host; Twilio signs the URL.
+    #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]
     pub body_limit: usize,

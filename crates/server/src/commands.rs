@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use switchboard_domain::secrets::SecretKey;
 use switchboard_entity::enums::MembershipStatus;
 use switchboard_entity::{organization_memberships, organizations, users};
 use switchboard_migration::{Migrator, MigratorTrait};
@@ -70,6 +71,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
         }
     };
+    let secret_key = match args.secret_key.as_deref().filter(|k| !k.is_empty()) {
+        Some(key) => SecretKey::from_base64(key).context("SWITCHBOARD_SECRET_KEY")?,
+        None => {
+            tracing::warn!(
+                "SWITCHBOARD_SECRET_KEY is not set: webhook signing secrets are sealed with a key derived from the JWT secret"
+            );
+            SecretKey::derive(secret.as_bytes())
+        }
+    };
     let cors_origins = args
         .cors_origins
         .iter()
@@ -89,7 +99,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_complexity: args.max_complexity,
             max_aliases: args.max_aliases,
             introspection: !args.disable_introspection,
+            secret_key: std::sync::Arc::new(secret_key),
         },
+        public_url: args.public_url.clone(),
     };
     if args.demo {
         let demo = switchboard_seed::demo(&db, chrono::Utc::now())

@@ -11,5 +11,6 @@ pub mod commands;
 pub mod db;
 pub mod graphql_http;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use app::{AppState, Application};

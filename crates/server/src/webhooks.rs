@@ -1,0 +1,170 @@
+//! `POST /webhooks/{provider}?org={slug}`: provider call webhooks.
+//!
+//! The order matters: the organization and its signing secret are found,
+//! the signature is verified over the raw bytes, and only then is the body
+//! parsed and applied ([`switchboard_graphql::webhooks::apply`], one
+//! transaction). A refused delivery changes nothing and is logged:
+//!
+//! | status | when |
+//! |--------|------|
+//! | 200 | applied, or a redelivery of one already applied (`duplicate: true`) |
+//! | 400 | no `org`, or a body the provider would not send (with the reason) |
+//! | 401 | no signing secret configured, or a bad, missing or stale signature |
+//! | 404 | unknown provider or organization |
+//! | 409 | the provider's call id belongs to another organization |
+//! | 500 | the database failed; the provider retries |
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use switchboard_domain::webhooks::{self, Delivery, Provider};
+use switchboard_graphql::error::ApiError;
+use switchboard_graphql::webhooks::{apply, organization_by_slug, signing_secret};
+
+use crate::app::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct WebhookQuery {
+    /// The organization's slug.
+    org: Option<String>,
+}
+
+fn refuse(status: StatusCode, provider: &str, org: Option<&str>, reason: String) -> Response {
+    tracing::warn!(provider, org, %status, reason, "webhook delivery refused");
+    (status, Json(json!({ "error": reason }))).into_response()
+}
+
+/// The URL the provider called, as it signed it: the configured public
+/// address, else the scheme and host the request came with.
+fn called_url(state: &AppState, headers: &HeaderMap, uri: &axum::http::Uri) -> String {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    if let Some(base) = state.public_url.as_deref() {
+        return format!("{}{path}", base.trim_end_matches('/'));
+    }
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("http");
+    let host = headers
+        .get("x-forwarded-host")
+        .or_else(|| headers.get(header::HOST))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    format!("{proto}://{host}{path}")
+}
+
+pub async fn receive(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+    Query(query): Query<WebhookQuery>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(provider) = Provider::parse(&provider) else {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            &provider,
+            None,
+            format!("no webhook for provider `{provider}`"),
+        );
+    };
+    let name = provider.as_str();
+    let Some(slug) = query.org.filter(|s| !s.is_empty()) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            name,
+            None,
+            "the `org` query parameter names the organization (its slug)".into(),
+        );
+    };
+    let org = Some(slug.as_str());
+    let organization_id = match organization_by_slug(&state.db, &slug).await {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            return refuse(
+                StatusCode::NOT_FOUND,
+                name,
+                org,
+                "no such organization".into(),
+            );
+        }
+        Err(err) => return failed(name, org, err),
+    };
+    let secret = match signing_secret(&state.db, &state.secret_key, organization_id, provider).await
+    {
+        Ok(Some(secret)) => secret,
+        Ok(None) => {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                name,
+                org,
+                format!("no {name} signing secret is configured for this organization"),
+            );
+        }
+        Err(err) => return failed(name, org, err),
+    };
+    let header_pairs: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_ascii_lowercase(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let url = called_url(&state, &headers, &uri);
+    let delivery = Delivery {
+        headers: &header_pairs,
+        body: &body,
+        url: &url,
+    };
+    let now = chrono::Utc::now();
+    if let Err(err) = webhooks::verify(provider, &delivery, &secret, now) {
+        return refuse(StatusCode::UNAUTHORIZED, name, org, err.to_string());
+    }
+    let event = match webhooks::parse(provider, &body) {
+        Ok(event) => event,
+        Err(err) => return refuse(StatusCode::BAD_REQUEST, name, org, err.to_string()),
+    };
+    match apply(&state.db, &state.bus, organization_id, &event, now).await {
+        Ok(applied) => {
+            tracing::info!(
+                provider = name,
+                org,
+                kind = event.kind,
+                call = %applied.call_id,
+                duplicate = applied.duplicate,
+                "webhook delivery applied"
+            );
+            Json(json!({
+                "callId": applied.call_id,
+                "duplicate": applied.duplicate,
+                "callCreated": applied.call_created,
+                "leadCreated": applied.lead_created,
+                "status": applied.status.as_str(),
+            }))
+            .into_response()
+        }
+        Err(err @ ApiError::Conflict { .. }) => {
+            refuse(StatusCode::CONFLICT, name, org, err.message())
+        }
+        Err(err @ (ApiError::BadUserInput { .. } | ApiError::NotFound { .. })) => {
+            refuse(StatusCode::BAD_REQUEST, name, org, err.message())
+        }
+        Err(err) => failed(name, org, err),
+    }
+}
+
+fn failed(provider: &str, org: Option<&str>, err: ApiError) -> Response {
+    tracing::error!(
+        provider,
+        org,
+        error = ?err,
+        "webhook delivery failed"
+    );
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({ "error": "the delivery could not be stored; retry" })),
+    )
+        .into_response()
+}
