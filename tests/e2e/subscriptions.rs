@@ -601,3 +601,62 @@ async fn a_provider_webhook_reaches_subscribers(backend: Backend) {
     );
     assert_eq!(ready["call"]["status"], "COMPLETED");
 }
+
+/// Two writers take their event ids in one order and commit in the other:
+/// the subscriber gets both (ids order events, they do not gate them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_committed_out_of_id_order_both_arrive() {
+    use sea_orm::TransactionTrait;
+    use switchboard_graphql::events::{CallEvent, EventBus, Message as Event};
+    if !switchboard_tests::available(Backend::Postgres).await {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    let call = live_call(&app, acme.organization_id).await;
+    let mut socket = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &acme.token(acme.viewer),
+    )
+    .await;
+    subscribe(
+        &mut socket,
+        "subscribe",
+        json!({ "callId": call.to_string() }),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let event = |to: CallStatus| {
+        Event::Call(CallEvent {
+            event_id: Uuid::now_v7(),
+            organization_id: acme.organization_id,
+            call_id: call,
+            lead_id: None,
+            campaign_id: None,
+            agent_id: None,
+            kind: switchboard_entity::enums::CallEventKind::StatusChanged,
+            from: Some(CallStatus::Scheduled),
+            to: Some(to),
+            occurred_at: Utc::now(),
+        })
+    };
+    let (earlier, later) = (event(CallStatus::Queued), event(CallStatus::Ringing));
+    let bus = EventBus::new(sea_orm::DbBackend::Postgres);
+    let first = app.db.db.begin().await.expect("begin");
+    bus.stage(&first, &[earlier]).await.expect("staged");
+    let second = app.db.db.begin().await.expect("begin");
+    bus.stage(&second, &[later]).await.expect("staged");
+    second.commit().await.expect("commit");
+    first.commit().await.expect("commit");
+
+    let got: Vec<String> = [
+        next_json(&mut socket).await.expect("an event"),
+        next_json(&mut socket).await.expect("another event"),
+    ]
+    .iter()
+    .map(|m| payload(m)["status"].as_str().unwrap_or_default().to_owned())
+    .collect();
+    assert_eq!(got, ["RINGING", "QUEUED"], "commit order, both delivered");
+}

@@ -6,6 +6,7 @@
 //! narrowed to the kinds it cares about. With `after` (an `eventId`) it first
 //! replays the rows since that event from the table, then goes live.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use async_graphql::{Context, ID, Object, SimpleObject, Subscription};
@@ -273,27 +274,37 @@ async fn follow_calls(
         None => Vec::new(),
     };
     let last = replay.last().map(|e| e.event_id).or(after);
+    // Events both replayed and then delivered live are sent once. Ids are
+    // not compared for order: two transactions may commit in the opposite
+    // order of their ids, and both events must reach the subscriber.
+    let replayed_ids: HashSet<Uuid> = replay.iter().map(|e| e.event_id).collect();
     let replayed = stream::iter(replay.into_iter().map(Ok));
     let live = stream::unfold(
-        (receiver, last),
-        move |(mut receiver, mut last_seen)| async move {
+        (receiver, replayed_ids, last),
+        move |(mut receiver, mut replayed_ids, mut last_seen)| async move {
             loop {
                 match receiver.recv().await {
                     Ok(message) => match message.as_ref() {
-                        Message::Call(event)
-                            if follow.matches(event)
-                                && last_seen.is_none_or(|seen| event.event_id > seen) =>
-                        {
+                        Message::Call(event) if follow.matches(event) => {
+                            if replayed_ids.remove(&event.event_id) {
+                                continue;
+                            }
                             last_seen = Some(event.event_id);
-                            return Some((Ok(event.clone()), (receiver, last_seen)));
+                            return Some((Ok(event.clone()), (receiver, replayed_ids, last_seen)));
                         }
                         Message::Resync => {
-                            return Some((Err(lagged(None, last_seen)), (receiver, last_seen)));
+                            return Some((
+                                Err(lagged(None, last_seen)),
+                                (receiver, replayed_ids, last_seen),
+                            ));
                         }
                         Message::Call(_) | Message::Lead(_) => {}
                     },
                     Err(RecvError::Lagged(missed)) => {
-                        return Some((Err(lagged(Some(missed), last_seen)), (receiver, last_seen)));
+                        return Some((
+                            Err(lagged(Some(missed), last_seen)),
+                            (receiver, replayed_ids, last_seen),
+                        ));
                     }
                     Err(RecvError::Closed) => return None,
                 }
