@@ -8,5 +8,6 @@ pub mod call_status;
 pub mod calls;
 pub mod dial;
 pub mod phone;
+pub mod rollups;
 pub mod secrets;
 pub mod webhooks;

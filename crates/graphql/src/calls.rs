@@ -711,6 +711,10 @@ pub async fn update_call_status(
     if to.is_terminal() && connected(to) {
         crate::ledger::charge_call(txn, &call, now).await?;
     }
+    // Terminal statuses are final, so a call is counted exactly once.
+    if to.is_terminal() {
+        crate::rollups::call_ended(txn, &call, now).await?;
+    }
     let event = record_event(
         txn,
         &call,
@@ -1080,6 +1084,7 @@ pub async fn record_call_analysis(
         .one(txn)
         .await?;
     let replaced = existing.is_some();
+    let before = existing.clone();
     let mut row = match existing {
         Some(existing) => existing.into(),
         None => lead_analytics::ActiveModel {
@@ -1129,6 +1134,7 @@ pub async fn record_call_analysis(
     } else {
         row.insert(txn).await?
     };
+    crate::rollups::analysis_changed(txn, &call, before.as_ref(), &analysis, now).await?;
     record_event(
         txn,
         &call,

@@ -48,6 +48,31 @@ pub enum Command {
     Token(TokenArgs),
     /// Load a data set: the demo organization, or a benchmark set of any size.
     Seed(SeedArgs),
+    /// Maintain the analytics rollups.
+    Analytics {
+        #[command(subcommand)]
+        action: AnalyticsAction,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AnalyticsAction {
+    /// Recompute `organization_analytics` and `agent_analytics` from calls,
+    /// analyses and leads (each organization in one transaction). On
+    /// consistent data this changes nothing.
+    Rebuild {
+        /// Only this organization (id or slug); default every one.
+        #[arg(long)]
+        org: Option<String>,
+        /// First day to rebuild (YYYY-MM-DD, in each organization's time zone).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day to rebuild, inclusive.
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+    },
 }
 
 /// Where the database is.

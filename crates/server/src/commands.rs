@@ -12,7 +12,9 @@ use switchboard_migration::{Migrator, MigratorTrait};
 use uuid::Uuid;
 
 use crate::app::{Application, HttpConfig};
-use crate::cli::{Cli, Command, MigrateAction, SeedArgs, ServeArgs, TokenArgs};
+use crate::cli::{
+    AnalyticsAction, Cli, Command, DatabaseArgs, MigrateAction, SeedArgs, ServeArgs, TokenArgs,
+};
 use crate::db;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -31,6 +33,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed(args) => seed(args).await,
+        Command::Analytics { action, database } => analytics(action, database).await,
     }
 }
 
@@ -108,6 +111,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .await
             .context("loading the demo data failed")?;
         if demo.created {
+            // Seeded rows bypass the write path: their rollups are computed once.
+            switchboard_graphql::rollups::rebuild(&db, Some(demo.organization_id), None, None)
+                .await
+                .context("computing the demo's analytics failed")?;
             tracing::info!(organization = %demo.organization_id, "demo data loaded");
         }
         let token = switchboard_domain::auth::mint(
@@ -177,16 +184,7 @@ pub async fn token(args: TokenArgs) -> anyhow::Result<String> {
         bail!("SWITCHBOARD_JWT_SECRET is empty");
     }
     let db = connect(&args.database.database_url).await?;
-    let org = match Uuid::parse_str(&args.org) {
-        Ok(id) => organizations::Entity::find_by_id(id).one(&db).await?,
-        Err(_) => {
-            organizations::Entity::find()
-                .filter(organizations::Column::Slug.eq(args.org.as_str()))
-                .one(&db)
-                .await?
-        }
-    }
-    .with_context(|| format!("no organization `{}`", args.org))?;
+    let org = find_organization(&db, &args.org).await?;
     let user = match Uuid::parse_str(&args.user) {
         Ok(id) => users::Entity::find_by_id(id).one(&db).await?,
         Err(_) => {
@@ -222,12 +220,61 @@ pub async fn token(args: TokenArgs) -> anyhow::Result<String> {
     )?)
 }
 
+async fn analytics(action: AnalyticsAction, database: DatabaseArgs) -> anyhow::Result<()> {
+    let db = connect(&database.database_url).await?;
+    match action {
+        AnalyticsAction::Rebuild { org, from, to } => {
+            if let (Some(from), Some(to)) = (from, to)
+                && from > to
+            {
+                bail!("--from {from} is after --to {to}");
+            }
+            let organization = match org {
+                None => None,
+                Some(org) => Some(find_organization(&db, &org).await?.id),
+            };
+            let started = std::time::Instant::now();
+            let rebuilt =
+                switchboard_graphql::rollups::rebuild(&db, organization, from, to).await?;
+            println!(
+                "rebuilt {} organization(s) from {} ended call(s): {} organization day(s), {} agent day(s) in {:.1}s",
+                rebuilt.organizations,
+                rebuilt.calls,
+                rebuilt.organization_rows,
+                rebuilt.agent_rows,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// An organization by id or slug.
+async fn find_organization(
+    db: &DatabaseConnection,
+    org: &str,
+) -> anyhow::Result<organizations::Model> {
+    match Uuid::parse_str(org) {
+        Ok(id) => organizations::Entity::find_by_id(id).one(db).await?,
+        Err(_) => {
+            organizations::Entity::find()
+                .filter(organizations::Column::Slug.eq(org))
+                .one(db)
+                .await?
+        }
+    }
+    .with_context(|| format!("no organization `{org}`"))
+}
+
 async fn seed(args: SeedArgs) -> anyhow::Result<()> {
     let db = connect(&args.database.database_url).await?;
     db::migrate(&db).await.context("migrations failed")?;
     if args.choice.demo {
         let demo = switchboard_seed::demo(&db, chrono::Utc::now()).await?;
         if demo.created {
+            // Seeded rows bypass the write path: their rollups are computed once.
+            switchboard_graphql::rollups::rebuild(&db, Some(demo.organization_id), None, None)
+                .await?;
             println!(
                 "demo organization loaded: {} (slug `{}`)",
                 demo.organization_id,
@@ -243,6 +290,8 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
     if let Some(scale) = args.choice.scale {
         let started = std::time::Instant::now();
         let summary = switchboard_seed::scale(&db, scale, args.random_seed, !args.quiet).await?;
+        switchboard_graphql::rollups::rebuild(&db, Some(summary.organization_id), None, None)
+            .await?;
         println!(
             "scale {scale}: {} leads, {} calls, {} transcripts in {:.1}s (organization {})",
             summary.leads,
