@@ -1,5 +1,6 @@
 //! End-to-end tests of the whole server, each on SQLite and on PostgreSQL.
 
+mod analytics;
 mod catalog;
 mod cli;
 mod constraints;

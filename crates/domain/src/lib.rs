@@ -3,6 +3,7 @@
 //! Nothing here knows about HTTP or GraphQL, so every rule is tested on its
 //! own and shared by the API, the webhooks, the seeders and the CLI.
 
+pub mod analytics;
 pub mod auth;
 pub mod call_status;
 pub mod calls;

@@ -6,6 +6,7 @@
 //! column rename cannot silently change the API). Relations resolve through
 //! per-request [`loaders`].
 
+pub mod analytics_api;
 pub mod bulk;
 pub mod calls;
 pub mod calls_api;

@@ -22,6 +22,7 @@ pub struct QueryRoot(
     crate::calls_api::CallQueries,
     crate::ledger_api::LedgerQueries,
     crate::webhooks_api::WebhookQueries,
+    crate::analytics_api::AnalyticsQueries,
 );
 
 /// The organization, lead, call, catalog, segment and DNC queries.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
@@ -18,6 +18,22 @@ use switchboard_entity::{
     agent_analytics, calls, lead_analytics, leads, organization_analytics, organizations,
 };
 use uuid::Uuid;
+
+/// Locks the organization's row and returns its time zone. Every writer of
+/// rollups (and of the ledger) takes this lock first, so concurrent call
+/// completions queue in one order instead of deadlocking on the rollup rows
+/// and the foreign-key locks on the organization.
+async fn lock_organization(db: &impl ConnectionTrait, organization_id: Uuid) -> Result<Tz, DbErr> {
+    Ok(organizations::Entity::find_by_id(organization_id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .and_then(|o| o.timezone.parse::<Tz>().ok())
+        .unwrap_or(Tz::UTC))
+}
+
+/// Counters only the organization rollup keeps.
+const ORGANIZATION_ONLY: [&str; 3] = ["answered_calls", "inbound_calls", "outbound_calls"];
 
 /// The organization's time zone (UTC when unknown).
 pub async fn timezone(db: &impl ConnectionTrait, organization_id: Uuid) -> Result<Tz, DbErr> {
@@ -97,13 +113,18 @@ async fn upsert(
         columns.push(Alias::new(*name));
         values.push(Expr::val(*id));
     }
-    let counters = Contribution::COLUMNS;
-    for (name, value) in counters.iter().zip(contribution.values()) {
+    // `agent_analytics` has no answered/inbound/outbound split.
+    let counters: Vec<(&str, i64)> = Contribution::COLUMNS
+        .into_iter()
+        .zip(contribution.values())
+        .filter(|(name, _)| table == "organization_analytics" || !ORGANIZATION_ONLY.contains(name))
+        .collect();
+    for (name, value) in &counters {
         columns.push(Alias::new(*name));
-        values.push(Expr::val(value));
+        values.push(Expr::val(*value));
     }
     let mut on_conflict = OnConflict::columns(conflict.iter().map(|c| Alias::new(*c)));
-    on_conflict.values(counters.iter().map(|c| {
+    on_conflict.values(counters.iter().map(|(c, _)| {
         (
             Alias::new(*c),
             Expr::cust(format!("{table}.{c} + excluded.{c}")),
@@ -145,7 +166,7 @@ pub async fn call_ended(
     let Some(ended) = call.ended_at else {
         return Ok(());
     };
-    let tz = timezone(db, call.organization_id).await?;
+    let tz = lock_organization(db, call.organization_id).await?;
     let mut contribution = Contribution::of_ended_call(call, generated_lead(db, call).await?);
     if let Some(analysis) = lead_analytics::Entity::find()
         .filter(lead_analytics::Column::CallId.eq(call.id))
@@ -179,16 +200,52 @@ pub async fn analysis_changed(
     };
     let delta = Contribution::of_analysis(after)
         .minus(before.map(Contribution::of_analysis).unwrap_or_default());
-    let tz = timezone(db, call.organization_id).await?;
-    add(
+    if delta.is_zero() {
+        return Ok(());
+    }
+    let tz = lock_organization(db, call.organization_id).await?;
+    let day = rollup_day(ended, tz);
+    // The call was counted when it ended, so its rows exist: an UPDATE by
+    // the difference (which may be negative; an upsert's proposed row would
+    // fail the non-negative checks).
+    adjust(
         db,
+        "organization_analytics",
+        "organization_id",
         call.organization_id,
-        call.agent_id,
-        rollup_day(ended, tz),
+        day,
         &delta,
         now,
     )
-    .await
+    .await?;
+    if let Some(agent) = call.agent_id {
+        adjust(db, "agent_analytics", "agent_id", agent, day, &delta, now).await?;
+    }
+    Ok(())
+}
+
+async fn adjust(
+    db: &impl ConnectionTrait,
+    table: &str,
+    key: &str,
+    id: Uuid,
+    day: NaiveDate,
+    delta: &Contribution,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut update = Query::update();
+    update.table(Alias::new(table));
+    for (name, value) in Contribution::COLUMNS.into_iter().zip(delta.values()) {
+        if value != 0 && (table == "organization_analytics" || !ORGANIZATION_ONLY.contains(&name)) {
+            update.value(Alias::new(name), Expr::cust(format!("{name} + ({value})")));
+        }
+    }
+    update
+        .value(Alias::new("updated_at"), Expr::val(now))
+        .and_where(Expr::col(Alias::new(key)).eq(id))
+        .and_where(Expr::col(Alias::new("day")).eq(day));
+    db.execute(&update).await?;
+    Ok(())
 }
 
 /// What a rebuild did.
