@@ -19,6 +19,9 @@ pub struct Viewer {
     pub user_id: Uuid,
     pub organization_id: Uuid,
     pub role: MemberRole,
+    /// The organization's time zone (its calendar for analytics), read
+    /// with the membership.
+    pub timezone: chrono_tz::Tz,
 }
 
 /// Who makes a write (a member through the API, or a provider through its
@@ -31,6 +34,9 @@ pub struct Actor {
     /// Recorded on the `call_events` the write appends.
     pub source: CallEventSource,
     pub outbox: Outbox,
+    /// Whether the write keeps the analytics rollups (always, but for the
+    /// benchmark that measures what they cost).
+    pub maintain_rollups: bool,
 }
 
 impl Actor {
@@ -41,6 +47,7 @@ impl Actor {
             user_id: Some(viewer.user_id),
             source: CallEventSource::Api,
             outbox: Outbox::default(),
+            maintain_rollups: true,
         }
     }
 
@@ -51,6 +58,7 @@ impl Actor {
             user_id: None,
             source,
             outbox: Outbox::default(),
+            maintain_rollups: true,
         }
     }
 }

@@ -1,11 +1,14 @@
 //! Who is calling: the bearer token, verified, and the membership behind it.
 
 use axum::http::HeaderMap;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
+};
 use switchboard_domain::auth::{TokenError, verify};
-use switchboard_entity::enums::MembershipStatus;
-use switchboard_entity::{organization_memberships, users};
+use switchboard_entity::enums::{MemberRole, MembershipStatus};
+use switchboard_entity::{organization_memberships, organizations, users};
 use switchboard_graphql::{Auth, Viewer};
+use uuid::Uuid;
 
 /// The bearer token of an `Authorization` header, if there is one.
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -32,20 +35,36 @@ pub async fn authenticate(
         Err(TokenError::Expired) => return Ok(Auth::Anonymous("the token has expired".into())),
         Err(_) => return Ok(Auth::Anonymous("the token is invalid".into())),
     };
-    let found = organization_memberships::Entity::find()
-        .filter(organization_memberships::Column::OrganizationId.eq(claims.org))
-        .filter(organization_memberships::Column::UserId.eq(claims.sub))
-        .find_also_related(users::Entity)
-        .one(db)
-        .await?;
+    // One statement: the membership, its user and the organization's zone.
+    let found: Option<(Uuid, MemberRole, MembershipStatus, bool, String)> =
+        organization_memberships::Entity::find()
+            .select_only()
+            .column(organization_memberships::Column::OrganizationId)
+            .column(organization_memberships::Column::Role)
+            .column(organization_memberships::Column::Status)
+            .column(users::Column::IsActive)
+            .column(organizations::Column::Timezone)
+            .join(
+                JoinType::InnerJoin,
+                organization_memberships::Relation::User.def(),
+            )
+            .join(
+                JoinType::InnerJoin,
+                organization_memberships::Relation::Organization.def(),
+            )
+            .filter(organization_memberships::Column::OrganizationId.eq(claims.org))
+            .filter(organization_memberships::Column::UserId.eq(claims.sub))
+            .into_tuple()
+            .one(db)
+            .await?;
     Ok(match found {
-        Some((membership, Some(user)))
-            if membership.status == MembershipStatus::Active && user.is_active =>
-        {
+        Some((organization_id, role, MembershipStatus::Active, true, timezone)) => {
             Auth::Member(Viewer {
-                user_id: user.id,
-                organization_id: membership.organization_id,
-                role: membership.role,
+                user_id: claims.sub,
+                organization_id,
+                role,
+                // An unknown zone name reads as UTC, as everywhere else.
+                timezone: timezone.parse().unwrap_or(chrono_tz::Tz::UTC),
             })
         }
         _ => Auth::Anonymous("the token's user is not an active member of its organization".into()),
