@@ -1,6 +1,8 @@
 //! End-to-end tests of the whole server, each on SQLite and on PostgreSQL.
 
 mod analytics;
+mod analytics_funnel;
+mod analytics_stats;
 mod catalog;
 mod cli;
 mod constraints;

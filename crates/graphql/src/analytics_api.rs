@@ -10,18 +10,18 @@ use std::collections::{BTreeMap, HashMap};
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use switchboard_domain::analytics::{Granularity as Cut, average, percent};
 use switchboard_domain::rollups::Contribution;
+use switchboard_entity::enums::TargetPeriod;
 use switchboard_entity::enums::{CrmStage as Stage, TrafficSource as Source};
-use switchboard_entity::{agent_analytics, agents, calls, organization_analytics};
+use switchboard_entity::{agent_analytics, agent_targets, agents, organization_analytics};
 use uuid::Uuid;
 
 use crate::context::{self, Permission, require};
 use crate::enums::{CrmStage, TrafficSource};
 use crate::error::{ApiError, ApiResult, parse_id};
 use crate::filter::{CallFilter, Compiler};
-use crate::rollups::timezone;
 use crate::types::Agent;
 
 /// How periods are cut.
@@ -193,8 +193,61 @@ pub struct AgentPeriod {
     pub calls_change: i64,
     /// Success rate now minus in the previous period, in points.
     pub success_rate_change: Option<f64>,
+    /// The agent's target for this period (set with `setAgentTarget`) and
+    /// how much of it is achieved.
+    pub target: Option<TargetProgress>,
     #[graphql(skip)]
     pub agent_uuid: Uuid,
+}
+
+/// A target and its achievement: actual / target × 100 for each figure set.
+#[derive(SimpleObject, Clone, Debug, PartialEq)]
+pub struct TargetProgress {
+    pub target_calls: Option<i32>,
+    pub target_success_rate: Option<f64>,
+    pub target_leads: Option<i32>,
+    pub target_conversion_rate: Option<f64>,
+    pub calls_achievement: Option<f64>,
+    pub success_rate_achievement: Option<f64>,
+    pub leads_achievement: Option<f64>,
+    pub conversion_rate_achievement: Option<f64>,
+}
+
+impl TargetProgress {
+    fn of(target: &agent_targets::Model, actual: &Figures) -> Self {
+        // Rates are compared in hundredths of a point, so the ratio stays exact.
+        let hundredths = |v: f64| (v * 100.0).round() as i64;
+        let rate = |actual: Option<f64>, target: Option<f64>| match (actual, target) {
+            (Some(a), Some(t)) => percent(hundredths(a), hundredths(t)),
+            (None, Some(t)) => percent(0, hundredths(t)),
+            _ => None,
+        };
+        Self {
+            target_calls: target.target_calls,
+            target_success_rate: target.target_success_rate,
+            target_leads: target.target_leads,
+            target_conversion_rate: target.target_conversion_rate,
+            calls_achievement: target
+                .target_calls
+                .and_then(|t| percent(actual.total_calls, i64::from(t))),
+            success_rate_achievement: rate(actual.success_rate, target.target_success_rate),
+            leads_achievement: target
+                .target_leads
+                .and_then(|t| percent(actual.leads_generated, i64::from(t))),
+            conversion_rate_achievement: rate(
+                actual.conversion_rate,
+                target.target_conversion_rate,
+            ),
+        }
+    }
+}
+
+fn target_period(g: Granularity) -> TargetPeriod {
+    match g {
+        Granularity::Day => TargetPeriod::Daily,
+        Granularity::Week => TargetPeriod::Weekly,
+        Granularity::Month => TargetPeriod::Monthly,
+    }
 }
 
 #[async_graphql::ComplexObject]
@@ -260,9 +313,6 @@ pub struct CallSummaryRow {
     pub close_rate: Option<f64>,
 }
 
-/// A call as the summary reads it: created, source, stage, agent, campaign.
-type SummaryInput = (DateTime<Utc>, Source, Stage, Option<Uuid>, Option<Uuid>);
-
 type GroupKey = (
     Option<Source>,
     Option<Stage>,
@@ -279,12 +329,23 @@ impl AnalyticsQueries {
     /// Analytics of the viewer's organization.
     async fn analytics(&self, ctx: &Context<'_>) -> ApiResult<Analytics> {
         require(ctx, Permission::Read)?;
-        Ok(Analytics)
+        Ok(Analytics::default())
     }
 }
 
-/// The analytics namespace.
-pub struct Analytics;
+/// The analytics namespace: rollup periods and the call summary (here), the
+/// ad-hoc group-bys ([`crate::analytics_stats`]) and the lead funnel, source
+/// ROI and call metrics ([`crate::analytics_funnel`]).
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Analytics(
+    RollupAnalytics,
+    crate::analytics_stats::StatsAnalytics,
+    crate::analytics_funnel::FunnelAnalytics,
+);
+
+/// The figures read from the rollups, and the call summary.
+#[derive(Default)]
+pub struct RollupAnalytics;
 
 fn check_range(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
     if from > to {
@@ -312,7 +373,7 @@ fn by_period<R>(
 }
 
 #[Object]
-impl Analytics {
+impl RollupAnalytics {
     /// The organization rollup per day, week or month, for the days from
     /// `from` to `to` (inclusive, the organization's calendar).
     async fn organization_analytics(
@@ -370,6 +431,17 @@ impl Analytics {
                 .or_default();
             *entry = entry.plus(agent_contribution(row));
         }
+        let targets: HashMap<(Uuid, NaiveDate), agent_targets::Model> =
+            agent_targets::Entity::find()
+                .filter(agent_targets::Column::OrganizationId.eq(viewer.organization_id))
+                .filter(agent_targets::Column::Period.eq(target_period(granularity)))
+                .filter(agent_targets::Column::PeriodStart.gte(cut.period_start(from)))
+                .filter(agent_targets::Column::PeriodStart.lte(to))
+                .all(context::db(ctx)?)
+                .await?
+                .into_iter()
+                .map(|t| ((t.agent_id, t.period_start), t))
+                .collect();
         let mut result = Vec::new();
         let periods: Vec<NaiveDate> = cells
             .keys()
@@ -405,7 +477,11 @@ impl Analytics {
                     .unwrap_or_default();
                 let now = Figures::of(c, false);
                 let before = Figures::of(&previous, false);
+                let target = targets
+                    .get(&(*agent, period))
+                    .map(|t| TargetProgress::of(t, &now));
                 result.push(AgentPeriod {
+                    target,
                     agent_id: ID(agent.to_string()),
                     agent_uuid: *agent,
                     period_start: period,
@@ -433,7 +509,7 @@ impl Analytics {
     ) -> ApiResult<KpiSummary> {
         let viewer = require(ctx, Permission::Read)?;
         let db = context::db(ctx)?;
-        let tz = timezone(db, viewer.organization_id).await?;
+        let tz = viewer.timezone;
         let as_of = as_of.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
         let rows = organization_analytics::Entity::find()
             .filter(organization_analytics::Column::OrganizationId.eq(viewer.organization_id))
@@ -522,61 +598,56 @@ impl Analytics {
             ));
         }
         let db = context::db(ctx)?;
-        let segments = Default::default();
-        let compiler = Compiler {
-            backend: db.get_database_backend(),
-            organization_id: viewer.organization_id,
-            segments: &segments,
+        let filter = match filter {
+            Some(filter) => {
+                let segments = Default::default();
+                let compiler = Compiler {
+                    backend: db.get_database_backend(),
+                    organization_id: viewer.organization_id,
+                    segments: &segments,
+                };
+                Some(compiler.call(&filter)?)
+            }
+            None => None,
         };
-        let condition = compiler.call(&filter.unwrap_or_default())?;
-        let tz = timezone(db, viewer.organization_id).await?;
-        let rows: Vec<SummaryInput> = calls::Entity::find()
-            .select_only()
-            .column(calls::Column::CreatedAt)
-            .column(calls::Column::TrafficSource)
-            .column(calls::Column::CrmStage)
-            .column(calls::Column::AgentId)
-            .column(calls::Column::CampaignId)
-            .filter(condition)
-            .filter(calls::Column::OrganizationId.eq(viewer.organization_id))
-            .filter(calls::Column::CreatedAt.gte(from))
-            .filter(calls::Column::CreatedAt.lt(to))
-            .into_tuple()
-            .all(db)
-            .await?;
+        let has = |d: SummaryDimension| group_by.contains(&d);
+        let buckets = crate::summary::buckets(crate::summary::Request {
+            organization_id: viewer.organization_id,
+            timezone: viewer.timezone,
+            from,
+            to,
+            filter,
+            by_agent: has(SummaryDimension::Agent),
+            by_campaign: has(SummaryDimension::Campaign),
+            now: Utc::now(),
+            db,
+        })
+        .await?;
         let cut = periods.first().map(|d| match d {
             SummaryDimension::Week => Cut::Week,
             SummaryDimension::Month => Cut::Month,
             _ => Cut::Day,
         });
-        let has = |d: SummaryDimension| group_by.contains(&d);
         let mut groups: HashMap<GroupKey, (i64, i64, i64)> = HashMap::new();
-        for (created, source, stage, agent, campaign) in rows {
+        for bucket in buckets {
+            let stage = bucket.crm_stage;
             let key: GroupKey = (
-                has(SummaryDimension::TrafficSource).then_some(source),
+                has(SummaryDimension::TrafficSource).then_some(bucket.traffic_source),
                 has(SummaryDimension::CrmStage).then_some(stage),
-                cut.map(|c| c.period_start(created.with_timezone(&tz).date_naive())),
-                if has(SummaryDimension::Agent) {
-                    agent
-                } else {
-                    None
-                },
-                if has(SummaryDimension::Campaign) {
-                    campaign
-                } else {
-                    None
-                },
+                cut.map(|c| c.period_start(bucket.day)),
+                bucket.agent_id,
+                bucket.campaign_id,
             );
             let entry = groups.entry(key).or_default();
-            entry.0 += 1;
+            entry.0 += bucket.calls;
             if matches!(
                 stage,
                 Stage::Completed | Stage::NoShow | Stage::ClosedWon | Stage::Lost
             ) {
-                entry.1 += 1;
+                entry.1 += bucket.calls;
             }
             if stage == Stage::ClosedWon {
-                entry.2 += 1;
+                entry.2 += bucket.calls;
             }
         }
         let mut groups: Vec<_> = groups.into_iter().collect();
@@ -611,5 +682,123 @@ impl Analytics {
                 },
             )
             .collect())
+    }
+}
+
+/// Input of `setAgentTarget`: any of the four targets (unset ones are cleared).
+#[derive(async_graphql::InputObject)]
+pub struct AgentTargetInput {
+    pub agent_id: ID,
+    pub granularity: Granularity,
+    /// The period's first day: any day for DAY, a Monday for WEEK, the 1st for MONTH.
+    pub period_start: NaiveDate,
+    pub target_calls: Option<i32>,
+    /// 0-100.
+    pub target_success_rate: Option<f64>,
+    pub target_leads: Option<i32>,
+    /// 0-100.
+    pub target_conversion_rate: Option<f64>,
+}
+
+#[derive(Default)]
+pub struct AnalyticsMutations;
+
+#[Object]
+impl AnalyticsMutations {
+    /// Sets an agent's target for a day, week or month (managers), replacing
+    /// the one it had; `agentPerformance` reports its achievement.
+    async fn set_agent_target(
+        &self,
+        ctx: &Context<'_>,
+        input: AgentTargetInput,
+    ) -> ApiResult<TargetProgress> {
+        use sea_orm::ActiveValue::Set;
+        use sea_orm::sea_query::OnConflict;
+        let viewer = require(ctx, Permission::Manage)?;
+        let agent = parse_id("input.agentId", &input.agent_id)?;
+        let cut: Cut = input.granularity.into();
+        if cut.period_start(input.period_start) != input.period_start {
+            return Err(ApiError::bad_input(
+                "input.periodStart",
+                "a week starts on a Monday and a month on its 1st",
+            ));
+        }
+        for (field, value) in [
+            ("input.targetCalls", input.target_calls),
+            ("input.targetLeads", input.target_leads),
+        ] {
+            if value.is_some_and(|v| v < 0) {
+                return Err(ApiError::bad_input(field, "a target is at least 0"));
+            }
+        }
+        for (field, value) in [
+            ("input.targetSuccessRate", input.target_success_rate),
+            ("input.targetConversionRate", input.target_conversion_rate),
+        ] {
+            if value.is_some_and(|v| !(0.0..=100.0).contains(&v)) {
+                return Err(ApiError::bad_input(field, "a rate is between 0 and 100"));
+            }
+        }
+        let db = context::db(ctx)?;
+        crate::calls::find_agent(db, viewer.organization_id, agent).await?;
+        let now = Utc::now();
+        let row = agent_targets::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(viewer.organization_id),
+            agent_id: Set(agent),
+            period: Set(target_period(input.granularity)),
+            period_start: Set(input.period_start),
+            target_calls: Set(input.target_calls),
+            target_success_rate: Set(input.target_success_rate),
+            target_leads: Set(input.target_leads),
+            target_conversion_rate: Set(input.target_conversion_rate),
+            created_by: Set(Some(viewer.user_id)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        agent_targets::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([
+                    agent_targets::Column::AgentId,
+                    agent_targets::Column::Period,
+                    agent_targets::Column::PeriodStart,
+                ])
+                .update_columns([
+                    agent_targets::Column::TargetCalls,
+                    agent_targets::Column::TargetSuccessRate,
+                    agent_targets::Column::TargetLeads,
+                    agent_targets::Column::TargetConversionRate,
+                    agent_targets::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+        let saved = agent_targets::Entity::find()
+            .filter(agent_targets::Column::AgentId.eq(agent))
+            .filter(agent_targets::Column::Period.eq(target_period(input.granularity)))
+            .filter(agent_targets::Column::PeriodStart.eq(input.period_start))
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::not_found("agent target", agent))?;
+        // Achievement against the period's figures so far.
+        let end = match cut {
+            Cut::Day => input.period_start,
+            Cut::Week => input.period_start + chrono::Days::new(6),
+            Cut::Month => Cut::Month
+                .period_start(input.period_start + chrono::Days::new(32))
+                .pred_opt()
+                .unwrap_or(input.period_start),
+        };
+        let actual = agent_analytics::Entity::find()
+            .filter(agent_analytics::Column::AgentId.eq(agent))
+            .filter(agent_analytics::Column::Day.gte(input.period_start))
+            .filter(agent_analytics::Column::Day.lte(end))
+            .all(db)
+            .await?
+            .iter()
+            .map(agent_contribution)
+            .fold(Contribution::default(), Contribution::plus);
+        Ok(TargetProgress::of(&saved, &Figures::of(&actual, false)))
     }
 }

@@ -712,7 +712,7 @@ pub async fn update_call_status(
         crate::ledger::charge_call(txn, &call, now).await?;
     }
     // Terminal statuses are final, so a call is counted exactly once.
-    if to.is_terminal() {
+    if to.is_terminal() && actor.maintain_rollups {
         crate::rollups::call_ended(txn, &call, now).await?;
     }
     let event = record_event(
@@ -1134,7 +1134,9 @@ pub async fn record_call_analysis(
     } else {
         row.insert(txn).await?
     };
-    crate::rollups::analysis_changed(txn, &call, before.as_ref(), &analysis, now).await?;
+    if actor.maintain_rollups {
+        crate::rollups::analysis_changed(txn, &call, before.as_ref(), &analysis, now).await?;
+    }
     record_event(
         txn,
         &call,

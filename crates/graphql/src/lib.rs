@@ -7,6 +7,8 @@
 //! per-request [`loaders`].
 
 pub mod analytics_api;
+pub mod analytics_funnel;
+pub mod analytics_stats;
 pub mod bulk;
 pub mod calls;
 pub mod calls_api;
@@ -28,6 +30,7 @@ pub mod rollups;
 pub mod service;
 pub mod setup_api;
 pub mod subscription;
+pub mod summary;
 pub mod types;
 pub mod webhooks;
 pub mod webhooks_api;

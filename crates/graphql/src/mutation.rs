@@ -27,6 +27,8 @@ pub struct MutationRoot(
     crate::setup_api::SetupMutations,
     crate::ledger_api::LedgerMutations,
     crate::webhooks_api::WebhookMutations,
+    crate::analytics_funnel::FunnelMutations,
+    crate::analytics_api::AnalyticsMutations,
 );
 
 /// The lead, DNC and segment mutations.

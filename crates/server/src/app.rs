@@ -58,6 +58,9 @@ pub struct HttpConfig {
     /// The public address (scheme and host) providers call webhooks on,
     /// when it differs from what requests carry (behind a proxy).
     pub public_url: Option<String>,
+    /// How often, at most, the call summary's materialized view is refreshed
+    /// after calls change (PostgreSQL).
+    pub summary_refresh: Duration,
 }
 
 impl Default for HttpConfig {
@@ -70,6 +73,7 @@ impl Default for HttpConfig {
             cors_origins: Vec::new(),
             schema: SchemaConfig::default(),
             public_url: None,
+            summary_refresh: Duration::from_secs(30),
         }
     }
 }
@@ -170,6 +174,11 @@ impl Application {
         if db.get_database_backend() == sea_orm::DbBackend::Postgres {
             // Every instance listens, so a subscriber here sees writes made anywhere.
             tokio::spawn(switchboard_graphql::events::listen(db.clone(), bus.clone()));
+            tokio::spawn(switchboard_graphql::summary::refresh_loop(
+                db.clone(),
+                bus.clone(),
+                config.summary_refresh,
+            ));
         }
         let state = AppState::new(db, bus, &config);
         Ok(Self {

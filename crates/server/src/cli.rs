@@ -113,6 +113,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Seconds between refreshes of the call summary's materialized view
+    /// (PostgreSQL; only after calls changed): how stale past days may be.
+    #[arg(long, env = "SWITCHBOARD_SUMMARY_REFRESH_SECS", default_value_t = 30)]
+    pub summary_refresh_secs: u64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]
     pub body_limit: usize,

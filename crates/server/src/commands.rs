@@ -105,6 +105,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             secret_key: std::sync::Arc::new(secret_key),
         },
         public_url: args.public_url.clone(),
+        summary_refresh: Duration::from_secs(Ord::max(args.summary_refresh_secs, 1)),
     };
     if args.demo {
         let demo = switchboard_seed::demo(&db, chrono::Utc::now())

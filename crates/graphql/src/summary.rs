@@ -1,0 +1,281 @@
+//! Where `callAnalyticsSummary` reads its counts from.
+//!
+//! The unit is a *bucket*: calls counted per local day, traffic source, CRM
+//! stage (and agent and campaign when asked for). On PostgreSQL, whole past
+//! days come from the `call_analytics_summary` materialized view, which
+//! [`refresh_loop`] refreshes concurrently at most once per interval and only
+//! after calls changed (never once per statement, as seed 000's trigger
+//! did); the current day, partial days at the edges of the range, and
+//! anything the view cannot answer (a filter, agents, campaigns) are counted
+//! live from `calls` with one `GROUP BY` over the range's index. So "today"
+//! is never stale, and past days are at most one refresh interval behind a
+//! change to an older call. SQLite (one embedded instance, modest data)
+//! counts everything live.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QuerySelect, Statement,
+};
+use switchboard_entity::enums::{CrmStage, TrafficSource};
+use switchboard_entity::{call_analytics_summary, calls};
+use uuid::Uuid;
+
+use crate::events::{EventBus, Message};
+
+/// Calls of one local day, source and stage (and agent and campaign).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    pub day: NaiveDate,
+    pub traffic_source: TrafficSource,
+    pub crm_stage: CrmStage,
+    pub agent_id: Option<Uuid>,
+    pub campaign_id: Option<Uuid>,
+    pub calls: i64,
+}
+
+/// What the summary needs counted.
+pub struct Request<'a> {
+    pub organization_id: Uuid,
+    pub timezone: Tz,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// The compiled `CallFilter`, if one was given.
+    pub filter: Option<SimpleExpr>,
+    pub by_agent: bool,
+    pub by_campaign: bool,
+    /// Now, for where "today" starts.
+    pub now: DateTime<Utc>,
+    pub db: &'a DatabaseConnection,
+}
+
+fn local_midnight(tz: Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
+    tz.from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The buckets of `request`'s range.
+pub async fn buckets(request: Request<'_>) -> Result<Vec<Bucket>, DbErr> {
+    let tz = request.timezone;
+    let mut live_from = request.from;
+    let mut out = Vec::new();
+    let view_can_answer = request.db.get_database_backend() == DbBackend::Postgres
+        && request.filter.is_none()
+        && !request.by_agent
+        && !request.by_campaign;
+    if view_can_answer {
+        // Whole local days from the first midnight at or after `from` up to
+        // the earlier of `to` and today's midnight.
+        let first_day = {
+            let d = request.from.with_timezone(&tz).date_naive();
+            if local_midnight(tz, d) == Some(request.from) {
+                d
+            } else {
+                d.succ_opt().unwrap_or(d)
+            }
+        };
+        let today = request.now.with_timezone(&tz).date_naive();
+        let last_local = request.to.with_timezone(&tz).date_naive();
+        // The last whole day before `to` (whether `to` is a midnight or
+        // inside a day, whose part is counted live), and never today.
+        let last_whole = last_local.pred_opt().unwrap_or(last_local);
+        let end_day = last_whole
+            .min(today.pred_opt().unwrap_or(today))
+            .succ_opt()
+            .unwrap_or(today);
+        // [first_day, end_day) from the view, when that leaves the edges live.
+        if first_day < end_day
+            && let (Some(view_start), Some(view_end)) =
+                (local_midnight(tz, first_day), local_midnight(tz, end_day))
+            && view_start == request.from
+        {
+            let rows = call_analytics_summary::Entity::find()
+                .filter(call_analytics_summary::Column::OrganizationId.eq(request.organization_id))
+                .filter(call_analytics_summary::Column::Day.gte(first_day))
+                .filter(call_analytics_summary::Column::Day.lt(end_day))
+                .all(request.db)
+                .await?;
+            out.extend(rows.into_iter().map(|r| Bucket {
+                day: r.day,
+                traffic_source: r.traffic_source,
+                crm_stage: r.crm_stage,
+                agent_id: None,
+                campaign_id: None,
+                calls: r.call_count,
+            }));
+            live_from = view_end;
+        }
+    }
+    if live_from < request.to {
+        out.extend(live(&request, live_from).await?);
+    }
+    Ok(out)
+}
+
+/// A call as SQLite's live count reads it: created, source, stage, agent, campaign.
+type CallRow = (
+    DateTime<Utc>,
+    TrafficSource,
+    CrmStage,
+    Option<Uuid>,
+    Option<Uuid>,
+);
+
+#[derive(FromQueryResult)]
+struct LiveRow {
+    day: NaiveDate,
+    traffic_source: TrafficSource,
+    crm_stage: CrmStage,
+    agent_id: Option<Uuid>,
+    campaign_id: Option<Uuid>,
+    calls: i64,
+}
+
+/// Counts `[from, to)` from `calls`: grouped in SQL on PostgreSQL; on
+/// SQLite (no time-zone database) the rows' local days are found here.
+async fn live(request: &Request<'_>, from: DateTime<Utc>) -> Result<Vec<Bucket>, DbErr> {
+    let mut query = calls::Entity::find()
+        .filter(calls::Column::OrganizationId.eq(request.organization_id))
+        .filter(calls::Column::CreatedAt.gte(from))
+        .filter(calls::Column::CreatedAt.lt(request.to));
+    if let Some(filter) = request.filter.clone() {
+        query = query.filter(filter);
+    }
+    let tz = request.timezone;
+    if request.db.get_database_backend() == DbBackend::Postgres {
+        let day = Expr::cust_with_values(
+            "CAST((\"calls\".\"created_at\" AT TIME ZONE $1) AS DATE)",
+            [tz.name()],
+        );
+        let mut select = query
+            .select_only()
+            .column_as(day, "day")
+            .column(calls::Column::TrafficSource)
+            .column(calls::Column::CrmStage)
+            .column_as(calls::Column::Id.count(), "calls")
+            // By position: the day expression carries its own parameter.
+            .group_by(Expr::cust("1"))
+            .group_by(calls::Column::TrafficSource)
+            .group_by(calls::Column::CrmStage);
+        select = if request.by_agent {
+            select
+                .column(calls::Column::AgentId)
+                .group_by(calls::Column::AgentId)
+        } else {
+            select.column_as(Expr::cust("CAST(NULL AS UUID)"), "agent_id")
+        };
+        select = if request.by_campaign {
+            select
+                .column(calls::Column::CampaignId)
+                .group_by(calls::Column::CampaignId)
+        } else {
+            select.column_as(Expr::cust("CAST(NULL AS UUID)"), "campaign_id")
+        };
+        let rows = select.into_model::<LiveRow>().all(request.db).await?;
+        return Ok(rows
+            .into_iter()
+            .map(|r| Bucket {
+                day: r.day,
+                traffic_source: r.traffic_source,
+                crm_stage: r.crm_stage,
+                agent_id: r.agent_id,
+                campaign_id: r.campaign_id,
+                calls: r.calls,
+            })
+            .collect());
+    }
+    let rows: Vec<CallRow> = query
+        .select_only()
+        .column(calls::Column::CreatedAt)
+        .column(calls::Column::TrafficSource)
+        .column(calls::Column::CrmStage)
+        .column(calls::Column::AgentId)
+        .column(calls::Column::CampaignId)
+        .into_tuple()
+        .all(request.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(created, source, stage, agent, campaign)| Bucket {
+            day: created.with_timezone(&tz).date_naive(),
+            traffic_source: source,
+            crm_stage: stage,
+            agent_id: agent.filter(|_| request.by_agent),
+            campaign_id: campaign.filter(|_| request.by_campaign),
+            calls: 1,
+        })
+        .collect())
+}
+
+/// Refreshes the materialized view (PostgreSQL) after calls change, at most
+/// once per `interval`, until the process ends. Instances take turns through
+/// an advisory lock, so a fleet refreshes about once per interval in all.
+pub async fn refresh_loop(db: DatabaseConnection, bus: EventBus, interval: Duration) {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return;
+    }
+    let dirty = Arc::new(AtomicBool::new(true));
+    let mut receiver = bus.subscribe();
+    let marker = dirty.clone();
+    tokio::spawn(async move {
+        loop {
+            match receiver.recv().await {
+                Ok(message) => {
+                    if matches!(message.as_ref(), Message::Call(_) | Message::Resync) {
+                        marker.store(true, Ordering::Relaxed);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    marker.store(true, Ordering::Relaxed);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+    loop {
+        tokio::time::sleep(interval).await;
+        if !dirty.swap(false, Ordering::Relaxed) {
+            continue;
+        }
+        if let Err(err) = refresh_once(&db).await {
+            dirty.store(true, Ordering::Relaxed);
+            tracing::warn!(error = %err, "refreshing call_analytics_summary failed");
+        }
+    }
+}
+
+/// One concurrent refresh, unless another instance is refreshing now.
+pub async fn refresh_once(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let locked = txn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_try_advisory_xact_lock(hashtextextended('call_analytics_summary', 0)) AS locked",
+        ))
+        .await?
+        .map(|row| row.try_get::<bool>("", "locked"))
+        .transpose()?
+        .unwrap_or(false);
+    if locked {
+        let started = std::time::Instant::now();
+        txn.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "REFRESH MATERIALIZED VIEW CONCURRENTLY call_analytics_summary",
+        ))
+        .await?;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "call_analytics_summary refreshed"
+        );
+    }
+    txn.commit().await?;
+    Ok(locked)
+}
