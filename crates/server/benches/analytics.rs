@@ -1,0 +1,392 @@
+//! Benchmark: analytics at scale against the naive `GROUP BY` over `calls`,
+//! and what keeping the rollups exact costs the write path. PostgreSQL.
+//!
+//! On an organization of `seed --scale N` (default 20: 1,000,000 calls over
+//! 90 days), in one run:
+//!
+//! 1. `callAnalyticsSummary` over 90 days grouped by source, stage and day,
+//!    through HTTP, against the naive query a reporting tool would run
+//!    (`GROUP BY traffic_source, crm_stage, local day` over `calls`);
+//! 2. `kpiSummary` through HTTP against the naive aggregates over `calls`
+//!    (7 days, 30 days, lifetime, best agent over 30 days);
+//! 3. call completions per second through the write path (status
+//!    transaction with the ledger and events), with and without the rollup
+//!    upkeep, alternating rounds.
+//!
+//! ```sh
+//! BENCH_SCALE=20 cargo bench -p switchboard-server --bench analytics
+//! ```
+//! The database (`BENCH_DATABASE_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/switchboard_bench_analytics`) is
+//! created, seeded, rolled up and its view refreshed on first use.
+
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use sea_orm::sqlx::{self, Row, postgres::PgPoolOptions};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use switchboard_entity::enums::{CallStatus, MemberRole};
+use switchboard_entity::{calls, organization_memberships, organizations};
+use switchboard_graphql::context::{Actor, Viewer};
+use switchboard_graphql::events::EventBus;
+use switchboard_server::app::HttpConfig;
+use uuid::Uuid;
+
+const REPEAT: usize = 7;
+const SECRET: &str = "bench-secret";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let scale: u32 = std::env::var("BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    let admin = std::env::var("BENCH_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
+        "postgres://postgres@127.0.0.1:5432/switchboard_bench_analytics".into()
+    });
+    ensure_database(&admin, &url).await?;
+    let db = switchboard_server::db::connect(&url).await?;
+    switchboard_server::db::migrate(&db).await?;
+    let prefix = format!("bench-{scale}x-");
+    let org = match organizations::Entity::find()
+        .filter(organizations::Column::Slug.starts_with(prefix.as_str()))
+        .one(&db)
+        .await?
+    {
+        Some(org) => org,
+        None => {
+            eprintln!("seeding scale {scale} (once) …");
+            let started = Instant::now();
+            let summary = switchboard_seed::scale(&db, scale, 42, true).await?;
+            eprintln!(
+                "  seeded in {:.0}s; rolling up …",
+                started.elapsed().as_secs_f64()
+            );
+            let started = Instant::now();
+            let rebuilt = switchboard_graphql::rollups::rebuild(
+                &db,
+                Some(summary.organization_id),
+                None,
+                None,
+            )
+            .await?;
+            eprintln!(
+                "  rollups rebuilt from {} calls in {:.1}s",
+                rebuilt.calls,
+                started.elapsed().as_secs_f64()
+            );
+            organizations::Entity::find_by_id(summary.organization_id)
+                .one(&db)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the seeded organization vanished"))?
+        }
+    };
+    let started = Instant::now();
+    switchboard_graphql::summary::refresh_once(&db).await?;
+    let refresh = started.elapsed();
+    let owner = organization_memberships::Entity::find()
+        .filter(organization_memberships::Column::OrganizationId.eq(org.id))
+        .filter(organization_memberships::Column::Role.eq(MemberRole::Owner))
+        .one(&db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no owner"))?
+        .user_id;
+    let token = switchboard_domain::auth::mint(
+        SECRET.as_bytes(),
+        owner,
+        org.id,
+        Utc::now(),
+        chrono::Duration::hours(2),
+    )?;
+    let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .connect(&url)
+        .await?;
+    let total: i64 = sqlx::query("SELECT count(*) AS n FROM calls WHERE organization_id = $1")
+        .bind(org.id)
+        .fetch_one(&pool)
+        .await?
+        .get("n");
+
+    // The server, in process: the same router `switchboard serve` runs.
+    let config = HttpConfig {
+        jwt_secret: SECRET.into(),
+        // Nothing refreshes during the measurement.
+        summary_refresh: Duration::from_secs(3_600),
+        ..HttpConfig::default()
+    };
+    let app =
+        switchboard_server::Application::bind("127.0.0.1:0".parse()?, db.clone(), config).await?;
+    let base = format!("http://{}", app.local_addr()?);
+    tokio::spawn(app.run_until(std::future::pending()));
+    let client = reqwest::Client::new();
+
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let first = today - chrono::Days::new(89);
+    let from = tz
+        .from_local_datetime(&first.and_time(NaiveTime::MIN))
+        .earliest()
+        .ok_or_else(|| anyhow::anyhow!("no midnight"))?
+        .with_timezone(&Utc);
+    let to = Utc::now() + chrono::Duration::minutes(1);
+
+    let naive_summary = time(|| async {
+        let rows = sqlx::query(
+            "SELECT traffic_source, crm_stage, CAST((created_at AT TIME ZONE $2) AS DATE) AS day,
+                    count(*) AS call_count,
+                    count(*) FILTER (WHERE crm_stage IN ('completed','no_show','closed_won','lost')) AS completed,
+                    count(*) FILTER (WHERE crm_stage = 'closed_won') AS won
+             FROM calls WHERE organization_id = $1 AND created_at >= $3 AND created_at < $4
+             GROUP BY 1, 2, 3",
+        )
+        .bind(org.id)
+        .bind(tz.name())
+        .bind(from)
+        .bind(to)
+        .fetch_all(&pool)
+        .await?;
+        Ok(rows.len())
+    })
+    .await?;
+    let summary_query = "query($from: DateTime!, $to: DateTime!) { analytics { callAnalyticsSummary(from: $from, to: $to, groupBy: [TRAFFIC_SOURCE, CRM_STAGE, DAY]) { trafficSource crmStage periodStart callCount completedCalls closedWonCalls showRate closeRate } } }";
+    let ours_summary = time(|| async {
+        let body = graphql(
+            &client,
+            &base,
+            &token,
+            summary_query,
+            json!({ "from": from, "to": to }),
+        )
+        .await?;
+        Ok(body["data"]["analytics"]["callAnalyticsSummary"]
+            .as_array()
+            .map_or(0, Vec::len))
+    })
+    .await?;
+
+    let naive_kpi = time(|| async {
+        let mut n = 0;
+        for days in [Some(7), Some(30), None::<i64>] {
+            let since = days.map_or(chrono::DateTime::<Utc>::MIN_UTC, |d| Utc::now() - chrono::Duration::days(d));
+            let row = sqlx::query(
+                "SELECT count(*) AS total, count(*) FILTER (WHERE status = 'completed') AS ok,
+                        count(*) FILTER (WHERE status = 'failed') AS failed,
+                        COALESCE(sum(duration_seconds), 0) AS seconds, COALESCE(sum(credits_used), 0) AS credits
+                 FROM calls WHERE organization_id = $1 AND ended_at >= $2",
+            )
+            .bind(org.id)
+            .bind(since)
+            .fetch_one(&pool)
+            .await?;
+            n += row.get::<i64, _>("total") as usize;
+        }
+        let best = sqlx::query(
+            "SELECT agent_id, count(*) FILTER (WHERE status = 'completed') AS ok, count(*) AS total
+             FROM calls WHERE organization_id = $1 AND agent_id IS NOT NULL AND ended_at >= $2
+             GROUP BY agent_id ORDER BY 2 DESC, 3 DESC LIMIT 1",
+        )
+        .bind(org.id)
+        .bind(Utc::now() - chrono::Duration::days(30))
+        .fetch_optional(&pool)
+        .await?;
+        Ok(n + usize::from(best.is_some()))
+    })
+    .await?;
+    let kpi_query = "{ analytics { kpiSummary { last7Days { totalCalls successRate } last30Days { totalCalls successRate averageDurationSeconds } lifetime { totalCalls creditsUsed } bestAgent { agentId figures { successfulCalls } } } } }";
+    let ours_kpi = time(|| async {
+        let body = graphql(&client, &base, &token, kpi_query, json!({})).await?;
+        Ok(
+            body["data"]["analytics"]["kpiSummary"]["lifetime"]["totalCalls"]
+                .as_i64()
+                .unwrap_or(0) as usize,
+        )
+    })
+    .await?;
+
+    // Write path: the same completions with and without rollup upkeep.
+    let per_round = 300;
+    let rounds = [false, true, false, true];
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for maintain in rounds {
+        let ids = open_calls(&db, org.id, per_round).await?;
+        let started = Instant::now();
+        let bus = EventBus::new(sea_orm::DbBackend::Postgres);
+        let viewer = Viewer {
+            user_id: owner,
+            organization_id: org.id,
+            role: MemberRole::Owner,
+            timezone: tz,
+        };
+        let mut tasks = Vec::new();
+        for chunk in ids.chunks(per_round / 8) {
+            let (db, bus, chunk) = (db.clone(), bus.clone(), chunk.to_vec());
+            tasks.push(tokio::spawn(async move {
+                for id in chunk {
+                    let mut actor = Actor::member(viewer);
+                    actor.maintain_rollups = maintain;
+                    let txn = switchboard_graphql::service::begin_write(&db).await?;
+                    switchboard_graphql::calls::update_call_status(
+                        &txn,
+                        &actor,
+                        id,
+                        CallStatus::Completed,
+                        None,
+                        Utc::now(),
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.message()))?;
+                    bus.commit(txn, &actor.outbox).await?;
+                }
+                anyhow::Ok(())
+            }));
+        }
+        for task in tasks {
+            task.await??;
+        }
+        let rate = per_round as f64 / started.elapsed().as_secs_f64();
+        if maintain {
+            with.push(rate)
+        } else {
+            without.push(rate)
+        }
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (with, without) = (mean(&with), mean(&without));
+
+    println!("analytics at scale {scale}: {total} calls in the organization (PostgreSQL)");
+    println!(
+        "  matview refresh (concurrently): {:.2} s",
+        refresh.as_secs_f64()
+    );
+    report(
+        "callAnalyticsSummary, 90 days by source × stage × day",
+        naive_summary,
+        ours_summary,
+    );
+    report(
+        "kpiSummary (7 d, 30 d, lifetime, best agent)",
+        naive_kpi,
+        ours_kpi,
+    );
+    println!(
+        "  call completions/s, 8 writers: without rollups {without:.1}, with rollups {with:.1} → upkeep costs {:.1} % of write throughput",
+        (1.0 - with / without) * 100.0
+    );
+    Ok(())
+}
+
+/// Median and best of `REPEAT` runs (after one warm-up).
+async fn time<F, Fut>(f: F) -> anyhow::Result<(Duration, Duration, usize)>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<usize>>,
+{
+    let rows = f().await?;
+    let mut samples = Vec::new();
+    for _ in 0..REPEAT {
+        let started = Instant::now();
+        std::hint::black_box(f().await?);
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    Ok((samples[REPEAT / 2], samples[0], rows))
+}
+
+fn report(what: &str, naive: (Duration, Duration, usize), ours: (Duration, Duration, usize)) {
+    println!("  {what}:");
+    println!(
+        "    naive GROUP BY over calls: median {:>9.2} ms (best {:.2} ms, {} rows)",
+        naive.0.as_secs_f64() * 1e3,
+        naive.1.as_secs_f64() * 1e3,
+        naive.2
+    );
+    println!(
+        "    Switchboard over HTTP:     median {:>9.2} ms (best {:.2} ms, {} rows)",
+        ours.0.as_secs_f64() * 1e3,
+        ours.1.as_secs_f64() * 1e3,
+        ours.2
+    );
+    println!(
+        "    → {:.1}× faster than the naive query (medians)",
+        naive.0.as_secs_f64() / ours.0.as_secs_f64()
+    );
+}
+
+async fn graphql(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    query: &str,
+    variables: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let body: serde_json::Value = client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    if let Some(errors) = body.get("errors") {
+        anyhow::bail!("GraphQL errors: {errors}");
+    }
+    Ok(body)
+}
+
+/// Inserts `n` calls in progress (started a minute ago) to complete.
+async fn open_calls(
+    db: &sea_orm::DatabaseConnection,
+    org: Uuid,
+    n: usize,
+) -> anyhow::Result<Vec<Uuid>> {
+    let mut ids = Vec::with_capacity(n);
+    let now = Utc::now();
+    for _ in 0..n {
+        let id = Uuid::now_v7();
+        calls::ActiveModel {
+            id: Set(id),
+            organization_id: Set(org),
+            status: Set(CallStatus::InProgress),
+            started_at: Set(Some(now - chrono::Duration::seconds(61))),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+async fn ensure_database(admin: &str, url: &str) -> anyhow::Result<()> {
+    let name = url
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(admin)
+        .await?;
+    let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&pool)
+        .await?
+        .is_some();
+    if !exists {
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&pool)
+            .await?;
+    }
+    Ok(())
+}
