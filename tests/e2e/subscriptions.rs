@@ -23,6 +23,7 @@ on_both_backends!(
     lead_changes_reach_lead_subscribers,
     live_counters_follow_status_changes,
     a_provider_webhook_reaches_subscribers,
+    quiet_sockets_get_keep_alives_in_both_protocols,
 );
 
 type Socket =
@@ -659,4 +660,39 @@ async fn events_committed_out_of_id_order_both_arrive() {
     .map(|m| payload(m)["status"].as_str().unwrap_or_default().to_owned())
     .collect();
     assert_eq!(got, ["RINGING", "QUEUED"], "commit order, both delivered");
+}
+
+async fn quiet_sockets_get_keep_alives_in_both_protocols(backend: Backend) {
+    let config = switchboard_server::app::HttpConfig {
+        jwt_secret: switchboard_tests::JWT_SECRET.to_owned(),
+        keepalive: std::time::Duration::from_millis(200),
+        ..switchboard_server::app::HttpConfig::default()
+    };
+    let app = switchboard_tests::spawn_app_with(
+        switchboard_tests::TestDb::migrated(backend).await,
+        config,
+    )
+    .await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    for (protocol, kind, keepalive) in [
+        ("graphql-transport-ws", "subscribe", "ping"),
+        ("graphql-ws", "start", "ka"),
+    ] {
+        let mut socket = connect(&app.base_url, protocol, &acme.token(acme.viewer)).await;
+        subscribe(&mut socket, kind, json!({})).await;
+        let mut seen = 0;
+        // Three keep-alives on a socket that carries nothing else, and it stays open.
+        while seen < 3 {
+            let message = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+                .await
+                .expect("a keep-alive within 5 s")
+                .expect("the socket is open")
+                .expect("a message");
+            if let Message::Text(text) = message {
+                let value: Value = serde_json::from_str(&text).expect("json");
+                assert_eq!(value["type"], keepalive, "{protocol}: {value}");
+                seen += 1;
+            }
+        }
+    }
 }

@@ -39,6 +39,8 @@ pub struct AppState {
     pub secret_key: Arc<SecretKey>,
     /// The public address providers call, for signatures over the URL.
     pub public_url: Option<Arc<str>>,
+    /// How often subscription sockets get a keep-alive.
+    pub keepalive: Duration,
     graphiql: Arc<str>,
 }
 
@@ -61,6 +63,8 @@ pub struct HttpConfig {
     /// How often, at most, the call summary's materialized view is refreshed
     /// after calls change (PostgreSQL).
     pub summary_refresh: Duration,
+    /// How often a subscription socket gets a keep-alive message.
+    pub keepalive: Duration,
 }
 
 impl Default for HttpConfig {
@@ -74,6 +78,7 @@ impl Default for HttpConfig {
             schema: SchemaConfig::default(),
             public_url: None,
             summary_refresh: Duration::from_secs(30),
+            keepalive: Duration::from_secs(15),
         }
     }
 }
@@ -93,6 +98,7 @@ impl AppState {
             bus,
             secret_key: config.schema.secret_key.clone(),
             public_url: config.public_url.as_deref().map(Into::into),
+            keepalive: config.keepalive,
             graphiql: graphiql.finish().into(),
         }
     }

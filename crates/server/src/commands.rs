@@ -106,6 +106,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         public_url: args.public_url.clone(),
         summary_refresh: Duration::from_secs(Ord::max(args.summary_refresh_secs, 1)),
+        keepalive: Duration::from_secs(15),
     };
     if args.demo {
         let demo = switchboard_seed::demo(&db, chrono::Utc::now())
