@@ -102,6 +102,11 @@ impl Contribution {
 
     /// What an ended call adds, without its analysis.
     pub fn of_ended_call(call: &calls::Model, lead_generated: bool) -> Self {
+        Self::of_ended(&EndedCall::of(call), lead_generated)
+    }
+
+    /// What an ended call adds, from the columns that matter.
+    pub fn of_ended(call: &EndedCall, lead_generated: bool) -> Self {
         let status = call.status;
         Self {
             total_calls: 1,
@@ -177,6 +182,29 @@ impl Contribution {
             ($($f:ident),+) => { Self { $($f: next()),+ } };
         }
         fields!(build)
+    }
+}
+
+/// The columns of an ended call the rollups read (a rebuild reads only
+/// these, not whole rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndedCall {
+    pub status: CallStatus,
+    pub call_type: CallType,
+    pub duration_seconds: Option<i32>,
+    pub billed_minutes: Option<i32>,
+    pub credits_used: i64,
+}
+
+impl EndedCall {
+    pub fn of(call: &calls::Model) -> Self {
+        Self {
+            status: call.status,
+            call_type: call.call_type,
+            duration_seconds: call.duration_seconds,
+            billed_minutes: call.billed_minutes,
+            credits_used: call.credits_used,
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
-use switchboard_domain::rollups::{Contribution, rollup_day};
+use switchboard_domain::rollups::{Contribution, EndedCall, rollup_day};
 use switchboard_entity::enums::CallStatus;
 use switchboard_entity::{
     agent_analytics, calls, lead_analytics, leads, organization_analytics, organizations,
@@ -248,6 +248,20 @@ async fn adjust(
     Ok(())
 }
 
+/// An ended call as a rebuild reads it.
+#[derive(sea_orm::FromQueryResult)]
+struct RebuildRow {
+    id: Uuid,
+    agent_id: Option<Uuid>,
+    lead_id: Option<Uuid>,
+    ended_at: Option<DateTime<Utc>>,
+    status: CallStatus,
+    call_type: switchboard_entity::enums::CallType,
+    duration_seconds: Option<i32>,
+    billed_minutes: Option<i32>,
+    credits_used: i64,
+}
+
 /// What a rebuild did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rebuilt {
@@ -319,7 +333,22 @@ pub async fn rebuild(
         if let Some(upper) = upper {
             query = query.filter(calls::Column::EndedAt.lt(upper));
         }
-        let ended = query.all(&txn).await?;
+        // Only the columns the rollups read: a million whole rows would be
+        // gigabytes of text the rebuild never looks at.
+        let ended: Vec<RebuildRow> = query
+            .select_only()
+            .column(calls::Column::Id)
+            .column(calls::Column::AgentId)
+            .column(calls::Column::LeadId)
+            .column(calls::Column::EndedAt)
+            .column(calls::Column::Status)
+            .column(calls::Column::CallType)
+            .column(calls::Column::DurationSeconds)
+            .column(calls::Column::BilledMinutes)
+            .column(calls::Column::CreditsUsed)
+            .into_model::<RebuildRow>()
+            .all(&txn)
+            .await?;
         let ids: Vec<Uuid> = ended.iter().map(|c| c.id).collect();
         let mut analyses = HashMap::new();
         let mut generated = std::collections::HashSet::new();
@@ -329,20 +358,22 @@ pub async fn rebuild(
                 .all(&txn)
                 .await?
             {
-                analyses.insert(analysis.call_id, analysis);
+                analyses.insert(analysis.call_id, Contribution::of_analysis(&analysis));
             }
-            for from_call in leads::Entity::find()
-                .select_only()
-                .column(leads::Column::AutoCreatedFromCallId)
-                .filter(leads::Column::AutoCreatedFromCallId.is_in(chunk.iter().copied()))
-                .into_tuple::<Option<Uuid>>()
-                .all(&txn)
-                .await?
-                .into_iter()
-                .flatten()
-            {
-                generated.insert(from_call);
-            }
+        }
+        // Auto-created leads are few: one pass over the organization's.
+        for from_call in leads::Entity::find()
+            .select_only()
+            .column(leads::Column::AutoCreatedFromCallId)
+            .filter(leads::Column::OrganizationId.eq(org.id))
+            .filter(leads::Column::AutoCreatedFromCallId.is_not_null())
+            .into_tuple::<Option<Uuid>>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .flatten()
+        {
+            generated.insert(from_call);
         }
         let mut by_org: HashMap<NaiveDate, Contribution> = HashMap::new();
         let mut by_agent: HashMap<(Uuid, NaiveDate), Contribution> = HashMap::new();
@@ -355,9 +386,16 @@ pub async fn rebuild(
                 continue;
             };
             let lead_generated = call.lead_id.is_some() && generated.contains(&call.id);
-            let mut contribution = Contribution::of_ended_call(call, lead_generated);
+            let columns = EndedCall {
+                status: call.status,
+                call_type: call.call_type,
+                duration_seconds: call.duration_seconds,
+                billed_minutes: call.billed_minutes,
+                credits_used: call.credits_used,
+            };
+            let mut contribution = Contribution::of_ended(&columns, lead_generated);
             if let Some(analysis) = analyses.get(&call.id) {
-                contribution = contribution.plus(Contribution::of_analysis(analysis));
+                contribution = contribution.plus(*analysis);
             }
             let entry = by_org.entry(day).or_default();
             *entry = entry.plus(contribution);
