@@ -273,6 +273,77 @@ pub async fn create_lead(
     Ok(lead)
 }
 
+/// Creates the lead of an unknown caller, marked auto-created from `call_id`
+/// (seed 004's auto-created contacts), status `dnc` when the number is on the
+/// DNC list, with its audit and status history (no member: the call made it).
+pub async fn create_auto_lead(
+    txn: &DatabaseTransaction,
+    organization_id: Uuid,
+    phone: &str,
+    call_id: Uuid,
+    now: DateTime<Utc>,
+) -> ApiResult<leads::Model> {
+    let on_dnc = active_dnc_entry(txn, organization_id, phone, now)
+        .await?
+        .is_some();
+    let status = if on_dnc {
+        LeadStatus::Dnc
+    } else {
+        LeadStatus::New
+    };
+    let lead = leads::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(organization_id),
+        owner_user_id: Set(None),
+        first_name: Set(None),
+        last_name: Set(None),
+        phone_number: Set(phone.to_owned()),
+        email: Set(None),
+        company: Set(None),
+        status: Set(status),
+        lead_score: Set(0),
+        tags: Set(json!([])),
+        source: Set(Some("inbound_call".into())),
+        sub_source: Set(None),
+        source_metadata: Set(json!({})),
+        notes: Set(None),
+        timezone: Set(None),
+        last_contact_at: Set(None),
+        is_auto_created: Set(true),
+        auto_created_from_call_id: Set(Some(call_id)),
+        deleted_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    // A unique violation (a racing delivery made the lead) stays a database
+    // error: the webhook retries and finds that lead.
+    .insert(txn)
+    .await?;
+    let by = ChangedBy::Call(call_id);
+    audit(
+        txn,
+        &lead,
+        by,
+        LeadAuditAction::Create,
+        None,
+        None,
+        Some(json!({
+            "phone_number": phone,
+            "status": status.as_str(),
+            "auto_created_from_call_id": call_id,
+        })),
+        now,
+    )
+    .await?;
+    let reason = if on_dnc {
+        "Number is on the DNC list"
+    } else {
+        "Auto-created from a call"
+    };
+    status_history(txn, &lead, by, None, status, reason, now).await?;
+    Ok(lead)
+}
+
 fn duplicate_phone(phone: &str, existing: Uuid) -> ApiError {
     ApiError::Conflict {
         field: Some("input.phoneNumber".into()),
@@ -293,27 +364,54 @@ fn unique_to_conflict(err: DbErr, phone: &str) -> ApiError {
     }
 }
 
+/// Who changed a lead: a member, or a call (a provider's webhook) with no
+/// member behind it.
+#[derive(Debug, Clone, Copy)]
+enum ChangedBy {
+    Member(Uuid),
+    Call(Uuid),
+}
+
+impl From<Viewer> for ChangedBy {
+    fn from(viewer: Viewer) -> Self {
+        Self::Member(viewer.user_id)
+    }
+}
+
+impl ChangedBy {
+    fn user(self) -> Option<Uuid> {
+        match self {
+            Self::Member(user) => Some(user),
+            Self::Call(_) => None,
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn audit(
     txn: &DatabaseTransaction,
     lead: &leads::Model,
-    viewer: Viewer,
+    by: impl Into<ChangedBy>,
     action: LeadAuditAction,
     field: Option<&str>,
     old: Option<serde_json::Value>,
     new: Option<serde_json::Value>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
+    let by = by.into();
     lead_audit_log::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(lead.organization_id),
         lead_id: Set(lead.id),
-        user_id: Set(Some(viewer.user_id)),
+        user_id: Set(by.user()),
         action: Set(action),
         field_name: Set(field.map(str::to_owned)),
         old_value: Set(old),
         new_value: Set(new),
-        change_reason: NotSet,
+        change_reason: match by {
+            ChangedBy::Member(_) => NotSet,
+            ChangedBy::Call(_) => Set(Some("Recorded from a call".to_owned())),
+        },
         ip_address: NotSet,
         user_agent: NotSet,
         created_at: Set(now),
@@ -327,22 +425,27 @@ async fn audit(
 async fn status_history(
     txn: &DatabaseTransaction,
     lead: &leads::Model,
-    viewer: Viewer,
+    by: impl Into<ChangedBy>,
     from: Option<LeadStatus>,
     to: LeadStatus,
     reason: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
+    let by = by.into();
+    let (trigger, call) = match by {
+        ChangedBy::Member(_) => (TriggerType::Manual, None),
+        ChangedBy::Call(call) => (TriggerType::Call, Some(call)),
+    };
     lead_status_history::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(lead.organization_id),
         lead_id: Set(lead.id),
         from_status: Set(from),
         to_status: Set(to),
-        trigger_type: Set(TriggerType::Manual),
-        call_id: Set(None),
+        trigger_type: Set(trigger),
+        call_id: Set(call),
         sequence_id: Set(None),
-        changed_by: Set(Some(viewer.user_id)),
+        changed_by: Set(by.user()),
         reason: Set(Some(reason.to_owned())),
         created_at: Set(now),
     }

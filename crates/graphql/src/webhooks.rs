@@ -33,11 +33,9 @@ use switchboard_domain::secrets::{self, SecretKey};
 use switchboard_domain::webhooks::{Direction, Provider, ProviderEvent};
 use switchboard_entity::enums::{
     AgentProvider, CallEventKind, CallEventSource, CallSource, CallStatus, CallType,
-    LeadAuditAction, LeadStatus, TelephonyProvider, TriggerType,
+    TelephonyProvider,
 };
-use switchboard_entity::{
-    agents, call_events, calls, lead_audit_log, lead_status_history, leads, system_config,
-};
+use switchboard_entity::{agents, call_events, calls, system_config};
 use uuid::Uuid;
 
 use crate::calls::{self as call_service, NewAnalysis, NewCall, NewTranscript, Outcome, Segment};
@@ -613,7 +611,7 @@ async fn find_or_create_call(
     if lead.is_none()
         && let Some(phone) = phone
     {
-        let lead = auto_create_lead(txn, org, &phone, call.id, now).await?;
+        let lead = service::create_auto_lead(txn, org, &phone, call.id, now).await?;
         actor.outbox.push(Message::Lead(LeadEvent {
             organization_id: org,
             lead_id: lead.id,
@@ -626,87 +624,6 @@ async fn find_or_create_call(
         lead_created = true;
     }
     Ok((call, true, lead_created))
-}
-
-/// Creates the lead of an unknown caller, marked auto-created from `call_id`,
-/// with its audit and status-history rows (no user: the call made it).
-async fn auto_create_lead(
-    txn: &DatabaseTransaction,
-    organization_id: Uuid,
-    phone: &str,
-    call_id: Uuid,
-    now: DateTime<Utc>,
-) -> ApiResult<leads::Model> {
-    let status = if service::active_dnc_entry(txn, organization_id, phone, now)
-        .await?
-        .is_some()
-    {
-        LeadStatus::Dnc
-    } else {
-        LeadStatus::New
-    };
-    let lead = leads::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(organization_id),
-        owner_user_id: Set(None),
-        first_name: Set(None),
-        last_name: Set(None),
-        phone_number: Set(phone.to_owned()),
-        email: Set(None),
-        company: Set(None),
-        status: Set(status),
-        lead_score: Set(0),
-        tags: Set(json!([])),
-        source: Set(Some("inbound_call".into())),
-        sub_source: Set(None),
-        source_metadata: Set(json!({})),
-        notes: Set(None),
-        timezone: Set(None),
-        last_contact_at: Set(None),
-        is_auto_created: Set(true),
-        auto_created_from_call_id: Set(Some(call_id)),
-        deleted_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    lead_audit_log::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(organization_id),
-        lead_id: Set(lead.id),
-        user_id: Set(None),
-        action: Set(LeadAuditAction::Create),
-        field_name: Set(None),
-        old_value: Set(None),
-        new_value: Set(Some(json!({
-            "phone_number": phone,
-            "status": status.as_str(),
-            "auto_created_from_call_id": call_id,
-        }))),
-        change_reason: Set(Some("Auto-created from an inbound call".into())),
-        ip_address: Set(None),
-        user_agent: Set(None),
-        created_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    lead_status_history::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(organization_id),
-        lead_id: Set(lead.id),
-        from_status: Set(None),
-        to_status: Set(status),
-        trigger_type: Set(TriggerType::Call),
-        call_id: Set(Some(call_id)),
-        sequence_id: Set(None),
-        changed_by: Set(None),
-        reason: Set(Some("Auto-created from a call".into())),
-        created_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    Ok(lead)
 }
 
 /// Whether a webhook's organization exists, by slug.
