@@ -1,6 +1,7 @@
 //! The arithmetic of analytics: rates with seed 000's rounding, and periods.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
 
 /// `n / d × 100`, rounded to two decimals half away from zero, as
 /// PostgreSQL's `ROUND(numeric, 2)` does (seed 000); `None` when `d` is 0.
@@ -23,6 +24,20 @@ pub fn percent(n: i64, d: i64) -> Option<f64> {
 /// `sum / count`, rounded to two decimals; `None` when `count` is 0.
 pub fn average(sum: i64, count: i64) -> Option<f64> {
     percent(sum, count * 100)
+}
+
+/// The first instant of `day` in `tz`: its midnight, or its first existing
+/// hour when midnight falls in a DST gap.
+pub fn day_start(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+    (0..24)
+        .find_map(|hour| {
+            tz.from_local_datetime(&day.and_hms_opt(hour, 0, 0)?)
+                .earliest()
+        })
+        .map_or_else(
+            || day.and_time(NaiveTime::MIN).and_utc(),
+            |t| t.with_timezone(&Utc),
+        )
 }
 
 /// How periods are cut.
@@ -60,6 +75,22 @@ impl Granularity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_starts_at_its_first_existing_local_instant() {
+        let tz: Tz = "America/New_York".parse().unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 3, 8).unwrap();
+        assert_eq!(
+            day_start(tz, day),
+            Utc.with_ymd_and_hms(2026, 3, 8, 5, 0, 0).unwrap()
+        );
+        // Havana springs forward at midnight: 2026-03-08 starts at 01:00 CDT.
+        let havana: Tz = "America/Havana".parse().unwrap();
+        assert_eq!(
+            day_start(havana, day),
+            Utc.with_ymd_and_hms(2026, 3, 8, 5, 0, 0).unwrap()
+        );
+    }
 
     #[test]
     fn percentages_round_half_away_from_zero_like_postgres() {

@@ -10,15 +10,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect,
     RelationTrait,
 };
-use switchboard_domain::analytics::{average, percent};
+use switchboard_domain::analytics::{average, day_start, percent};
 use switchboard_entity::enums::{CallOutcome as Outcome, LeadStatus as Status, OrderStatus};
 use switchboard_entity::{calls, customers, lead_source_costs, lead_status_history, leads, orders};
 use uuid::Uuid;
@@ -66,20 +65,6 @@ fn count_if(condition: Expr) -> Expr {
 /// The sum of `value` over the rows that meet `condition`.
 fn sum_if(condition: Expr, value: impl Into<Expr>) -> Expr {
     sum_i64(Expr::case(condition, value).finally(0))
-}
-
-/// The first instant of `day` in `tz` (its first existing hour when
-/// midnight falls in a DST gap).
-fn local_start(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
-    (0..24)
-        .find_map(|hour| {
-            tz.from_local_datetime(&day.and_hms_opt(hour, 0, 0)?)
-                .earliest()
-        })
-        .map_or_else(
-            || day.and_time(NaiveTime::MIN).and_utc(),
-            |t| t.with_timezone(&Utc),
-        )
 }
 
 /// The first day of the month of `day`.
@@ -720,7 +705,7 @@ impl FunnelAnalytics {
         let (first, after) = month_span(from, to)?;
         let db = context::db(ctx)?;
         let tz = viewer.timezone;
-        let (start, end) = (local_start(tz, first), local_start(tz, after));
+        let (start, end) = (day_start(tz, first), day_start(tz, after));
         let org = viewer.organization_id;
 
         use leads::Column as L;
@@ -944,6 +929,7 @@ impl FunnelMutations {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono_tz::Tz;
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
@@ -953,12 +939,12 @@ mod tests {
     fn a_month_in_new_york_starts_at_local_midnight() {
         let tz: Tz = "America/New_York".parse().unwrap();
         let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
-        assert_eq!(local_start(tz, day), at("2026-03-01T05:00:00Z"));
+        assert_eq!(day_start(tz, day), at("2026-03-01T05:00:00Z"));
         let (first, after) =
             month_span(day, NaiveDate::from_ymd_opt(2026, 4, 15).unwrap()).unwrap();
         assert_eq!(first, day);
         assert_eq!(after, NaiveDate::from_ymd_opt(2026, 5, 1).unwrap());
-        assert_eq!(local_start(tz, after), at("2026-05-01T04:00:00Z"));
+        assert_eq!(day_start(tz, after), at("2026-05-01T04:00:00Z"));
     }
 
     #[test]

@@ -2,14 +2,15 @@
 //! calls table through indexes on (organization, status) and (organization,
 //! ended_at), in the organization's own day.
 
-use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
     QueryFilter, QuerySelect,
 };
+use switchboard_domain::analytics::day_start;
+use switchboard_entity::calls;
 use switchboard_entity::enums::{CallStatus, CrmStage};
-use switchboard_entity::{calls, organizations};
 use uuid::Uuid;
 
 /// The counters at one moment.
@@ -36,20 +37,8 @@ impl LiveCounters {
 /// The start and end of the day containing `now` in `timezone`, in UTC.
 pub fn day_bounds(timezone: Tz, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     let date = now.with_timezone(&timezone).date_naive();
-    let start_of = |d: chrono::NaiveDate| {
-        // A day that starts in a DST gap starts at its first existing instant.
-        timezone
-            .from_local_datetime(&d.and_time(NaiveTime::MIN))
-            .earliest()
-            .or_else(|| {
-                timezone
-                    .from_local_datetime(&d.and_hms_opt(1, 0, 0).unwrap_or_default())
-                    .earliest()
-            })
-            .map_or(now, |t| t.with_timezone(&Utc))
-    };
     let next = date.succ_opt().unwrap_or(date);
-    (start_of(date), start_of(next))
+    (day_start(timezone, date), day_start(timezone, next))
 }
 
 #[derive(FromQueryResult)]
@@ -59,20 +48,14 @@ struct Bucket {
     count: i64,
 }
 
-/// Reads the counters of `organization_id` at `now`: two statements.
+/// Reads the counters of `organization_id` (whose calendar is `timezone`)
+/// at `now`: two statements.
 pub async fn counters(
     db: &DatabaseConnection,
     organization_id: Uuid,
+    timezone: Tz,
     now: DateTime<Utc>,
 ) -> Result<LiveCounters, DbErr> {
-    let timezone = organizations::Entity::find_by_id(organization_id)
-        .select_only()
-        .column(organizations::Column::Timezone)
-        .into_tuple::<String>()
-        .one(db)
-        .await?
-        .and_then(|z| z.parse::<Tz>().ok())
-        .unwrap_or(Tz::UTC);
     let (start, end) = day_bounds(timezone, now);
     let in_progress = calls::Entity::find()
         .filter(calls::Column::OrganizationId.eq(organization_id))
@@ -117,6 +100,7 @@ pub async fn counters(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn a_day_is_bounded_by_local_midnights() {

@@ -5,13 +5,14 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
+use switchboard_domain::analytics::day_start;
 use switchboard_domain::rollups::{Contribution, EndedCall, rollup_day};
 use switchboard_entity::enums::CallStatus;
 use switchboard_entity::{
@@ -34,18 +35,6 @@ async fn lock_organization(db: &impl ConnectionTrait, organization_id: Uuid) -> 
 
 /// Counters only the organization rollup keeps.
 const ORGANIZATION_ONLY: [&str; 3] = ["answered_calls", "inbound_calls", "outbound_calls"];
-
-/// The organization's time zone (UTC when unknown).
-pub async fn timezone(db: &impl ConnectionTrait, organization_id: Uuid) -> Result<Tz, DbErr> {
-    Ok(organizations::Entity::find_by_id(organization_id)
-        .select_only()
-        .column(organizations::Column::Timezone)
-        .into_tuple::<String>()
-        .one(db)
-        .await?
-        .and_then(|z| z.parse::<Tz>().ok())
-        .unwrap_or(Tz::UTC))
-}
 
 /// Adds `contribution` to the organization's row of `day` and, with an
 /// agent, to the agent's: one upsert each (`… ON CONFLICT DO UPDATE SET
@@ -289,11 +278,7 @@ pub async fn rebuild(
     let mut rebuilt = Rebuilt::default();
     for org in orgs {
         let tz = org.timezone.parse::<Tz>().unwrap_or(Tz::UTC);
-        let start_of = |d: NaiveDate| {
-            tz.from_local_datetime(&d.and_time(NaiveTime::MIN))
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-        };
+        let start_of = |d: NaiveDate| Some(day_start(tz, d));
         // A day's calls end within its local bounds; one day of margin on
         // each side keeps DST edges inside, and the day is checked per call.
         let lower = from.and_then(start_of).map(|t| t - Duration::days(1));

@@ -483,10 +483,10 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<LiveAnalytics>>> {
         let viewer = require(ctx, Permission::Read)?;
-        let organization_id = viewer.organization_id;
+        let (organization_id, timezone) = (viewer.organization_id, viewer.timezone);
         let db = context::db(ctx)?.clone();
         let receiver = context::bus(ctx)?.subscribe();
-        let first = live::counters(&db, organization_id, Utc::now()).await?;
+        let first = live::counters(&db, organization_id, timezone, Utc::now()).await?;
         let updates = stream::unfold((receiver, db), move |(mut receiver, db)| async move {
             loop {
                 let relevant = match receiver.recv().await {
@@ -513,7 +513,7 @@ impl SubscriptionRoot {
                         Err(TryRecvError::Closed) => return None,
                     }
                 }
-                let counted = live::counters(&db, organization_id, Utc::now())
+                let counted = live::counters(&db, organization_id, timezone, Utc::now())
                     .await
                     .map(LiveAnalytics::from)
                     .map_err(|e| async_graphql::Error::from(ApiError::from(e)));

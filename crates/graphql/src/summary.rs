@@ -16,13 +16,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
     FromQueryResult, QueryFilter, QuerySelect, Statement,
 };
+use switchboard_domain::analytics::day_start;
 use switchboard_entity::enums::{CrmStage, TrafficSource};
 use switchboard_entity::{call_analytics_summary, calls};
 use uuid::Uuid;
@@ -55,12 +56,6 @@ pub struct Request<'a> {
     pub db: &'a DatabaseConnection,
 }
 
-fn local_midnight(tz: Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
-    tz.from_local_datetime(&day.and_time(NaiveTime::MIN))
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 /// The buckets of `request`'s range.
 pub async fn buckets(request: Request<'_>) -> Result<Vec<Bucket>, DbErr> {
     let tz = request.timezone;
@@ -75,7 +70,7 @@ pub async fn buckets(request: Request<'_>) -> Result<Vec<Bucket>, DbErr> {
         // the earlier of `to` and today's midnight.
         let first_day = {
             let d = request.from.with_timezone(&tz).date_naive();
-            if local_midnight(tz, d) == Some(request.from) {
+            if day_start(tz, d) == request.from {
                 d
             } else {
                 d.succ_opt().unwrap_or(d)
@@ -91,11 +86,8 @@ pub async fn buckets(request: Request<'_>) -> Result<Vec<Bucket>, DbErr> {
             .succ_opt()
             .unwrap_or(today);
         // [first_day, end_day) from the view, when that leaves the edges live.
-        if first_day < end_day
-            && let (Some(view_start), Some(view_end)) =
-                (local_midnight(tz, first_day), local_midnight(tz, end_day))
-            && view_start == request.from
-        {
+        let (view_start, view_end) = (day_start(tz, first_day), day_start(tz, end_day));
+        if first_day < end_day && view_start == request.from {
             let rows = call_analytics_summary::Entity::find()
                 .filter(call_analytics_summary::Column::OrganizationId.eq(request.organization_id))
                 .filter(call_analytics_summary::Column::Day.gte(first_day))

@@ -20,13 +20,17 @@
 //! `postgres://postgres@127.0.0.1:5432/switchboard_bench_analytics`) is
 //! created, seeded, rolled up and its view refreshed on first use.
 
-use std::time::{Duration, Instant};
+mod support;
 
-use chrono::{NaiveTime, TimeZone, Utc};
+use std::time::{Duration, Instant};
+use support::ensure_database;
+
+use chrono::Utc;
 use chrono_tz::Tz;
 use sea_orm::sqlx::{self, Row, postgres::PgPoolOptions};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
+use switchboard_domain::analytics::day_start;
 use switchboard_entity::enums::{CallStatus, MemberRole};
 use switchboard_entity::{calls, organization_memberships, organizations};
 use switchboard_graphql::context::{Actor, Viewer};
@@ -128,11 +132,7 @@ async fn main() -> anyhow::Result<()> {
 
     let today = Utc::now().with_timezone(&tz).date_naive();
     let first = today - chrono::Days::new(89);
-    let from = tz
-        .from_local_datetime(&first.and_time(NaiveTime::MIN))
-        .earliest()
-        .ok_or_else(|| anyhow::anyhow!("no midnight"))?
-        .with_timezone(&Utc);
+    let from = day_start(tz, first);
     let to = Utc::now() + chrono::Duration::minutes(1);
 
     let naive_summary = time(|| async {
@@ -170,11 +170,7 @@ async fn main() -> anyhow::Result<()> {
     .await?;
 
     // The same question over the 90 whole days before today: the view alone.
-    let today_start = tz
-        .from_local_datetime(&today.and_time(NaiveTime::MIN))
-        .earliest()
-        .ok_or_else(|| anyhow::anyhow!("no midnight"))?
-        .with_timezone(&Utc);
+    let today_start = day_start(tz, today);
     let past_from = from - chrono::Duration::days(1);
     let naive_past = time(|| async {
         let rows = sqlx::query(
@@ -416,30 +412,4 @@ async fn open_calls(
         ids.push(id);
     }
     Ok(ids)
-}
-
-async fn ensure_database(admin: &str, url: &str) -> anyhow::Result<()> {
-    let name = url
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .split('?')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(admin)
-        .await?;
-    let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
-        .bind(&name)
-        .fetch_optional(&pool)
-        .await?
-        .is_some();
-    if !exists {
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&pool)
-            .await?;
-    }
-    Ok(())
 }
