@@ -14,9 +14,12 @@
 //! ```
 //! The database is created, migrated and seeded on first use.
 
+mod support;
+
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::{ensure_database, rss_kib, wait_ready};
 
 use rand::Rng;
 use sea_orm::sqlx::{self, Row, postgres::PgPoolOptions};
@@ -291,58 +294,4 @@ async fn lead_time_span(
     .fetch_one(&pool)
     .await?;
     Ok((row.get("lo"), row.get("hi")))
-}
-
-async fn ensure_database(admin: &str, url: &str) -> anyhow::Result<()> {
-    let name = url
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .split('?')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(admin)
-        .await?;
-    let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
-        .bind(&name)
-        .fetch_optional(&pool)
-        .await?
-        .is_some();
-    if !exists {
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&pool)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
-    for _ in 0..100 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("the server did not become ready")
-}
-
-/// Resident memory of a process, in KiB (Linux).
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }

@@ -50,11 +50,14 @@
 //! mutations run on a thread of their own, so busy subscriber tasks do not
 //! delay them.
 
+mod support;
+
 use std::collections::HashMap;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use support::{rss_kib, wait_ready};
 
 use futures::{SinkExt, StreamExt};
 use rand::Rng;
@@ -1062,21 +1065,6 @@ async fn seed(url: &str, n: usize) -> anyhow::Result<Seeded> {
     })
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
-    for _ in 0..100 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("the server did not become ready")
-}
-
 // ---------------------------------------------------------------------------
 // The operating system
 // ---------------------------------------------------------------------------
@@ -1103,19 +1091,6 @@ fn raise_fd_limit(needed: u64) -> anyhow::Result<u64> {
         },
     )?;
     Ok(needed)
-}
-
-/// Resident memory of a process, in KiB (Linux).
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// Open file descriptors of a process.
