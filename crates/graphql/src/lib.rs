@@ -50,8 +50,18 @@ pub type SwitchboardSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// Safety limits, checked before a query touches the database.
 #[derive(Debug, Clone)]
 pub struct SchemaConfig {
-    /// Deepest selection nesting.
+    /// Deepest selection nesting, introspection aside.
     pub max_depth: usize,
+    /// Deepest selection nesting under `__schema` / `__type` (the standard
+    /// introspection query needs about 13).
+    pub max_introspection_depth: usize,
+    /// Most fields one document may execute, fragments expanded (each
+    /// fragment counted once per spread, never expanded exponentially).
+    pub max_fields: usize,
+    /// Most directives in one document.
+    pub max_directives: usize,
+    /// Most fragment definitions in one document.
+    pub max_fragments: usize,
     /// Largest complexity: each field counts 1, and a connection multiplies
     /// its selection by its page size.
     pub max_complexity: usize,
@@ -63,10 +73,28 @@ pub struct SchemaConfig {
     pub secret_key: std::sync::Arc<switchboard_domain::secrets::SecretKey>,
 }
 
+impl SchemaConfig {
+    /// The limits every document is checked against before it runs.
+    pub fn document_limits(&self) -> limits::DocumentLimits {
+        limits::DocumentLimits {
+            max_depth: self.max_depth,
+            max_introspection_depth: self.max_introspection_depth,
+            max_fields: self.max_fields,
+            max_aliases: self.max_aliases,
+            max_directives: self.max_directives,
+            max_fragments: self.max_fragments,
+        }
+    }
+}
+
 impl Default for SchemaConfig {
     fn default() -> Self {
         Self {
             max_depth: 12,
+            max_introspection_depth: 24,
+            max_fields: 1_000,
+            max_directives: 50,
+            max_fragments: 200,
             max_complexity: 20_000,
             max_aliases: 30,
             introspection: true,
@@ -92,9 +120,8 @@ pub fn build_schema(
     .data(db)
     .data(bus)
     .data(config.secret_key.clone())
-    .limit_depth(config.max_depth)
     .limit_complexity(config.max_complexity)
-    .extension(limits::AliasLimit(config.max_aliases));
+    .extension(limits::RequestLimits(config.document_limits()));
     if !config.introspection {
         builder = builder.disable_introspection();
     }

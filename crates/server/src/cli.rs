@@ -138,9 +138,30 @@ pub struct ServeArgs {
     #[arg(long, env = "SWITCHBOARD_DISABLE_INTROSPECTION")]
     pub disable_introspection: bool,
 
-    /// Deepest query nesting accepted.
+    /// Deepest query nesting accepted (introspection aside).
     #[arg(long, env = "SWITCHBOARD_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
+
+    /// Deepest nesting under `__schema` / `__type` (the standard
+    /// introspection query of GraphiQL and codegen tools needs about 13).
+    #[arg(
+        long,
+        env = "SWITCHBOARD_MAX_INTROSPECTION_DEPTH",
+        default_value_t = 24
+    )]
+    pub max_introspection_depth: usize,
+
+    /// Most fields one query may select, fragments expanded.
+    #[arg(long, env = "SWITCHBOARD_MAX_FIELDS", default_value_t = 1_000)]
+    pub max_fields: usize,
+
+    /// Most directives in one query.
+    #[arg(long, env = "SWITCHBOARD_MAX_DIRECTIVES", default_value_t = 50)]
+    pub max_directives: usize,
+
+    /// Most fragment definitions in one query.
+    #[arg(long, env = "SWITCHBOARD_MAX_FRAGMENTS", default_value_t = 200)]
+    pub max_fragments: usize,
 
     /// Largest query complexity accepted (fields, multiplied by page sizes).
     #[arg(long, env = "SWITCHBOARD_MAX_COMPLEXITY", default_value_t = 20_000)]

@@ -99,6 +99,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         cors_origins,
         schema: switchboard_graphql::SchemaConfig {
             max_depth: args.max_depth,
+            max_introspection_depth: args.max_introspection_depth,
+            max_fields: args.max_fields,
+            max_directives: args.max_directives,
+            max_fragments: args.max_fragments,
             max_complexity: args.max_complexity,
             max_aliases: args.max_aliases,
             introspection: !args.disable_introspection,

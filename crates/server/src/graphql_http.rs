@@ -43,16 +43,20 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             "UNSUPPORTED_MEDIA_TYPE",
         );
     }
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(err) => {
-            return request_error(
-                StatusCode::BAD_REQUEST,
-                &format!("the body is not a GraphQL request: {err}"),
-                "BAD_REQUEST",
-            );
-        }
-    };
+    // A lone surrogate escape would fail the whole body; marked as a NUL,
+    // it is refused as BAD_USER_INPUT naming its field instead.
+    let marked = switchboard_graphql::limits::input::mark_lone_surrogates(&body);
+    let request: async_graphql::Request =
+        match serde_json::from_slice(marked.as_deref().unwrap_or(&body)) {
+            Ok(request) => request,
+            Err(err) => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("the body is not a GraphQL request: {err}"),
+                    "BAD_REQUEST",
+                );
+            }
+        };
     let wants_stream = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -298,8 +302,11 @@ async fn execute(
     let parses = async_graphql::parser::parse_query(&request.query).is_ok();
     let request = switchboard_graphql::prepare(request, &state.db, auth);
     let response = state.schema.execute(request).await;
-    let failed_before_execution =
-        response.data == async_graphql::Value::Null && !response.errors.is_empty();
+    // A request error (parse, validation, limits) has no path; an error in
+    // execution always has one, even when it nulls the whole `data`.
+    let failed_before_execution = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
     let mut body = match serde_json::to_value(&response) {
         Ok(body) => body,
         Err(_) => {
@@ -311,6 +318,10 @@ async fn execute(
         }
     };
     add_missing_codes(&mut body, failed_before_execution, parses);
+    if failed_before_execution && let Some(object) = body.as_object_mut() {
+        // The spec: a request error's response has no `data` entry.
+        object.remove("data");
+    }
     let wants_graphql_response = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
