@@ -8,6 +8,7 @@ mod catalog;
 mod cli;
 mod constraints;
 mod entities;
+mod fuzz;
 mod graphql_call_queries;
 mod graphql_calls;
 mod graphql_leads;
