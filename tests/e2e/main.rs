@@ -7,6 +7,7 @@ mod catalog;
 mod cli;
 mod constraints;
 mod entities;
+mod graphiql;
 mod graphql_call_queries;
 mod graphql_calls;
 mod graphql_leads;
