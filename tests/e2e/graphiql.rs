@@ -302,7 +302,7 @@ impl Drop for Profile {
 }
 
 /// Headless Chromium and a DevTools connection to it. Dropping it kills the
-/// browser, whichever way the test ends.
+/// browser, whichever way the test ends (`kill_on_drop` as well).
 struct Browser {
     child: Child,
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -533,6 +533,20 @@ impl Browser {
             ))
             .await;
         let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
+    }
+}
+
+impl Drop for Browser {
+    /// Kills Chromium (a no-op after [`Browser::close`]) and waits a moment
+    /// for it to go, so that its profile can be removed after it.
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+        for _ in 0..40 {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
