@@ -9,6 +9,7 @@ mod cli;
 mod constraints;
 mod entities;
 mod fuzz;
+mod graphiql;
 mod graphql_call_queries;
 mod graphql_calls;
 mod graphql_leads;

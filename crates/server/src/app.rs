@@ -4,11 +4,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Json};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -21,7 +20,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{db, graphql_http, webhooks};
+use crate::{db, graphiql, graphql_http, webhooks};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -85,12 +84,6 @@ impl Default for HttpConfig {
 
 impl AppState {
     pub fn new(db: DatabaseConnection, bus: EventBus, config: &HttpConfig) -> Self {
-        let mut graphiql = GraphiQLSource::build().endpoint("/graphql");
-        let auth_header;
-        if let Some(token) = &config.graphiql_token {
-            auth_header = format!("Bearer {token}");
-            graphiql = graphiql.header("Authorization", &auth_header);
-        }
         Self {
             schema: build_schema(db.clone(), bus.clone(), &config.schema),
             db,
@@ -99,7 +92,7 @@ impl AppState {
             secret_key: config.schema.secret_key.clone(),
             public_url: config.public_url.as_deref().map(Into::into),
             keepalive: config.keepalive,
-            graphiql: graphiql.finish().into(),
+            graphiql: graphiql::page("/graphql", config.graphiql_token.as_deref()).into(),
         }
     }
 }
@@ -108,6 +101,7 @@ impl AppState {
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     Router::new()
         .route("/", get(graphiql))
+        .route("/graphiql/assets/{*path}", get(graphiql::asset))
         .route("/graphql", get(graphql_http::get).post(graphql_http::post))
         .route("/webhooks/{provider}", post(webhooks::receive))
         .route("/healthz", get(healthz))
@@ -141,8 +135,8 @@ fn cors(config: &HttpConfig) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-async fn graphiql(State(state): State<AppState>) -> Html<String> {
-    Html(state.graphiql.to_string())
+async fn graphiql(State(state): State<AppState>, request: HeaderMap) -> Response {
+    graphiql::page_response(&state.graphiql, &request)
 }
 
 /// The process is up.

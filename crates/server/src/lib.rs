@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod db;
+pub mod graphiql;
 pub mod graphql_http;
 pub mod telemetry;
 pub mod webhooks;
