@@ -10,7 +10,9 @@ pub mod cli;
 pub mod commands;
 pub mod db;
 pub mod graphql_http;
+pub mod sse;
 pub mod telemetry;
 pub mod webhooks;
+pub mod ws;
 
 pub use app::{AppState, Application};
