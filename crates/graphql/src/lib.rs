@@ -13,6 +13,7 @@ pub mod bulk;
 pub mod calls;
 pub mod calls_api;
 pub mod context;
+pub mod deadline;
 pub mod enums;
 pub mod error;
 pub mod events;
@@ -94,7 +95,8 @@ pub fn build_schema(
     .data(config.secret_key.clone())
     .limit_depth(config.max_depth)
     .limit_complexity(config.max_complexity)
-    .extension(limits::AliasLimit(config.max_aliases));
+    .extension(limits::AliasLimit(config.max_aliases))
+    .extension(deadline::Deadlines);
     if !config.introspection {
         builder = builder.disable_introspection();
     }
