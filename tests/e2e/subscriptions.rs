@@ -155,7 +155,7 @@ async fn a_subscriber_sees_its_organizations_status_changes_and_nothing_else(bac
         live_call(&app, acme.organization_id).await,
         live_call(&app, other.organization_id).await,
     );
-    // `after` a moment before the changes: whatever arrives before the
+    // `after` an event just before the changes: whatever arrives before the
     // subscription is registered is replayed, so the test has no race.
     let since = mark(&app, acme.organization_id).await;
     let mut acme_socket = connect(
