@@ -4,6 +4,7 @@ mod analytics;
 mod analytics_funnel;
 mod analytics_stats;
 mod attack_documents;
+mod attack_subscriptions;
 mod catalog;
 mod cli;
 mod constraints;

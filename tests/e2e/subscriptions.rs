@@ -6,8 +6,8 @@ use futures::{SinkExt, StreamExt};
 use sea_orm::ActiveModelTrait;
 use sea_orm::ActiveValue::Set;
 use serde_json::{Value, json};
-use switchboard_entity::calls;
-use switchboard_entity::enums::CallStatus;
+use switchboard_entity::enums::{CallEventKind, CallEventSource, CallStatus};
+use switchboard_entity::{call_events, calls};
 use switchboard_tests::{Backend, Tenant, TestApp, on_both_backends, spawn_app};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -26,12 +26,12 @@ on_both_backends!(
     quiet_sockets_get_keep_alives_in_both_protocols,
 );
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 const SUBSCRIPTION: &str = "subscription($after: ID, $callId: ID) { callStatusChanged(after: $after, callId: $callId) { eventId callId previousStatus status call { status } } }";
 
-async fn connect(base_url: &str, protocol: &str, token: &str) -> Socket {
+pub async fn connect(base_url: &str, protocol: &str, token: &str) -> Socket {
     let url = base_url.replace("http://", "ws://") + "/graphql";
     let mut request = url.into_client_request().expect("request");
     request
@@ -48,7 +48,7 @@ async fn connect(base_url: &str, protocol: &str, token: &str) -> Socket {
     socket
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub async fn send(socket: &mut Socket, message: Value) {
     socket
         .send(Message::Text(message.to_string().into()))
         .await
@@ -56,7 +56,7 @@ async fn send(socket: &mut Socket, message: Value) {
 }
 
 /// The next JSON message, skipping keep-alives; None when the socket closes.
-async fn next_json(socket: &mut Socket) -> Option<Value> {
+pub async fn next_json(socket: &mut Socket) -> Option<Value> {
     loop {
         let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
             .await
@@ -79,7 +79,7 @@ async fn subscribe(socket: &mut Socket, kind: &str, variables: Value) {
     send(socket, json!({ "id": "1", "type": kind, "payload": { "query": SUBSCRIPTION, "variables": variables } })).await;
 }
 
-async fn live_call(app: &TestApp, org: Uuid) -> Uuid {
+pub async fn live_call(app: &TestApp, org: Uuid) -> Uuid {
     let id = Uuid::now_v7();
     let now = Utc::now();
     calls::ActiveModel {
@@ -94,6 +94,33 @@ async fn live_call(app: &TestApp, org: Uuid) -> Uuid {
     .await
     .expect("call");
     id
+}
+
+/// A cursor to resume from: the creation event of a call of its own, so
+/// whatever happens after it is replayed and tests need not race the
+/// subscription's registration.
+pub async fn mark(app: &TestApp, org: Uuid) -> String {
+    let call = live_call(app, org).await;
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    call_events::ActiveModel {
+        id: Set(id),
+        organization_id: Set(org),
+        call_id: Set(call),
+        kind: Set(CallEventKind::Created),
+        from_status: Set(None),
+        to_status: Set(Some(CallStatus::Scheduled)),
+        source: Set(CallEventSource::System),
+        provider_event_id: Set(None),
+        payload: Set(json!({})),
+        actor_user_id: Set(None),
+        occurred_at: Set(now),
+        created_at: Set(now),
+    }
+    .insert(&app.db.db)
+    .await
+    .expect("call event");
+    id.to_string()
 }
 
 async fn set_status(
@@ -128,9 +155,9 @@ async fn a_subscriber_sees_its_organizations_status_changes_and_nothing_else(bac
         live_call(&app, acme.organization_id).await,
         live_call(&app, other.organization_id).await,
     );
-    // `after` a moment before the changes: whatever arrives before the
+    // `after` an event just before the changes: whatever arrives before the
     // subscription is registered is replayed, so the test has no race.
-    let since = Uuid::now_v7().to_string();
+    let since = mark(&app, acme.organization_id).await;
     let mut acme_socket = connect(
         &app.base_url,
         "graphql-transport-ws",
@@ -144,7 +171,13 @@ async fn a_subscriber_sees_its_organizations_status_changes_and_nothing_else(bac
         &other.token(other.viewer),
     )
     .await;
-    subscribe(&mut other_socket, "subscribe", json!({ "after": since })).await;
+    let theirs_since = mark(&app, other.organization_id).await;
+    subscribe(
+        &mut other_socket,
+        "subscribe",
+        json!({ "after": theirs_since }),
+    )
+    .await;
 
     set_status(
         &app.base_url,
@@ -195,7 +228,7 @@ async fn the_legacy_graphql_ws_protocol_works_too(backend: Backend) {
     subscribe(
         &mut socket,
         "start",
-        json!({ "after": Uuid::now_v7().to_string(), "callId": call.to_string() }),
+        json!({ "after": mark(&app, acme.organization_id).await, "callId": call.to_string() }),
     )
     .await;
 
@@ -250,7 +283,7 @@ async fn a_reconnecting_client_replays_what_it_missed(backend: Backend) {
     let acme = Tenant::create(&app.db.db, "acme").await;
     let call = live_call(&app, acme.organization_id).await;
     let agent = acme.token(acme.agent);
-    let since = Uuid::now_v7().to_string();
+    let since = mark(&app, acme.organization_id).await;
     set_status(&app.base_url, &app.client, &agent, call, "QUEUED").await;
     set_status(&app.base_url, &app.client, &agent, call, "RINGING").await;
 
@@ -341,7 +374,7 @@ async fn subscriptions_also_stream_over_server_sent_events(backend: Backend) {
     let app = spawn_app(backend).await;
     let acme = Tenant::create(&app.db.db, "acme").await;
     let call = live_call(&app, acme.organization_id).await;
-    let since = Uuid::now_v7().to_string();
+    let since = mark(&app, acme.organization_id).await;
     let mut response = app
         .client
         .post(format!("{}/graphql", app.base_url))
@@ -375,7 +408,7 @@ async fn subscriptions_also_stream_over_server_sent_events(backend: Backend) {
 }
 
 /// Starts subscription `id` with `query` (graphql-transport-ws).
-async fn start(socket: &mut Socket, id: &str, query: &str, variables: Value) {
+pub async fn start(socket: &mut Socket, id: &str, query: &str, variables: Value) {
     send(socket, json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } })).await;
 }
 
@@ -389,7 +422,7 @@ async fn each_kind_of_call_change_reaches_its_own_subscription(backend: Backend)
     let app = spawn_app(backend).await;
     let acme = Tenant::create(&app.db.db, "acme").await;
     let call = live_call(&app, acme.organization_id).await;
-    let since = Uuid::now_v7().to_string();
+    let since = mark(&app, acme.organization_id).await;
     let mut socket = connect(
         &app.base_url,
         "graphql-transport-ws",
@@ -563,7 +596,7 @@ async fn a_provider_webhook_reaches_subscribers(backend: Backend) {
         json!({ "s": secret }),
     )
     .await;
-    let since = Uuid::now_v7().to_string();
+    let since = mark(&app, acme.organization_id).await;
     let mut socket = connect(
         &app.base_url,
         "graphql-transport-ws",

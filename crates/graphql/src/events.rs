@@ -6,10 +6,12 @@
 //! PostgreSQL delivers it to every listening instance if, and only if, the
 //! transaction commits. Each instance's listener task ([`listen`]) feeds its
 //! local bus. On SQLite (one instance) the writer hands its events to the bus
-//! after the commit. Subscribers read a bounded broadcast channel: one that
-//! falls behind is told how much it missed (and can resume from its last
-//! cursor), and never slows the writer or other subscribers.
+//! after the commit. Subscribers read a bounded broadcast channel of their
+//! organization: one that falls behind is told how much it missed (and can
+//! resume from its last cursor), and never slows the writer, other
+//! subscribers or other organizations.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -24,8 +26,11 @@ use uuid::Uuid;
 
 /// The PostgreSQL channel events travel on.
 pub const CHANNEL: &str = "switchboard_events";
-/// Events a subscriber may fall behind by before it is told it lagged.
+/// Events a subscriber may fall behind by before it is told it lagged (per
+/// organization).
 pub const BUFFER: usize = 4_096;
+/// Control messages (resyncs, revocations) a watcher may fall behind by.
+const CONTROL_BUFFER: usize = 256;
 
 /// Something happened to a call: one `call_events` row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +93,12 @@ pub enum Message {
     /// Events may have been lost (the listener reconnected): subscribers
     /// should resume from their last cursor.
     Resync,
+    /// A member lost access to an organization (suspended, removed): every
+    /// instance closes their sockets and streams.
+    AccessRevoked {
+        organization_id: Uuid,
+        user_id: Uuid,
+    },
 }
 
 impl Message {
@@ -96,6 +107,9 @@ impl Message {
         match self {
             Self::Call(event) => Some(event.organization_id),
             Self::Lead(event) => Some(event.organization_id),
+            Self::AccessRevoked {
+                organization_id, ..
+            } => Some(*organization_id),
             Self::Resync => None,
         }
     }
@@ -122,26 +136,115 @@ impl Outbox {
 }
 
 /// The bus of one instance.
+///
+/// Call and lead events go to one bounded channel per organization (made on
+/// the first subscription, dropped with the last), so one tenant's burst can
+/// only make its own subscribers lag. `Resync` reaches every channel.
+/// Instance-wide consumers (the summary refresher) read [`EventBus::subscribe`],
+/// and the access watcher reads [`EventBus::subscribe_control`].
 #[derive(Clone)]
 pub struct EventBus {
-    sender: broadcast::Sender<Arc<Message>>,
+    channels: Arc<Channels>,
     /// True when PostgreSQL's NOTIFY carries events between instances.
     via_postgres: bool,
+}
+
+struct Channels {
+    /// Every message, for instance-wide consumers that tolerate lag.
+    all: broadcast::Sender<Arc<Message>>,
+    /// `Resync` and `AccessRevoked` only: rare, so never lagged in practice.
+    control: broadcast::Sender<Arc<Message>>,
+    organizations: Mutex<HashMap<Uuid, broadcast::Sender<Arc<Message>>>>,
+}
+
+impl Channels {
+    fn organizations(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<Uuid, broadcast::Sender<Arc<Message>>>> {
+        self.organizations.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One subscriber's view of its organization's events (and `Resync`).
+/// Dropping the last one of an organization drops its channel.
+pub struct OrganizationReceiver {
+    receiver: Option<broadcast::Receiver<Arc<Message>>>,
+    organization_id: Uuid,
+    channels: Arc<Channels>,
+}
+
+impl OrganizationReceiver {
+    pub async fn recv(&mut self) -> Result<Arc<Message>, broadcast::error::RecvError> {
+        match &mut self.receiver {
+            Some(receiver) => receiver.recv().await,
+            None => Err(broadcast::error::RecvError::Closed),
+        }
+    }
+
+    pub fn try_recv(&mut self) -> Result<Arc<Message>, broadcast::error::TryRecvError> {
+        match &mut self.receiver {
+            Some(receiver) => receiver.try_recv(),
+            None => Err(broadcast::error::TryRecvError::Closed),
+        }
+    }
+}
+
+impl Drop for OrganizationReceiver {
+    fn drop(&mut self) {
+        // Under the lock, so a concurrent first subscriber cannot lose its channel.
+        let mut organizations = self.channels.organizations();
+        drop(self.receiver.take());
+        if organizations
+            .get(&self.organization_id)
+            .is_some_and(|sender| sender.receiver_count() == 0)
+        {
+            organizations.remove(&self.organization_id);
+        }
+    }
 }
 
 impl EventBus {
     /// A bus for a database on `backend`.
     pub fn new(backend: DbBackend) -> Self {
-        let (sender, _) = broadcast::channel(BUFFER);
         Self {
-            sender,
+            channels: Arc::new(Channels {
+                all: broadcast::channel(BUFFER).0,
+                control: broadcast::channel(CONTROL_BUFFER).0,
+                organizations: Mutex::new(HashMap::new()),
+            }),
             via_postgres: backend == DbBackend::Postgres,
         }
     }
 
-    /// Subscribes to every message of this instance from now on.
+    /// Subscribes to every message of this instance from now on (it lags
+    /// whenever any tenant bursts: for consumers that only need a nudge).
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Message>> {
-        self.sender.subscribe()
+        self.channels.all.subscribe()
+    }
+
+    /// Subscribes to `organization_id`'s events and `Resync` from now on.
+    pub fn subscribe_organization(&self, organization_id: Uuid) -> OrganizationReceiver {
+        let receiver = self
+            .channels
+            .organizations()
+            .entry(organization_id)
+            .or_insert_with(|| broadcast::channel(BUFFER).0)
+            .subscribe();
+        OrganizationReceiver {
+            receiver: Some(receiver),
+            organization_id,
+            channels: self.channels.clone(),
+        }
+    }
+
+    /// Subscribes to `Resync` and `AccessRevoked` from now on.
+    pub fn subscribe_control(&self) -> broadcast::Receiver<Arc<Message>> {
+        self.channels.control.subscribe()
+    }
+
+    /// How many organizations have a channel now (for tests and metrics).
+    pub fn organization_channels(&self) -> usize {
+        self.channels.organizations().len()
     }
 
     /// Stages `messages` inside the writer's transaction, in one statement:
@@ -190,10 +293,50 @@ impl EventBus {
         Ok(())
     }
 
+    /// Announces, on every instance, that `user_id` may no longer see
+    /// `organization_id`: their open sockets and streams close within
+    /// moments. Call it after the change (suspension, removal, role loss)
+    /// has committed; inside a transaction, push
+    /// [`Message::AccessRevoked`] to its [`Outbox`] instead.
+    pub async fn revoke_access(
+        &self,
+        db: &impl ConnectionTrait,
+        organization_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<(), DbErr> {
+        let message = Message::AccessRevoked {
+            organization_id,
+            user_id,
+        };
+        self.stage(db, std::slice::from_ref(&message)).await?;
+        self.committed(vec![message]);
+        Ok(())
+    }
+
     /// Sends a message to this instance's subscribers.
     pub fn publish(&self, message: Message) {
+        let message = Arc::new(message);
         // No subscriber is not an error.
-        let _ = self.sender.send(Arc::new(message));
+        let _ = self.channels.all.send(message.clone());
+        match message.as_ref() {
+            Message::Call(_) | Message::Lead(_) => {
+                let Some(organization_id) = message.organization_id() else {
+                    return;
+                };
+                if let Some(sender) = self.channels.organizations().get(&organization_id) {
+                    let _ = sender.send(message.clone());
+                }
+            }
+            Message::Resync => {
+                for sender in self.channels.organizations().values() {
+                    let _ = sender.send(message.clone());
+                }
+                let _ = self.channels.control.send(message);
+            }
+            Message::AccessRevoked { .. } => {
+                let _ = self.channels.control.send(message);
+            }
+        }
     }
 }
 

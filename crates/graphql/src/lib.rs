@@ -13,6 +13,7 @@ pub mod bulk;
 pub mod calls;
 pub mod calls_api;
 pub mod context;
+pub mod deadline;
 pub mod enums;
 pub mod error;
 pub mod events;
@@ -121,7 +122,8 @@ pub fn build_schema(
     .data(bus)
     .data(config.secret_key.clone())
     .limit_complexity(config.max_complexity)
-    .extension(limits::RequestLimits(config.document_limits()));
+    .extension(limits::RequestLimits(config.document_limits()))
+    .extension(deadline::Deadlines);
     if !config.introspection {
         builder = builder.disable_introspection();
     }

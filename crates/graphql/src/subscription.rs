@@ -5,23 +5,30 @@
 //! the viewer's organization, as the bus delivers them after their commit,
 //! narrowed to the kinds it cares about. With `after` (an `eventId`) it first
 //! replays the rows since that event from the table, then goes live.
+//!
+//! Replay is bounded: `after` must be an event of the viewer's organization
+//! (else `BAD_USER_INPUT` on `after`), at most [`REPLAY_RETENTION_HOURS`]
+//! old and [`REPLAY_MAX_EVENTS`] behind (else `CURSOR_EXPIRED`: refetch and
+//! subscribe without `after`), and read [`REPLAY_PAGE`] rows at a time as
+//! the client consumes it.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use async_graphql::{Context, ID, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures::stream::{self, Stream, StreamExt};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use switchboard_entity::enums::CallEventKind as Kind;
 use switchboard_entity::{call_events, calls, lead_analytics, leads, transcripts};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use uuid::Uuid;
 
 use crate::context::{self, Permission, require};
+use crate::deadline::OperationTimeout;
 use crate::enums::{CallEventKind, CallStatus};
 use crate::error::{ApiError, ApiResult, parse_id};
-use crate::events::{CallEvent, LeadChange, LeadEvent, Message};
+use crate::events::{CallEvent, LeadChange, LeadEvent, Message, OrganizationReceiver};
 use crate::live::{self, LiveCounters};
 use crate::types::{Call, CallAnalysis, Lead, Transcript};
 
@@ -259,76 +266,253 @@ fn parse(field: &str, id: Option<ID>) -> ApiResult<Option<Uuid>> {
     id.map(|id| parse_id(field, &id)).transpose()
 }
 
+/// Rows a replay reads per statement: replay is paged, read as the client
+/// consumes it, so a long history is never held in memory at once.
+const REPLAY_PAGE: u64 = 500;
+/// The most events (of any kind) a cursor may be behind its organization's
+/// newest: further behind, refetching is cheaper than replaying.
+pub const REPLAY_MAX_EVENTS: u64 = 10_000;
+/// The oldest a cursor may be, in hours.
+pub const REPLAY_RETENTION_HOURS: i64 = 24;
+/// Writers' clocks may disagree: replay looks this far before the cursor's
+/// `created_at` (which the organization's index is ordered by) for ids
+/// after it.
+const CLOCK_SLACK_MINUTES: i64 = 5;
+
+/// Tells a client its cursor is too old or too far behind to replay.
+fn cursor_expired(why: String) -> async_graphql::Error {
+    let message =
+        format!("`after` is {why}: refetch what you show, then subscribe again without `after`");
+    async_graphql::ErrorExtensions::extend_with(async_graphql::Error::new(message), |_, ext| {
+        ext.set("code", "CURSOR_EXPIRED");
+        ext.set("field", "after");
+    })
+}
+
+/// Checks that `after` is an event of the organization, recent and close
+/// enough to replay; returns the earliest `created_at` replay must read.
+async fn check_cursor(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    after: Uuid,
+) -> async_graphql::Result<DateTime<Utc>> {
+    use sea_orm::sea_query::{Alias, Expr, Query};
+    use sea_orm::{ConnectionTrait, QueryTrait};
+    let created_at: Option<DateTime<Utc>> = call_events::Entity::find_by_id(after)
+        .filter(call_events::Column::OrganizationId.eq(organization_id))
+        .select_only()
+        .column(call_events::Column::CreatedAt)
+        .into_tuple()
+        .one(db)
+        .await
+        .map_err(ApiError::from)?;
+    // Another organization's event reads exactly like an unknown one.
+    let Some(created_at) = created_at else {
+        return Err(ApiError::bad_input(
+            "after",
+            "`after` is not an eventId of your organization; subscribe without `after`",
+        )
+        .into());
+    };
+    if created_at < Utc::now() - chrono::Duration::hours(REPLAY_RETENTION_HOURS) {
+        return Err(cursor_expired(format!(
+            "older than {REPLAY_RETENTION_HOURS} hours"
+        )));
+    }
+    let since = created_at - chrono::Duration::minutes(CLOCK_SLACK_MINUTES);
+    // Counts at most one more than the limit, on the organization's index.
+    let behind = call_events::Entity::find()
+        .select_only()
+        .column(call_events::Column::Id)
+        .filter(call_events::Column::OrganizationId.eq(organization_id))
+        .filter(call_events::Column::CreatedAt.gte(since))
+        .filter(call_events::Column::Id.gt(after))
+        .limit(REPLAY_MAX_EVENTS + 1)
+        .into_query();
+    let count = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("behind"))
+        .from_subquery(behind, Alias::new("behind_rows"))
+        .to_owned();
+    let row = db
+        .query_one_raw(db.get_database_backend().build(&count))
+        .await
+        .map_err(ApiError::from)?;
+    let behind: i64 = row
+        .map(|row| row.try_get("", "behind"))
+        .transpose()
+        .map_err(ApiError::from)?
+        .unwrap_or(0);
+    if behind > REPLAY_MAX_EVENTS as i64 {
+        return Err(cursor_expired(format!(
+            "more than {REPLAY_MAX_EVENTS} events behind"
+        )));
+    }
+    Ok(since)
+}
+
+/// A replay in progress: the page being sent and where the next one starts.
+struct Replay {
+    db: DatabaseConnection,
+    since: DateTime<Utc>,
+    after: Uuid,
+    page: VecDeque<CallEvent>,
+    exhausted: bool,
+}
+
+impl Replay {
+    /// Reads the next page of events `follow` wants, oldest first.
+    async fn fetch(&mut self, follow: &Follow) -> ApiResult<()> {
+        let mut query = call_events::Entity::find()
+            .find_also_related(calls::Entity)
+            .filter(call_events::Column::OrganizationId.eq(follow.organization_id))
+            .filter(call_events::Column::CreatedAt.gte(self.since))
+            .filter(call_events::Column::Kind.is_in(follow.kinds.iter().copied()))
+            .filter(call_events::Column::Id.gt(self.after));
+        if let Some(call) = follow.call {
+            query = query.filter(call_events::Column::CallId.eq(call));
+        }
+        if let Some(lead) = follow.lead {
+            query = query.filter(calls::Column::LeadId.eq(lead));
+        }
+        if let Some(campaign) = follow.campaign {
+            query = query.filter(calls::Column::CampaignId.eq(campaign));
+        }
+        if let Some(agent) = follow.agent {
+            query = query.filter(calls::Column::AgentId.eq(agent));
+        }
+        let rows = query
+            .order_by_asc(call_events::Column::Id)
+            .limit(REPLAY_PAGE)
+            .all(&self.db)
+            .await?;
+        self.exhausted = (rows.len() as u64) < REPLAY_PAGE;
+        if let Some((last, _)) = rows.last() {
+            self.after = last.id;
+        }
+        self.page.extend(
+            rows.into_iter()
+                .filter_map(|(event, call)| Some(CallEvent::new(&call?, &event)))
+                .filter(|event| follow.matches(event)),
+        );
+        Ok(())
+    }
+}
+
+/// One call subscription: its replay (if any), then the live events.
+struct Follower {
+    follow: Follow,
+    receiver: OrganizationReceiver,
+    replay: Option<Replay>,
+    /// Events sent by the replay, so the same event arriving live is sent
+    /// once. Ids are not compared for order: two transactions may commit in
+    /// the opposite order of their ids, and both events must reach the
+    /// subscriber.
+    replayed: HashSet<Uuid>,
+    last_seen: Option<Uuid>,
+    failed: bool,
+    /// How long one page may take (the transport's operation timeout).
+    limit: Option<Duration>,
+}
+
+impl Follower {
+    async fn next(&mut self) -> Option<async_graphql::Result<CallEvent>> {
+        if self.failed {
+            return None;
+        }
+        while let Some(replay) = &mut self.replay {
+            if let Some(event) = replay.page.pop_front() {
+                self.replayed.insert(event.event_id);
+                self.last_seen = Some(event.event_id);
+                return Some(Ok(event));
+            }
+            if replay.exhausted {
+                self.replay = None;
+                break;
+            }
+            let fetched = bounded(self.limit, replay.fetch(&self.follow))
+                .await
+                .and_then(|fetched| fetched.map_err(Into::into));
+            if let Err(err) = fetched {
+                // A gap cannot be skipped silently: the subscription ends.
+                self.failed = true;
+                return Some(Err(err));
+            }
+        }
+        loop {
+            match self.receiver.recv().await {
+                Ok(message) => match message.as_ref() {
+                    Message::Call(event) if self.follow.matches(event) => {
+                        if self.replayed.remove(&event.event_id) {
+                            continue;
+                        }
+                        self.last_seen = Some(event.event_id);
+                        return Some(Ok(event.clone()));
+                    }
+                    Message::Resync => return Some(Err(lagged(None, self.last_seen))),
+                    _ => {}
+                },
+                Err(RecvError::Lagged(missed)) => {
+                    return Some(Err(lagged(Some(missed), self.last_seen)));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
 /// The call events `follow` wants: those after `after` replayed from
-/// `call_events`, then live ones as they commit.
+/// `call_events` page by page, then live ones as they commit.
 async fn follow_calls(
     ctx: &Context<'_>,
     follow: Follow,
     after: Option<Uuid>,
 ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<CallEvent>> + use<>> {
     let bus = context::bus(ctx)?;
+    let db = context::db(ctx)?;
+    let limit = ctx.data_opt::<OperationTimeout>().map(|t| t.0);
     // Subscribe before reading the replay, so nothing falls in between.
-    let receiver = bus.subscribe();
+    let receiver = bus.subscribe_organization(follow.organization_id);
     let replay = match after {
-        Some(after) => replay(context::db(ctx)?, follow, after).await?,
-        None => Vec::new(),
+        Some(after) => Some(Replay {
+            db: db.clone(),
+            since: bounded(limit, check_cursor(db, follow.organization_id, after)).await??,
+            after,
+            page: VecDeque::new(),
+            exhausted: false,
+        }),
+        None => None,
     };
-    let last = replay.last().map(|e| e.event_id).or(after);
-    // Events both replayed and then delivered live are sent once. Ids are
-    // not compared for order: two transactions may commit in the opposite
-    // order of their ids, and both events must reach the subscriber.
-    let replayed_ids: HashSet<Uuid> = replay.iter().map(|e| e.event_id).collect();
-    let replayed = stream::iter(replay.into_iter().map(Ok));
-    let live = stream::unfold(
-        (receiver, replayed_ids, last),
-        move |(mut receiver, mut replayed_ids, mut last_seen)| async move {
-            loop {
-                match receiver.recv().await {
-                    Ok(message) => match message.as_ref() {
-                        Message::Call(event) if follow.matches(event) => {
-                            if replayed_ids.remove(&event.event_id) {
-                                continue;
-                            }
-                            last_seen = Some(event.event_id);
-                            return Some((Ok(event.clone()), (receiver, replayed_ids, last_seen)));
-                        }
-                        Message::Resync => {
-                            return Some((
-                                Err(lagged(None, last_seen)),
-                                (receiver, replayed_ids, last_seen),
-                            ));
-                        }
-                        Message::Call(_) | Message::Lead(_) => {}
-                    },
-                    Err(RecvError::Lagged(missed)) => {
-                        return Some((
-                            Err(lagged(Some(missed), last_seen)),
-                            (receiver, replayed_ids, last_seen),
-                        ));
-                    }
-                    Err(RecvError::Closed) => return None,
-                }
-            }
-        },
-    );
-    Ok(replayed.chain(live))
+    let follower = Follower {
+        follow,
+        receiver,
+        replay,
+        replayed: HashSet::new(),
+        last_seen: after,
+        failed: false,
+        limit,
+    };
+    Ok(stream::unfold(follower, |mut follower| async move {
+        let item = follower.next().await?;
+        Some((item, follower))
+    }))
 }
 
-/// The events after `after` that `follow` wants, oldest first.
-async fn replay(db: &DatabaseConnection, follow: Follow, after: Uuid) -> ApiResult<Vec<CallEvent>> {
-    let rows = call_events::Entity::find()
-        .find_also_related(calls::Entity)
-        .filter(call_events::Column::OrganizationId.eq(follow.organization_id))
-        .filter(call_events::Column::Kind.is_in(follow.kinds.iter().copied()))
-        .filter(call_events::Column::Id.gt(after))
-        .order_by_asc(call_events::Column::Id)
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(event, call)| Some(CallEvent::new(&call?, &event)))
-        .filter(|event| follow.matches(event))
-        .collect())
+/// Runs work a stream does between events (a replay page, a recount) within
+/// the transport's operation timeout, if it set one.
+async fn bounded<T>(
+    limit: Option<Duration>,
+    work: impl std::future::Future<Output = T>,
+) -> async_graphql::Result<T> {
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, work).await.map_err(|_| {
+            let message = format!("this took longer than {} ms", limit.as_millis());
+            async_graphql::ErrorExtensions::extend_with(
+                async_graphql::Error::new(message),
+                |_, ext| ext.set("code", "TIMEOUT"),
+            )
+        }),
+        None => Ok(work.await),
+    }
 }
 
 /// How long `analyticsChanged` gathers changes before recounting, so a
@@ -451,7 +635,7 @@ impl SubscriptionRoot {
         let viewer = require(ctx, Permission::Read)?;
         let lead = parse("leadId", lead_id)?;
         let organization_id = viewer.organization_id;
-        let receiver = context::bus(ctx)?.subscribe();
+        let receiver = context::bus(ctx)?.subscribe_organization(organization_id);
         Ok(stream::unfold(receiver, move |mut receiver| async move {
             loop {
                 match receiver.recv().await {
@@ -463,7 +647,7 @@ impl SubscriptionRoot {
                             return Some((Ok(LeadUpdate(event.clone())), receiver));
                         }
                         Message::Resync => return Some((Err(lagged(None, None)), receiver)),
-                        Message::Lead(_) | Message::Call(_) => {}
+                        _ => {}
                     },
                     Err(RecvError::Lagged(missed)) => {
                         return Some((Err(lagged(Some(missed), None)), receiver));
@@ -485,7 +669,8 @@ impl SubscriptionRoot {
         let viewer = require(ctx, Permission::Read)?;
         let (organization_id, timezone) = (viewer.organization_id, viewer.timezone);
         let db = context::db(ctx)?.clone();
-        let receiver = context::bus(ctx)?.subscribe();
+        let receiver = context::bus(ctx)?.subscribe_organization(organization_id);
+        let limit = ctx.data_opt::<OperationTimeout>().map(|t| t.0);
         let first = live::counters(&db, organization_id, timezone, Utc::now()).await?;
         let updates = stream::unfold((receiver, db), move |(mut receiver, db)| async move {
             loop {
@@ -496,7 +681,7 @@ impl SubscriptionRoot {
                                 && matches!(event.kind, Kind::Created | Kind::StatusChanged)
                         }
                         Message::Resync => true,
-                        Message::Lead(_) => false,
+                        Message::Lead(_) | Message::AccessRevoked { .. } => false,
                     },
                     Err(RecvError::Lagged(_)) => true,
                     Err(RecvError::Closed) => return None,
@@ -513,10 +698,16 @@ impl SubscriptionRoot {
                         Err(TryRecvError::Closed) => return None,
                     }
                 }
-                let counted = live::counters(&db, organization_id, timezone, Utc::now())
-                    .await
-                    .map(LiveAnalytics::from)
-                    .map_err(|e| async_graphql::Error::from(ApiError::from(e)));
+                let counted = bounded(
+                    limit,
+                    live::counters(&db, organization_id, timezone, Utc::now()),
+                )
+                .await
+                .and_then(|counted| {
+                    counted
+                        .map(LiveAnalytics::from)
+                        .map_err(|e| ApiError::from(e).into())
+                });
                 return Some((counted, (receiver, db)));
             }
         });

@@ -40,6 +40,10 @@ pub struct AppState {
     pub public_url: Option<Arc<str>>,
     /// How often subscription sockets get a keep-alive.
     pub keepalive: Duration,
+    /// What one WebSocket may do.
+    pub socket_limits: crate::ws::SocketLimits,
+    /// Open sockets and streams, closed when their member loses access.
+    pub sessions: crate::auth::Sessions,
     graphiql: Arc<str>,
 }
 
@@ -64,6 +68,12 @@ pub struct HttpConfig {
     pub summary_refresh: Duration,
     /// How often a subscription socket gets a keep-alive message.
     pub keepalive: Duration,
+    /// Most operations running at once on one WebSocket.
+    pub ws_max_operations: usize,
+    /// How long a WebSocket may stay open without `connection_init`.
+    pub ws_init_timeout: Duration,
+    /// How often open sockets' memberships are re-checked (one statement).
+    pub access_recheck: Duration,
 }
 
 impl Default for HttpConfig {
@@ -78,6 +88,9 @@ impl Default for HttpConfig {
             public_url: None,
             summary_refresh: Duration::from_secs(30),
             keepalive: Duration::from_secs(15),
+            ws_max_operations: 25,
+            ws_init_timeout: Duration::from_secs(10),
+            access_recheck: Duration::from_secs(5),
         }
     }
 }
@@ -92,6 +105,8 @@ impl AppState {
             secret_key: config.schema.secret_key.clone(),
             public_url: config.public_url.as_deref().map(Into::into),
             keepalive: config.keepalive,
+            socket_limits: crate::ws::SocketLimits::new(config),
+            sessions: crate::auth::Sessions::default(),
             graphiql: graphiql::page("/graphql", config.graphiql_token.as_deref()).into(),
         }
     }
@@ -181,6 +196,12 @@ impl Application {
             ));
         }
         let state = AppState::new(db, bus, &config);
+        tokio::spawn(crate::auth::watch_access(
+            state.db.clone(),
+            state.bus.clone(),
+            state.sessions.clone(),
+            config.access_recheck,
+        ));
         Ok(Self {
             listener,
             router: router(state, &config),

@@ -170,6 +170,23 @@ pub struct ServeArgs {
     /// Most aliases in one query.
     #[arg(long, env = "SWITCHBOARD_MAX_ALIASES", default_value_t = 30)]
     pub max_aliases: usize,
+
+    /// Most operations (subscriptions, queries) running at once on one
+    /// WebSocket; a `subscribe` beyond it gets an `error` message
+    /// (TOO_MANY_OPERATIONS) and the socket stays open.
+    #[arg(long, env = "SWITCHBOARD_WS_MAX_OPERATIONS", default_value_t = 25)]
+    pub ws_max_operations: usize,
+
+    /// Seconds a WebSocket may stay open without `connection_init` before it
+    /// is closed with 4408.
+    #[arg(long, env = "SWITCHBOARD_WS_INIT_TIMEOUT_SECS", default_value_t = 10)]
+    pub ws_init_timeout_secs: u64,
+
+    /// Seconds between re-checks of the memberships behind open sockets and
+    /// event streams (one statement per instance); a suspended or removed
+    /// member's connections close within this.
+    #[arg(long, env = "SWITCHBOARD_ACCESS_RECHECK_SECS", default_value_t = 5)]
+    pub access_recheck_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]

@@ -111,6 +111,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_url: args.public_url.clone(),
         summary_refresh: Duration::from_secs(Ord::max(args.summary_refresh_secs, 1)),
         keepalive: Duration::from_secs(15),
+        ws_max_operations: Ord::max(args.ws_max_operations, 1),
+        ws_init_timeout: Duration::from_secs(Ord::max(args.ws_init_timeout_secs, 1)),
+        access_recheck: Duration::from_secs(Ord::max(args.access_recheck_secs, 1)),
     };
     if args.demo {
         let demo = switchboard_seed::demo(&db, chrono::Utc::now())

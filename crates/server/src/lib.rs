@@ -11,7 +11,9 @@ pub mod commands;
 pub mod db;
 pub mod graphiql;
 pub mod graphql_http;
+pub mod sse;
 pub mod telemetry;
 pub mod webhooks;
+pub mod ws;
 
 pub use app::{AppState, Application};

@@ -1,0 +1,80 @@
+//! GraphQL over Server-Sent Events (graphql-sse, distinct-connections mode).
+//!
+//! Bounded like a socket: each operation and subscription event resolves
+//! within the request timeout, and the stream ends (with an error event)
+//! when the token expires or the member loses access.
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use switchboard_graphql::deadline::OperationTimeout;
+
+use crate::app::AppState;
+use crate::auth::{self, SessionEnd};
+use crate::graphql_http::request_error;
+
+/// Server-Sent Events, the graphql-sse protocol's distinct-connections mode:
+/// one POST with `Accept: text/event-stream` per operation, answered by
+/// `next` events and a final `complete`. For clients and proxies that do not
+/// do WebSockets; subscriptions behave exactly as over WebSocket.
+pub async fn event_stream(
+    state: AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use futures::StreamExt;
+    let (auth, expires_at) = match auth::authenticate_session(
+        &state.db,
+        state.jwt_secret.as_bytes(),
+        auth::bearer(headers),
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(_) => {
+            return request_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unavailable",
+                "SERVICE_UNAVAILABLE",
+            );
+        }
+    };
+    let session = match &auth {
+        switchboard_graphql::Auth::Member(viewer) => Some(state.sessions.open(viewer, expires_at)),
+        switchboard_graphql::Auth::Anonymous(_) => None,
+    };
+    let ended: BoxFuture<'static, SessionEnd> = Box::pin(async move {
+        match session {
+            Some(mut session) => session.ended().await,
+            None => std::future::pending().await,
+        }
+    });
+    let request = switchboard_graphql::prepare_stream(request, &state.db, auth)
+        .data(OperationTimeout(state.socket_limits.operation_timeout));
+    let responses: BoxStream<'static, String> = state
+        .schema
+        .execute_stream(request)
+        .map(|response| serde_json::to_string(&response).unwrap_or_else(|_| "{}".to_owned()))
+        .boxed();
+    // The responses until the session ends; then one last error.
+    let bounded = futures::stream::unfold(Some((responses, ended)), |state| async move {
+        let (mut responses, mut ended) = state?;
+        tokio::select! {
+            next = responses.next() => next.map(|json| (json, Some((responses, ended)))),
+            end = &mut ended => {
+                let body = serde_json::json!({ "errors": [{
+                    "message": end.reason(),
+                    "extensions": { "code": end.code() },
+                }] });
+                Some((body.to_string(), None))
+            }
+        }
+    })
+    .map(|json| Ok::<_, std::convert::Infallible>(Event::default().event("next").data(json)));
+    let complete = futures::stream::once(async { Ok(Event::default().event("complete").data("")) });
+    Sse::new(bounded.chain(complete))
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}

@@ -1,0 +1,312 @@
+//! GraphQL over WebSocket: `graphql-transport-ws` and the legacy `graphql-ws`.
+//!
+//! What a socket may do, so one client cannot hold the server:
+//! - Messages and frames are at most the body limit; before `connection_init`
+//!   is accepted, a message is at most [`PRE_AUTH_MESSAGE_LIMIT`] (else close
+//!   1009 Message Too Big).
+//! - `connection_init` must come within the init timeout (else close 4408
+//!   Connection initialisation timeout).
+//! - At most `max_operations` operations run at once; a `subscribe` beyond
+//!   that is refused with an `error` message for its id (code
+//!   `TOO_MANY_OPERATIONS`) and the socket stays open.
+//! - Each query, mutation and subscription event is resolved within the
+//!   request timeout (else a `TIMEOUT` error for that operation).
+//! - The socket closes with 4401 when the token expires and 4403 when the
+//!   member loses access (see [`crate::auth::Sessions`]).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::FromRequestParts;
+use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use switchboard_graphql::deadline::OperationTimeout;
+
+use crate::app::{AppState, HttpConfig};
+use crate::auth::{self, SessionGuard};
+use crate::graphql_http::request_error;
+
+/// How a refused WebSocket connection's reason starts.
+const REFUSED: &str = "Forbidden: ";
+/// The largest message before the connection is accepted: a
+/// `connection_init` carries a token, not megabytes.
+pub const PRE_AUTH_MESSAGE_LIMIT: usize = 16 * 1024;
+
+/// What one socket may do (from [`HttpConfig`]).
+#[derive(Debug, Clone, Copy)]
+pub struct SocketLimits {
+    /// Largest message and frame, in bytes.
+    pub max_message: usize,
+    /// Most operations running at once on one socket.
+    pub max_operations: usize,
+    /// How long a socket may stay open without a `connection_init`.
+    pub init_timeout: Duration,
+    /// How long one operation or subscription event may take to resolve.
+    pub operation_timeout: Duration,
+}
+
+impl SocketLimits {
+    pub fn new(config: &HttpConfig) -> Self {
+        Self {
+            max_message: config.body_limit,
+            max_operations: config.ws_max_operations,
+            init_timeout: config.ws_init_timeout,
+            operation_timeout: config.request_timeout,
+        }
+    }
+}
+
+/// Subscriptions over WebSocket, in both sub-protocols (`graphql-transport-ws`
+/// and the legacy `graphql-ws`). The token comes in `connection_init`'s
+/// payload (`Authorization`, `authorization` or `token`); a bad one closes the
+/// socket with the protocol's code.
+pub async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> Response {
+    // The first sub-protocol offered that we speak.
+    let protocol = parts
+        .headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|offered| {
+            offered.split(',').find_map(|p| {
+                p.trim()
+                    .parse::<async_graphql::http::WebSocketProtocols>()
+                    .ok()
+            })
+        });
+    let Some(protocol) = protocol else {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            "offer the graphql-transport-ws or graphql-ws sub-protocol",
+            "BAD_REQUEST",
+        );
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(parts, &state).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let limits = state.socket_limits;
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        // Subscription clients send little: a small read buffer keeps each
+        // idle socket cheap (axum's default is 128 KiB, zeroed on each read).
+        .read_buffer_size(4 * 1024)
+        // In line with the body limit (tungstenite allows 64 MiB messages).
+        .max_message_size(limits.max_message)
+        .max_frame_size(limits.max_message)
+        .on_upgrade(move |socket| serve_socket(state, protocol, socket))
+}
+
+/// What the socket loop learns from the input filter.
+#[derive(Default)]
+struct Tracking {
+    /// The ids of the operations running.
+    active: HashSet<String>,
+    /// Whether `connection_ack` went out.
+    accepted: bool,
+}
+
+/// The type and id of a client or server message, whatever else it holds.
+#[derive(serde::Deserialize)]
+struct Head {
+    #[serde(rename = "type")]
+    kind: String,
+    id: Option<String>,
+}
+
+/// A message the socket loop sends on its own: a refusal, or a close.
+enum Own {
+    Text(String),
+    Close(u16, &'static str),
+}
+
+/// The refusal of operation `id`, in the protocol's `error` shape.
+fn too_many(protocol: async_graphql::http::WebSocketProtocols, id: &str, max: usize) -> String {
+    let error = json!({
+        "message": format!("at most {max} operations may run at once on one socket; complete one first"),
+        "extensions": { "code": "TOO_MANY_OPERATIONS" },
+    });
+    let payload = match protocol {
+        async_graphql::http::WebSocketProtocols::GraphQLWS => json!([error]),
+        async_graphql::http::WebSocketProtocols::SubscriptionsTransportWS => error,
+    };
+    json!({ "type": "error", "id": id, "payload": payload }).to_string()
+}
+
+async fn serve_socket(
+    state: AppState,
+    protocol: async_graphql::http::WebSocketProtocols,
+    socket: axum::extract::ws::WebSocket,
+) {
+    use futures::{SinkExt, StreamExt};
+    let limits = state.socket_limits;
+    let (db, secret, schema, sessions) = (
+        state.db.clone(),
+        state.jwt_secret.clone(),
+        state.schema.clone(),
+        state.sessions.clone(),
+    );
+    let tracking = Arc::new(Mutex::new(Tracking::default()));
+    let (own_sender, mut own) = tokio::sync::mpsc::channel::<Own>(16);
+    let (mut sink, stream) = socket.split();
+    let input = {
+        let tracking = tracking.clone();
+        stream
+            .take_while(|message| futures::future::ready(message.is_ok()))
+            .filter_map(move |message| {
+                let bytes = match message {
+                    Ok(Message::Text(text)) => text.as_bytes().to_vec(),
+                    Ok(Message::Binary(bytes)) => bytes.to_vec(),
+                    _ => return futures::future::ready(None),
+                };
+                let mut tracking = tracking.lock().unwrap_or_else(|e| e.into_inner());
+                if !tracking.accepted && bytes.len() > PRE_AUTH_MESSAGE_LIMIT {
+                    let _ = own_sender.try_send(Own::Close(
+                        1009,
+                        "Message Too Big: send connection_init first",
+                    ));
+                    return futures::future::ready(None);
+                }
+                if let Ok(Head { kind, id: Some(id) }) = serde_json::from_slice::<Head>(&bytes) {
+                    match kind.as_str() {
+                        "subscribe" | "start" if !tracking.active.contains(&id) => {
+                            if tracking.active.len() >= limits.max_operations {
+                                // A full channel means a flooding client: it misses refusals.
+                                let _ = own_sender.try_send(Own::Text(too_many(
+                                    protocol,
+                                    &id,
+                                    limits.max_operations,
+                                )));
+                                return futures::future::ready(None);
+                            }
+                            tracking.active.insert(id);
+                        }
+                        "complete" | "stop" => {
+                            tracking.active.remove(&id);
+                        }
+                        _ => {}
+                    }
+                }
+                futures::future::ready(Some(bytes))
+            })
+    };
+    let keepalive = Message::Text(
+        match protocol {
+            async_graphql::http::WebSocketProtocols::GraphQLWS => r#"{"type":"ping"}"#,
+            async_graphql::http::WebSocketProtocols::SubscriptionsTransportWS => r#"{"type":"ka"}"#,
+        }
+        .into(),
+    );
+    // The session opened by `connection_init`, picked up by the loop below.
+    let opened: Arc<Mutex<Option<SessionGuard>>> = Arc::default();
+    let slot = opened.clone();
+    let messages = async_graphql::http::WebSocket::new(schema, input, protocol)
+        .on_connection_init(move |payload| async move {
+            let token = ["Authorization", "authorization", "token"]
+                .iter()
+                .find_map(|key| {
+                    payload
+                        .get(*key)
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned)
+                });
+            let token = token.map(|t| t.strip_prefix("Bearer ").map(str::to_owned).unwrap_or(t));
+            match auth::authenticate_session(&db, secret.as_bytes(), token.as_deref()).await {
+                Ok((auth @ switchboard_graphql::Auth::Member(viewer), expires_at)) => {
+                    *slot.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(sessions.open(&viewer, expires_at));
+                    let mut data = switchboard_graphql::connection_data(&db, auth);
+                    data.insert(OperationTimeout(limits.operation_timeout));
+                    Ok(data)
+                }
+                Ok((switchboard_graphql::Auth::Anonymous(reason), _)) => {
+                    Err(async_graphql::Error::new(format!("{REFUSED}{reason}")))
+                }
+                Err(_) => Err(async_graphql::Error::new("the database is unavailable")),
+            }
+        })
+        .map(|message| match message {
+            async_graphql::http::WsMessage::Text(text) => Message::Text(text.into()),
+            // async-graphql closes a refused `connection_init` with 1002; the
+            // graphql-transport-ws protocol says 4403 Forbidden.
+            async_graphql::http::WsMessage::Close(code, reason) => {
+                let code = if code == 1002 && reason.starts_with(REFUSED) {
+                    4403
+                } else {
+                    code
+                };
+                Message::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                }))
+            }
+        });
+    futures::pin_mut!(messages);
+    // A keep-alive (`ping` in graphql-transport-ws, `ka` in the legacy
+    // protocol) at every interval, so proxies and clients keep a quiet
+    // socket open; a peer that is gone fails the write and ends the loop.
+    let every = state.keepalive;
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let init_deadline = tokio::time::Instant::now() + limits.init_timeout;
+    let mut session: Option<SessionGuard> = None;
+    loop {
+        let accepted = session.is_some();
+        let (outgoing, last) = tokio::select! {
+            message = messages.next() => match message {
+                Some(message) => (message, false),
+                None => break,
+            },
+            Some(mine) = own.recv() => match mine {
+                Own::Text(text) => (Message::Text(text.into()), false),
+                Own::Close(code, reason) => (close(code, reason), true),
+            },
+            _ = ticker.tick() => (keepalive.clone(), false),
+            _ = tokio::time::sleep_until(init_deadline), if !accepted => {
+                (close(4408, "Connection initialisation timeout"), true)
+            }
+            end = async {
+                match session.as_mut() {
+                    Some(session) => session.ended().await,
+                    None => std::future::pending().await,
+                }
+            }, if accepted => (close(end.close_code(), end.reason()), true),
+        };
+        if let Message::Text(text) = &outgoing {
+            note_outgoing(text, &tracking, &opened, &mut session);
+        }
+        if sink.send(outgoing).await.is_err() || last {
+            break;
+        }
+    }
+}
+
+fn close(code: u16, reason: &'static str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+/// Follows what the server sends: the acknowledgement that opens the
+/// session, and operations that ended on their own.
+fn note_outgoing(
+    text: &str,
+    tracking: &Mutex<Tracking>,
+    opened: &Mutex<Option<SessionGuard>>,
+    session: &mut Option<SessionGuard>,
+) {
+    if text.starts_with(r#"{"type":"connection_ack""#) {
+        tracking.lock().unwrap_or_else(|e| e.into_inner()).accepted = true;
+        *session = opened.lock().unwrap_or_else(|e| e.into_inner()).take();
+    } else if text.starts_with(r#"{"type":"complete""#)
+        && let Ok(Head { id: Some(id), .. }) = serde_json::from_str::<Head>(text)
+    {
+        tracking
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .active
+            .remove(&id);
+    }
+}
