@@ -10,18 +10,22 @@ use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Json};
 use axum::routing::{get, post};
+use axum::{extract::DefaultBodyLimit, middleware};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use switchboard_domain::secrets::SecretKey;
 use switchboard_graphql::{EventBus, SchemaConfig, SwitchboardSchema, build_schema};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{db, graphql_http, webhooks};
+use crate::rate_limit::{Limiters, RateLimit};
+use crate::serve::ServeLimits;
+use crate::{db, graphql_http, http_errors, rate_limit, serve, webhooks};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -41,6 +45,11 @@ pub struct AppState {
     pub public_url: Option<Arc<str>>,
     /// How often subscription sockets get a keep-alive.
     pub keepalive: Duration,
+    /// Cancelled when the server starts shutting down. A long-lived loop (a
+    /// WebSocket, an event stream) selects on `shutdown.cancelled()` to
+    /// close cleanly (WebSocket close 1001) within the grace period; after
+    /// it, the socket's reads and writes fail anyway (see [`crate::serve`]).
+    pub shutdown: CancellationToken,
     graphiql: Arc<str>,
 }
 
@@ -65,7 +74,32 @@ pub struct HttpConfig {
     pub summary_refresh: Duration,
     /// How often a subscription socket gets a keep-alive message.
     pub keepalive: Duration,
+    /// Requests per client address (every route) and per bearer token
+    /// (`/graphql`); answered 429 beyond.
+    pub rate_limit_per_ip: RateLimit,
+    pub rate_limit_per_token: RateLimit,
+    /// Connection cap, header deadline and shutdown grace period.
+    pub serve: ServeLimits,
 }
+
+/// Default requests per second and burst per client address: far above what
+/// one person or integration sends, so only a flood is slowed.
+pub const DEFAULT_RATE_LIMIT_PER_IP: RateLimit = RateLimit {
+    per_second: 200,
+    burst: 400,
+};
+/// Default requests per second and burst per token: room for a bulk job's
+/// few hundred concurrent mutations.
+pub const DEFAULT_RATE_LIMIT_PER_TOKEN: RateLimit = RateLimit {
+    per_second: 100,
+    burst: 300,
+};
+/// Default connection cap, header deadline and shutdown grace period.
+pub const DEFAULT_SERVE_LIMITS: ServeLimits = ServeLimits {
+    max_connections: 1024,
+    header_read_timeout: Duration::from_secs(10),
+    shutdown_grace: Duration::from_secs(10),
+};
 
 impl Default for HttpConfig {
     fn default() -> Self {
@@ -79,12 +113,20 @@ impl Default for HttpConfig {
             public_url: None,
             summary_refresh: Duration::from_secs(30),
             keepalive: Duration::from_secs(15),
+            rate_limit_per_ip: DEFAULT_RATE_LIMIT_PER_IP,
+            rate_limit_per_token: DEFAULT_RATE_LIMIT_PER_TOKEN,
+            serve: DEFAULT_SERVE_LIMITS,
         }
     }
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, bus: EventBus, config: &HttpConfig) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        bus: EventBus,
+        config: &HttpConfig,
+        shutdown: CancellationToken,
+    ) -> Self {
         let mut graphiql = GraphiQLSource::build().endpoint("/graphql");
         let auth_header;
         if let Some(token) = &config.graphiql_token {
@@ -99,6 +141,7 @@ impl AppState {
             secret_key: config.schema.secret_key.clone(),
             public_url: config.public_url.as_deref().map(Into::into),
             keepalive: config.keepalive,
+            shutdown,
             graphiql: graphiql.finish().into(),
         }
     }
@@ -112,11 +155,20 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .route("/webhooks/{provider}", post(webhooks::receive))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .fallback(http_errors::not_found)
         .with_state(state)
+        // axum's extractors apply their own 2 MiB cap; the configured one rules.
+        .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
+        ))
+        // Inside the rate limit and around what answers 405, 408 and 413.
+        .layer(middleware::from_fn(http_errors::code_errors))
+        .layer(middleware::from_fn_with_state(
+            Limiters::new(config.rate_limit_per_ip, config.rate_limit_per_token),
+            rate_limit::limit,
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
@@ -166,6 +218,8 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    limits: ServeLimits,
+    shutdown: CancellationToken,
 }
 
 impl Application {
@@ -186,10 +240,13 @@ impl Application {
                 config.summary_refresh,
             ));
         }
-        let state = AppState::new(db, bus, &config);
+        let shutdown = CancellationToken::new();
+        let state = AppState::new(db, bus, &config, shutdown.clone());
         Ok(Self {
             listener,
             router: router(state, &config),
+            limits: config.serve,
+            shutdown,
         })
     }
 
@@ -198,13 +255,25 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// The token cancelled when shutdown begins (also [`AppState::shutdown`]);
+    /// cancelling it stops the server as `run_until`'s signal would.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until `signal` completes, then lets in-flight requests and
+    /// sockets finish for at most the grace period and returns.
     pub async fn run_until(
         self,
-        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        serve::run(
+            self.listener,
+            self.router,
+            self.limits,
+            self.shutdown,
+            signal,
+        )
+        .await
     }
 }

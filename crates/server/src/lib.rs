@@ -10,6 +10,11 @@ pub mod cli;
 pub mod commands;
 pub mod db;
 pub mod graphql_http;
+pub mod http_errors;
+pub mod rate_limit;
+pub mod secrets;
+pub mod serve;
+pub mod settings;
 pub mod telemetry;
 pub mod webhooks;
 
