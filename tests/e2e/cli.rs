@@ -7,6 +7,9 @@ on_both_backends!(
     migrate_fresh_rebuilds_the_schema,
 );
 
+/// A JWT secret long enough for the server's rule (32 bytes at least).
+const SECRET: &str = "cli-test-secret-of-at-least-32-bytes";
+
 /// A database the CLI can open by URL: a temporary SQLite file, or a
 /// PostgreSQL test database.
 async fn database_by_url(backend: Backend) -> (String, Option<TestDb>, Option<std::path::PathBuf>) {
@@ -56,7 +59,7 @@ async fn token_mints_a_verifiable_token_for_an_active_member_only(backend: Backe
             "--ttl",
             "1h",
             "--jwt-secret",
-            "test-secret",
+            SECRET,
             "--database-url",
             &url,
         ])
@@ -71,7 +74,7 @@ async fn token_mints_a_verifiable_token_for_an_active_member_only(backend: Backe
         .await
         .expect("an owner gets a token");
     let claims =
-        switchboard_domain::auth::verify(b"test-secret", &token).expect("the token verifies");
+        switchboard_domain::auth::verify(SECRET.as_bytes(), &token).expect("the token verifies");
     let db = switchboard_server::db::connect(&url).await.expect("opens");
     let demo = switchboard_seed::demo(&db, chrono::Utc::now())
         .await

@@ -5,6 +5,7 @@ mod analytics_funnel;
 mod analytics_stats;
 mod attack_documents;
 mod attack_subscriptions;
+mod attack_connections;
 mod catalog;
 mod cli;
 mod constraints;

@@ -258,6 +258,10 @@ pub async fn refresh_once(db: &DatabaseConnection) -> Result<bool, DbErr> {
         .unwrap_or(false);
     if locked {
         let started = std::time::Instant::now();
+        // Background work, not a request: the API's statement timeout would
+        // cut a refresh of a large view short and leave it stale for good.
+        txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+            .await?;
         txn.execute_raw(Statement::from_string(
             DbBackend::Postgres,
             "REFRESH MATERIALIZED VIEW CONCURRENTLY call_analytics_summary",

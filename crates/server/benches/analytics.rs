@@ -122,6 +122,9 @@ async fn main() -> anyhow::Result<()> {
         jwt_secret: SECRET.into(),
         // Nothing refreshes during the measurement.
         summary_refresh: Duration::from_secs(3_600),
+        // A benchmark is a flood from one address and token: unthrottled.
+        rate_limit_per_ip: switchboard_server::rate_limit::RateLimit::OFF,
+        rate_limit_per_token: switchboard_server::rate_limit::RateLimit::OFF,
         ..HttpConfig::default()
     };
     let app =

@@ -70,7 +70,8 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .ok_or_else(|| anyhow::anyhow!("the bench organization has no member"))?
         .user_id;
-    let secret = "bench-secret";
+    // The server refuses JWT secrets under 32 bytes.
+    let secret = "bench-secret-of-at-least-thirty-two-bytes";
     let token = switchboard_domain::auth::mint(
         secret.as_bytes(),
         owner,
@@ -91,6 +92,13 @@ async fn main() -> anyhow::Result<()> {
             &url,
         ])
         .env("SWITCHBOARD_JWT_SECRET", secret)
+        .env(
+            "SWITCHBOARD_SECRET_KEY",
+            switchboard_domain::secrets::SecretKey::generate().to_base64(),
+        )
+        // A benchmark is a flood from one address and token: unthrottled.
+        .env("SWITCHBOARD_RATE_LIMIT_PER_IP", "0")
+        .env("SWITCHBOARD_RATE_LIMIT_PER_TOKEN", "0")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

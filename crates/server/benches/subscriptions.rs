@@ -156,7 +156,8 @@ async fn main() -> anyhow::Result<()> {
     let events = settings.events();
     let calls_per_round = events.div_ceil(STATUSES.len()) + 1;
     let seeded = seed(&url, (calls_per_round * settings.rounds.len() + 1).max(300)).await?;
-    let secret = "bench-secret";
+    // The server refuses JWT secrets under 32 bytes.
+    let secret = "bench-secret-of-at-least-thirty-two-bytes";
     let token = switchboard_domain::auth::mint(
         secret.as_bytes(),
         seeded.owner,
@@ -176,6 +177,13 @@ async fn main() -> anyhow::Result<()> {
             &url,
         ])
         .env("SWITCHBOARD_JWT_SECRET", secret)
+        .env(
+            "SWITCHBOARD_SECRET_KEY",
+            switchboard_domain::secrets::SecretKey::generate().to_base64(),
+        )
+        // A benchmark is a flood from one address and token: unthrottled.
+        .env("SWITCHBOARD_RATE_LIMIT_PER_IP", "0")
+        .env("SWITCHBOARD_RATE_LIMIT_PER_TOKEN", "0")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

@@ -9,18 +9,22 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
+use axum::{extract::DefaultBodyLimit, middleware};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use switchboard_domain::secrets::SecretKey;
 use switchboard_graphql::{EventBus, SchemaConfig, SwitchboardSchema, build_schema};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{db, graphiql, graphql_http, webhooks};
+use crate::rate_limit::{Limiters, RateLimit};
+use crate::serve::ServeLimits;
+use crate::{db, graphiql, graphql_http, http_errors, rate_limit, serve, webhooks};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -44,6 +48,11 @@ pub struct AppState {
     pub socket_limits: crate::ws::SocketLimits,
     /// Open sockets and streams, closed when their member loses access.
     pub sessions: crate::auth::Sessions,
+    /// Cancelled when the server starts shutting down. A long-lived loop (a
+    /// WebSocket, an event stream) selects on `shutdown.cancelled()` to
+    /// close cleanly (WebSocket close 1001) within the grace period; after
+    /// it, the socket's reads and writes fail anyway (see [`crate::serve`]).
+    pub shutdown: CancellationToken,
     graphiql: Arc<str>,
 }
 
@@ -74,7 +83,32 @@ pub struct HttpConfig {
     pub ws_init_timeout: Duration,
     /// How often open sockets' memberships are re-checked (one statement).
     pub access_recheck: Duration,
+    /// Requests per client address (every route) and per bearer token
+    /// (`/graphql`); answered 429 beyond.
+    pub rate_limit_per_ip: RateLimit,
+    pub rate_limit_per_token: RateLimit,
+    /// Connection cap, header deadline and shutdown grace period.
+    pub serve: ServeLimits,
 }
+
+/// Default requests per second and burst per client address: far above what
+/// one person or integration sends, so only a flood is slowed.
+pub const DEFAULT_RATE_LIMIT_PER_IP: RateLimit = RateLimit {
+    per_second: 200,
+    burst: 400,
+};
+/// Default requests per second and burst per token: room for a bulk job's
+/// few hundred concurrent mutations.
+pub const DEFAULT_RATE_LIMIT_PER_TOKEN: RateLimit = RateLimit {
+    per_second: 100,
+    burst: 300,
+};
+/// Default connection cap, header deadline and shutdown grace period.
+pub const DEFAULT_SERVE_LIMITS: ServeLimits = ServeLimits {
+    max_connections: 1024,
+    header_read_timeout: Duration::from_secs(10),
+    shutdown_grace: Duration::from_secs(10),
+};
 
 impl Default for HttpConfig {
     fn default() -> Self {
@@ -91,12 +125,20 @@ impl Default for HttpConfig {
             ws_max_operations: 25,
             ws_init_timeout: Duration::from_secs(10),
             access_recheck: Duration::from_secs(5),
+            rate_limit_per_ip: DEFAULT_RATE_LIMIT_PER_IP,
+            rate_limit_per_token: DEFAULT_RATE_LIMIT_PER_TOKEN,
+            serve: DEFAULT_SERVE_LIMITS,
         }
     }
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, bus: EventBus, config: &HttpConfig) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        bus: EventBus,
+        config: &HttpConfig,
+        shutdown: CancellationToken,
+    ) -> Self {
         Self {
             schema: build_schema(db.clone(), bus.clone(), &config.schema),
             db,
@@ -108,6 +150,7 @@ impl AppState {
             socket_limits: crate::ws::SocketLimits::new(config),
             sessions: crate::auth::Sessions::default(),
             graphiql: graphiql::page("/graphql", config.graphiql_token.as_deref()).into(),
+            shutdown,
         }
     }
 }
@@ -121,11 +164,20 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .route("/webhooks/{provider}", post(webhooks::receive))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .fallback(http_errors::not_found)
         .with_state(state)
+        // axum's extractors apply their own 2 MiB cap; the configured one rules.
+        .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
+        ))
+        // Inside the rate limit and around what answers 405, 408 and 413.
+        .layer(middleware::from_fn(http_errors::code_errors))
+        .layer(middleware::from_fn_with_state(
+            Limiters::new(config.rate_limit_per_ip, config.rate_limit_per_token),
+            rate_limit::limit,
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
@@ -175,6 +227,8 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    limits: ServeLimits,
+    shutdown: CancellationToken,
 }
 
 impl Application {
@@ -195,7 +249,8 @@ impl Application {
                 config.summary_refresh,
             ));
         }
-        let state = AppState::new(db, bus, &config);
+        let shutdown = CancellationToken::new();
+        let state = AppState::new(db, bus, &config, shutdown.clone());
         tokio::spawn(crate::auth::watch_access(
             state.db.clone(),
             state.bus.clone(),
@@ -205,6 +260,8 @@ impl Application {
         Ok(Self {
             listener,
             router: router(state, &config),
+            limits: config.serve,
+            shutdown,
         })
     }
 
@@ -213,13 +270,25 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// The token cancelled when shutdown begins (also [`AppState::shutdown`]);
+    /// cancelling it stops the server as `run_until`'s signal would.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until `signal` completes, then lets in-flight requests and
+    /// sockets finish for at most the grace period and returns.
     pub async fn run_until(
         self,
-        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        serve::run(
+            self.listener,
+            self.router,
+            self.limits,
+            self.shutdown,
+            signal,
+        )
+        .await
     }
 }

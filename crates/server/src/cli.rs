@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
 
 use crate::telemetry::LogFormat;
 
@@ -48,6 +49,11 @@ pub enum Command {
     Token(TokenArgs),
     /// Load a data set: the demo organization, or a benchmark set of any size.
     Seed(SeedArgs),
+    /// Maintain the secrets key webhook signing secrets are sealed with.
+    Secrets {
+        #[command(subcommand)]
+        action: SecretsAction,
+    },
     /// Maintain the analytics rollups.
     Analytics {
         #[command(subcommand)]
@@ -75,6 +81,32 @@ pub enum AnalyticsAction {
     },
 }
 
+#[derive(Debug, Clone, Subcommand)]
+pub enum SecretsAction {
+    /// Re-seal every stored secret with a new key, in one transaction, and
+    /// print how many. Restart the servers with the new key right after:
+    /// until then they cannot open what was re-sealed.
+    Rotate(RotateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RotateArgs {
+    /// The key the secrets are sealed with now (base64 of 32 bytes).
+    #[arg(long = "secret-key", env = "SWITCHBOARD_SECRET_KEY", hide_env_values = true, value_parser = secret)]
+    pub current_key: SecretString,
+    /// The key to seal them with from now on (base64 of 32 bytes; make one
+    /// with `openssl rand -base64 32`).
+    #[arg(long, env = "SWITCHBOARD_NEW_SECRET_KEY", hide_env_values = true, value_parser = secret)]
+    pub new_key: SecretString,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// Reads a flag into a secret type, so it never reaches a log or `Debug`.
+fn secret(text: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(text.into())
+}
+
 /// Where the database is.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
@@ -97,16 +129,18 @@ pub struct ServeArgs {
     #[arg(long)]
     pub demo: bool,
 
-    /// Secret for signing access tokens (HS256). Without it, a random secret is
-    /// made at start, so tokens do not survive a restart.
-    #[arg(long, env = "SWITCHBOARD_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
+    /// Secret for signing access tokens (HS256), at least 32 bytes (outside
+    /// --demo). Without it, a random secret is made at start, so tokens do
+    /// not survive a restart.
+    #[arg(long, env = "SWITCHBOARD_JWT_SECRET", hide_env_values = true, value_parser = secret)]
+    pub jwt_secret: Option<SecretString>,
 
     /// Key that provider signing secrets are encrypted with at rest
-    /// (AES-256-GCM): 32 bytes, base64. Without it, a key is derived from
-    /// the JWT secret, so rotating that secret makes stored secrets unreadable.
-    #[arg(long, env = "SWITCHBOARD_SECRET_KEY", hide_env_values = true)]
-    pub secret_key: Option<String>,
+    /// (AES-256-GCM): 32 bytes, base64 (`openssl rand -base64 32`). Required
+    /// with SWITCHBOARD_JWT_SECRET (outside --demo); change it with
+    /// `switchboard secrets rotate`.
+    #[arg(long, env = "SWITCHBOARD_SECRET_KEY", hide_env_values = true, value_parser = secret)]
+    pub secret_key: Option<SecretString>,
 
     /// Public address providers call webhooks on (e.g. https://api.example.com),
     /// when a proxy in front changes the scheme or host; Twilio signs the URL.
@@ -125,6 +159,55 @@ pub struct ServeArgs {
     /// Longest a request may run before it is answered with 408, in seconds.
     #[arg(long, env = "SWITCHBOARD_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Longest a database statement of a request may run, in seconds
+    /// (PostgreSQL `statement_timeout`); default the request timeout, 0 = none.
+    #[arg(long = "statement-timeout", env = "SWITCHBOARD_STATEMENT_TIMEOUT")]
+    pub statement_timeout_secs: Option<u64>,
+
+    /// Longest a client may take to send a request's headers, in seconds.
+    #[arg(
+        long = "header-read-timeout",
+        env = "SWITCHBOARD_HEADER_READ_TIMEOUT",
+        default_value_t = 10
+    )]
+    pub header_read_timeout_secs: u64,
+
+    /// Most open connections (WebSockets included); beyond, new ones get 503.
+    #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Seconds in-flight requests and open sockets get to finish at shutdown.
+    #[arg(
+        long = "shutdown-grace",
+        env = "SWITCHBOARD_SHUTDOWN_GRACE",
+        default_value_t = 10
+    )]
+    pub shutdown_grace_secs: u64,
+
+    /// Requests per second per client address, on every route (0 = no limit).
+    #[arg(long, env = "SWITCHBOARD_RATE_LIMIT_PER_IP", default_value_t = 200)]
+    pub rate_limit_per_ip: u32,
+
+    /// Requests a client address may burst above its rate.
+    #[arg(
+        long,
+        env = "SWITCHBOARD_RATE_LIMIT_PER_IP_BURST",
+        default_value_t = 400
+    )]
+    pub rate_limit_per_ip_burst: u32,
+
+    /// Requests per second per bearer token on /graphql (0 = no limit).
+    #[arg(long, env = "SWITCHBOARD_RATE_LIMIT_PER_TOKEN", default_value_t = 100)]
+    pub rate_limit_per_token: u32,
+
+    /// Requests a token may burst above its rate.
+    #[arg(
+        long,
+        env = "SWITCHBOARD_RATE_LIMIT_PER_TOKEN_BURST",
+        default_value_t = 300
+    )]
+    pub rate_limit_per_token_burst: u32,
 
     /// An origin browsers may call the API from (CORS); repeat or comma-separate.
     #[arg(
@@ -213,12 +296,12 @@ pub struct TokenArgs {
     /// The member: their user id or email.
     #[arg(long)]
     pub user: String,
-    /// How long the token is valid, e.g. 15m, 24h, 7d.
+    /// How long the token is valid, e.g. 15m, 24h, 7d (at most 7d).
     #[arg(long, default_value = "24h", value_parser = parse_ttl)]
     pub ttl: chrono::Duration,
     /// Secret for signing access tokens (HS256); the server must use the same.
-    #[arg(long, env = "SWITCHBOARD_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: String,
+    #[arg(long, env = "SWITCHBOARD_JWT_SECRET", hide_env_values = true, value_parser = secret)]
+    pub jwt_secret: SecretString,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -248,7 +331,7 @@ pub struct SeedArgs {
     pub database: DatabaseArgs,
 }
 
-/// Parses `90s`, `15m`, `24h` or `7d`.
+/// Parses `90s`, `15m`, `24h` or `7d`, at most the longest a token may live.
 pub fn parse_ttl(text: &str) -> Result<chrono::Duration, String> {
     let text = text.trim();
     let split = text
@@ -267,6 +350,13 @@ pub fn parse_ttl(text: &str) -> Result<chrono::Duration, String> {
     };
     if duration <= chrono::Duration::zero() {
         return Err("the time to live must be positive".into());
+    }
+    let max = switchboard_domain::auth::MAX_TOKEN_LIFETIME;
+    if duration > max {
+        return Err(format!(
+            "a token lives at most {}d: mint a new one instead",
+            max.num_days()
+        ));
     }
     Ok(duration)
 }
@@ -289,5 +379,7 @@ mod tests {
         assert!(parse_ttl("24").is_err());
         assert!(parse_ttl("0h").is_err());
         assert!(parse_ttl("3w").is_err());
+        assert!(parse_ttl("8d").is_err(), "past the maximum lifetime");
+        assert!(parse_ttl("3650d").is_err());
     }
 }

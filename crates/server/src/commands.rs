@@ -1,19 +1,19 @@
 //! What each `switchboard` command does.
 
-use std::time::Duration;
-
 use anyhow::{Context, bail};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use secrecy::ExposeSecret;
 use switchboard_domain::secrets::SecretKey;
 use switchboard_entity::enums::MembershipStatus;
 use switchboard_entity::{organization_memberships, organizations, users};
 use switchboard_migration::{Migrator, MigratorTrait};
 use uuid::Uuid;
 
-use crate::app::{Application, HttpConfig};
+use crate::app::Application;
 use crate::cli::{
-    AnalyticsAction, Cli, Command, DatabaseArgs, MigrateAction, SeedArgs, ServeArgs, TokenArgs,
+    AnalyticsAction, Cli, Command, DatabaseArgs, MigrateAction, RotateArgs, SecretsAction,
+    SeedArgs, ServeArgs, TokenArgs,
 };
 use crate::db;
 
@@ -34,7 +34,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Seed(args) => seed(args).await,
         Command::Analytics { action, database } => analytics(action, database).await,
+        Command::Secrets {
+            action: SecretsAction::Rotate(args),
+        } => {
+            let rotated = rotate_secrets(args).await?;
+            println!("re-sealed {rotated} secret(s) with the new key");
+            Ok(())
+        }
     }
+}
+
+/// Re-seals every stored secret from the current key to the new one.
+pub async fn rotate_secrets(args: RotateArgs) -> anyhow::Result<usize> {
+    let current = SecretKey::from_base64(args.current_key.expose_secret())
+        .context("the current key (SWITCHBOARD_SECRET_KEY)")?;
+    let new =
+        SecretKey::from_base64(args.new_key.expose_secret()).context("the new key (--new-key)")?;
+    let db = connect(&args.database.database_url).await?;
+    let rotated = crate::secrets::rotate(&db, &current, &new).await;
+    let _ = db.close().await;
+    rotated
 }
 
 async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
@@ -63,58 +82,26 @@ fn redact(url: &str) -> String {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let db = connect(&args.database.database_url).await?;
-    db::migrate(&db).await.context("migrations failed")?;
-    let secret = match args.jwt_secret {
-        Some(secret) if !secret.is_empty() => secret,
-        _ => {
-            tracing::warn!(
-                "SWITCHBOARD_JWT_SECRET is not set: using a random secret; tokens end with this process"
-            );
-            format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
-        }
+    // Secrets and flags first: a refused setting fails before any I/O.
+    let settings = crate::settings::from_args(&args)?;
+    let url = &args.database.database_url;
+    let db = if url.starts_with("sqlite:") {
+        let db = connect(url).await?;
+        db::migrate(&db).await.context("migrations failed")?;
+        db
+    } else {
+        // Migrations may rightly outlast the API's statement timeout: they
+        // run on a pool of their own.
+        let maintenance = connect(url).await?;
+        db::migrate(&maintenance)
+            .await
+            .context("migrations failed")?;
+        let _ = maintenance.close().await;
+        db::connect_with(url, settings.statement_timeout)
+            .await
+            .with_context(|| format!("cannot open the database at {}", redact(url)))?
     };
-    let secret_key = match args.secret_key.as_deref().filter(|k| !k.is_empty()) {
-        Some(key) => SecretKey::from_base64(key).context("SWITCHBOARD_SECRET_KEY")?,
-        None => {
-            tracing::warn!(
-                "SWITCHBOARD_SECRET_KEY is not set: webhook signing secrets are sealed with a key derived from the JWT secret"
-            );
-            SecretKey::derive(secret.as_bytes())
-        }
-    };
-    let cors_origins = args
-        .cors_origins
-        .iter()
-        .map(|origin| {
-            axum::http::HeaderValue::from_str(origin.trim())
-                .with_context(|| format!("`{origin}` is not a valid origin"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut http = HttpConfig {
-        body_limit: args.body_limit,
-        request_timeout: Duration::from_secs(args.request_timeout_secs),
-        graphiql_token: None,
-        jwt_secret: secret.clone(),
-        cors_origins,
-        schema: switchboard_graphql::SchemaConfig {
-            max_depth: args.max_depth,
-            max_introspection_depth: args.max_introspection_depth,
-            max_fields: args.max_fields,
-            max_directives: args.max_directives,
-            max_fragments: args.max_fragments,
-            max_complexity: args.max_complexity,
-            max_aliases: args.max_aliases,
-            introspection: !args.disable_introspection,
-            secret_key: std::sync::Arc::new(secret_key),
-        },
-        public_url: args.public_url.clone(),
-        summary_refresh: Duration::from_secs(Ord::max(args.summary_refresh_secs, 1)),
-        keepalive: Duration::from_secs(15),
-        ws_max_operations: Ord::max(args.ws_max_operations, 1),
-        ws_init_timeout: Duration::from_secs(Ord::max(args.ws_init_timeout_secs, 1)),
-        access_recheck: Duration::from_secs(Ord::max(args.access_recheck_secs, 1)),
-    };
+    let mut http = settings.http;
     if args.demo {
         let demo = switchboard_seed::demo(&db, chrono::Utc::now())
             .await
@@ -127,11 +114,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             tracing::info!(organization = %demo.organization_id, "demo data loaded");
         }
         let token = switchboard_domain::auth::mint(
-            secret.as_bytes(),
+            http.jwt_secret.as_bytes(),
             demo.owner_id,
             demo.organization_id,
             chrono::Utc::now(),
-            chrono::Duration::days(7),
+            switchboard_domain::auth::MAX_TOKEN_LIFETIME,
         )?;
         http.graphiql_token = Some(token);
     }
@@ -189,8 +176,13 @@ async fn migrate(db: &DatabaseConnection, action: MigrateAction) -> anyhow::Resu
 
 /// Mints a token for an active member of an organization.
 pub async fn token(args: TokenArgs) -> anyhow::Result<String> {
-    if args.jwt_secret.is_empty() {
-        bail!("SWITCHBOARD_JWT_SECRET is empty");
+    let secret = args.jwt_secret.expose_secret();
+    if secret.len() < crate::settings::MIN_JWT_SECRET_LEN {
+        bail!(
+            "SWITCHBOARD_JWT_SECRET is {} bytes; the server accepts only secrets of at least {}",
+            secret.len(),
+            crate::settings::MIN_JWT_SECRET_LEN
+        );
     }
     let db = connect(&args.database.database_url).await?;
     let org = find_organization(&db, &args.org).await?;
@@ -221,7 +213,7 @@ pub async fn token(args: TokenArgs) -> anyhow::Result<String> {
         bail!("{} is not an active member of {}", user.email, org.slug);
     }
     Ok(switchboard_domain::auth::mint(
-        args.jwt_secret.as_bytes(),
+        args.jwt_secret.expose_secret().as_bytes(),
         user.id,
         org.id,
         chrono::Utc::now(),

@@ -6,12 +6,24 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 use switchboard_migration::{Migrator, MigratorTrait};
 
-/// Opens a pool on `url`.
+/// Opens a pool on `url` with no statement timeout: for maintenance
+/// (migrations, seeding, rebuilds), whose statements may rightly run long.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, None).await
+}
+
+/// Opens a pool on `url` whose PostgreSQL sessions cancel any statement
+/// running longer than `statement_timeout`, so a request abandoned at its
+/// timeout does not keep a connection and a backend busy. (SQLite has no
+/// such setting; its statements stop when the request's future is dropped.)
 ///
 /// SQLite files are created if missing and use WAL, so readers never wait for
 /// the writer. An in-memory SQLite database lives as long as its connection,
 /// so its pool holds exactly one connection that is never recycled.
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_with(
+    url: &str,
+    statement_timeout: Option<Duration>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -41,6 +53,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         });
     } else {
         options.max_connections(16);
+        if let Some(timeout) = statement_timeout {
+            let millis = timeout.as_millis().to_string();
+            options.map_sqlx_postgres_opts(move |opts| {
+                opts.options([("statement_timeout", format!("{millis}ms"))])
+            });
+        }
     }
     Database::connect(options).await
 }

@@ -263,6 +263,8 @@ async fn serve_socket(
                 Own::Close(code, reason) => (close(code, reason), true),
             },
             _ = ticker.tick() => (keepalive.clone(), false),
+            // The server is going away: say so, so clients reconnect elsewhere.
+            _ = state.shutdown.cancelled() => (close(1001, "the server is shutting down"), true),
             _ = tokio::time::sleep_until(init_deadline), if !accepted => {
                 (close(4408, "Connection initialisation timeout"), true)
             }
