@@ -3,6 +3,7 @@
 mod analytics;
 mod analytics_funnel;
 mod analytics_stats;
+mod attack_inputs;
 mod catalog;
 mod cli;
 mod constraints;
