@@ -65,7 +65,7 @@ async fn an_or_list_thousands_wide_is_refused_and_the_server_lives(backend: Back
         assert!(message.contains("at most 100"), "{message}");
         still_answers(&app, &viewer).await;
     }
-    let stats = "query($f: LeadFilter) { leadStats(filter: $f) { count } }";
+    let stats = "query($f: LeadFilter) { analytics { leadStats(filter: $f) { count } } }";
     refused(
         &app,
         &viewer,
@@ -94,8 +94,8 @@ async fn wide_call_filters_are_refused_by_every_call_query(backend: Backend) {
 
     for query in [
         "query($f: CallFilter) { calls(filter: $f) { totalCount } }",
-        "query($f: CallFilter) { callStats(filter: $f) { count } }",
-        "query($f: CallFilter) { callAnalyticsSummary(from: \"2024-01-01T00:00:00Z\", to: \"2025-01-01T00:00:00Z\", filter: $f) { callCount } }",
+        "query($f: CallFilter) { analytics { callStats(filter: $f) { count } } }",
+        "query($f: CallFilter) { analytics { callAnalyticsSummary(from: \"2024-01-01T00:00:00Z\", to: \"2025-01-01T00:00:00Z\", filter: $f) { callCount } } }",
     ] {
         refused(&app, &viewer, query, json!({ "f": filter }), "filter").await;
         still_answers(&app, &viewer).await;
@@ -103,7 +103,7 @@ async fn wide_call_filters_are_refused_by_every_call_query(backend: Backend) {
     let summary = app
         .graphql(
             Some(&viewer),
-            "query($g: [SummaryDimension!]!) { callAnalyticsSummary(from: \"2024-01-01T00:00:00Z\", to: \"2025-01-01T00:00:00Z\", groupBy: $g) { callCount } }",
+            "query($g: [SummaryDimension!]!) { analytics { callAnalyticsSummary(from: \"2024-01-01T00:00:00Z\", to: \"2025-01-01T00:00:00Z\", groupBy: $g) { callCount } } }",
             json!({ "g": vec!["AGENT"; 10_000] }),
         )
         .await;
@@ -193,7 +193,7 @@ async fn segments_multiplying_segments_are_refused(backend: Backend) {
             json!({ "f": references(&c, 80) }),
         ),
         (
-            "query($f: LeadFilter) { leadStats(filter: $f) { count } }",
+            "query($f: LeadFilter) { analytics { leadStats(filter: $f) { count } } }",
             json!({ "f": { "segment": c } }),
         ),
         (
@@ -330,12 +330,12 @@ async fn filters_at_the_widest_allowed_still_run(backend: Backend) {
     let body = app
         .graphql(
             Some(&viewer),
-            "query($f: LeadFilter) { leads(filter: $f) { totalCount } leadStats(filter: $f) { count } }",
+            "query($f: LeadFilter) { leads(filter: $f) { totalCount } analytics { leadStats(filter: $f) { count } } }",
             json!({ "f": widest }),
         )
         .await;
     assert_eq!(ok(&body)["leads"]["totalCount"], 1, "{body}");
-    assert_eq!(ok(&body)["leadStats"][0]["count"], 1, "{body}");
+    assert_eq!(ok(&body)["analytics"]["leadStats"][0]["count"], 1, "{body}");
 
     // Nested to the depth limit with the widest `or` at every level.
     let mut deep = json!({ "or": empties(100) });
@@ -361,7 +361,7 @@ async fn filters_at_the_widest_allowed_still_run(backend: Backend) {
     let body = app
         .graphql(
             Some(&viewer),
-            "query($f: CallFilter) { calls(filter: $f) { totalCount } callStats(filter: $f) { count } callAnalyticsSummary(from: \"2024-01-01T00:00:00Z\", to: \"2030-01-01T00:00:00Z\", filter: $f) { callCount } }",
+            "query($f: CallFilter) { calls(filter: $f) { totalCount } analytics { callStats(filter: $f) { count } callAnalyticsSummary(from: \"2024-01-01T00:00:00Z\", to: \"2030-01-01T00:00:00Z\", filter: $f) { callCount } } }",
             json!({ "f": calls }),
         )
         .await;

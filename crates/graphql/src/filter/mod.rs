@@ -192,7 +192,8 @@ pub struct LeadFilter {
     pub calls: Option<CallRelationFilter>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<AnalysisFilter>,
-    /// Leads matching a saved segment's filter.
+    /// Leads matching a saved segment's filter (its size counts toward the
+    /// budget wherever it is named).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<ID>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
