@@ -3,9 +3,10 @@
 mod analytics;
 mod analytics_funnel;
 mod analytics_stats;
-mod attack_documents;
-mod attack_subscriptions;
 mod attack_connections;
+mod attack_documents;
+mod attack_inputs;
+mod attack_subscriptions;
 mod catalog;
 mod cli;
 mod constraints;

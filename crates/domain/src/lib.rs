@@ -11,4 +11,5 @@ pub mod dial;
 pub mod phone;
 pub mod rollups;
 pub mod secrets;
+pub mod tags;
 pub mod webhooks;

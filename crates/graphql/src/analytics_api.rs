@@ -582,6 +582,13 @@ impl RollupAnalytics {
         if from >= to {
             return Err(ApiError::bad_input("to", "the range ends before it starts"));
         }
+        // Each dimension once at most: a longer list only repeats one.
+        crate::filter::check_width(
+            "groupBy",
+            "groupBy",
+            group_by.len(),
+            <SummaryDimension as async_graphql::resolver_utils::EnumType>::items().len(),
+        )?;
         let periods: Vec<_> = group_by
             .iter()
             .filter(|d| {

@@ -26,6 +26,18 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// Most rows in one batch.
 pub const MAX_BATCH: usize = 5_000;
 
+/// Refuses a batch of more than [`MAX_BATCH`] rows; resolvers call it
+/// before anything else, so an oversized batch costs no statement.
+pub fn check_batch(rows: usize) -> ApiResult<()> {
+    if rows > MAX_BATCH {
+        return Err(ApiError::bad_input(
+            "input",
+            format!("at most {MAX_BATCH} rows a batch ({rows} given)"),
+        ));
+    }
+    Ok(())
+}
+
 /// What happened to one row of a batch.
 #[derive(Debug, Clone)]
 pub enum RowOutcome {
@@ -51,12 +63,7 @@ async fn validate(
     input: Vec<NewLead>,
     now: DateTime<Utc>,
 ) -> ApiResult<(Vec<Row>, HashMap<usize, RowOutcome>)> {
-    if input.len() > MAX_BATCH {
-        return Err(ApiError::bad_input(
-            "input",
-            format!("at most {MAX_BATCH} rows a batch"),
-        ));
-    }
+    check_batch(input.len())?;
     let org = organizations::Entity::find_by_id(viewer.organization_id)
         .one(txn)
         .await?

@@ -127,11 +127,17 @@ pub struct SpeakerSegmentInput {
     pub end: Option<f64>,
 }
 
+/// Most speaker segments of one transcript (hours of conversation).
+pub const MAX_TRANSCRIPT_SEGMENTS: usize = 10_000;
+/// Most key topics, and most objections, of one analysis.
+pub const MAX_ANALYSIS_ITEMS: usize = 50;
+
 /// A call's transcript.
 #[derive(InputObject)]
 pub struct TranscriptInput {
     /// The full text; not empty.
     pub content: String,
+    /// At most 10,000 segments.
     #[graphql(default)]
     pub segments: Vec<SpeakerSegmentInput>,
     #[graphql(default_with = "\"en\".to_owned()")]
@@ -176,8 +182,10 @@ pub struct CallAnalysisInput {
     pub lead_temperature: Option<LeadTemperature>,
     /// -1 to 1.
     pub sentiment_score: Option<f64>,
+    /// At most 50.
     #[graphql(default)]
     pub key_topics: Vec<String>,
+    /// At most 50.
     #[graphql(default)]
     pub objections_raised: Vec<String>,
     pub next_steps: Option<String>,
@@ -390,6 +398,12 @@ impl CallMutations {
     ) -> ApiResult<Transcript> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let call_id = parse_id("callId", &call_id)?;
+        crate::filter::check_width(
+            "input.segments",
+            "segments",
+            input.segments.len(),
+            MAX_TRANSCRIPT_SEGMENTS,
+        )?;
         let transcript = NewTranscript {
             content: input.content,
             segments: input
@@ -421,6 +435,16 @@ impl CallMutations {
     ) -> ApiResult<CallAnalysis> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let call_id = parse_id("callId", &call_id)?;
+        for (field, name, list) in [
+            ("input.keyTopics", "keyTopics", &input.key_topics),
+            (
+                "input.objectionsRaised",
+                "objectionsRaised",
+                &input.objections_raised,
+            ),
+        ] {
+            crate::filter::check_width(field, name, list.len(), MAX_ANALYSIS_ITEMS)?;
+        }
         let analysis = NewAnalysis {
             intent_level: input.intent_level.map(Into::into),
             intent_score: input.intent_score,

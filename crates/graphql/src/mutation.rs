@@ -48,6 +48,7 @@ pub struct CreateLeadInput {
     pub status: Option<LeadStatus>,
     /// 0-100, default 0.
     pub lead_score: Option<i32>,
+    /// At most 50 tags of 1 to 64 characters, trimmed; repeats are kept once.
     #[graphql(default)]
     pub tags: Vec<String>,
     pub source: Option<String>,
@@ -252,7 +253,8 @@ impl CrmMutations {
         Ok(Lead(lead))
     }
 
-    /// Adds tags to a lead (existing ones are kept once).
+    /// Adds tags to a lead (existing ones are kept once): at most 50 tags of
+    /// 1 to 64 characters, and a lead keeps at most 50.
     async fn add_lead_tags(&self, ctx: &Context<'_>, id: ID, tags: Vec<String>) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
@@ -262,7 +264,7 @@ impl CrmMutations {
         Ok(Lead(lead))
     }
 
-    /// Removes tags from a lead.
+    /// Removes tags from a lead (at most 50 tags of 1 to 64 characters).
     async fn remove_lead_tags(
         &self,
         ctx: &Context<'_>,

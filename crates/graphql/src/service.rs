@@ -10,6 +10,7 @@ use sea_orm::{
     EntityTrait, QueryFilter, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use serde_json::json;
+use switchboard_domain::tags::TagSet;
 use switchboard_entity::enums::{LeadAuditAction, LeadStatus, TriggerType};
 use switchboard_entity::*;
 use uuid::Uuid;
@@ -161,19 +162,12 @@ pub fn check_email(field: &str, email: &str) -> ApiResult<String> {
     }
 }
 
-/// Clean, distinct, non-empty tags.
+/// Clean, distinct, non-empty tags within the domain's bounds
+/// ([`TagSet`]: at most 50 of at most 64 characters).
 pub fn clean_tags(field: &str, tags: &[String]) -> ApiResult<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
-    for tag in tags {
-        let tag = tag.trim();
-        if tag.is_empty() || tag.len() > 64 {
-            return Err(ApiError::bad_input(field, "a tag has 1 to 64 characters"));
-        }
-        if !out.iter().any(|t| t == tag) {
-            out.push(tag.to_owned());
-        }
-    }
-    Ok(out)
+    TagSet::parse(tags)
+        .map(TagSet::into_vec)
+        .map_err(|e| ApiError::bad_input(field, e.to_string()))
 }
 
 /// Creates a lead: E.164 phone, unique among the organization's live leads
@@ -185,6 +179,8 @@ pub async fn create_lead(
     input: NewLead,
     now: DateTime<Utc>,
 ) -> ApiResult<leads::Model> {
+    // First, before any statement: tags are the one unbounded list here.
+    let tags = clean_tags("input.tags", &input.tags)?;
     let org = viewer.organization_id;
     let phone = normalize_phone(txn, org, "input.phoneNumber", &input.phone_number).await?;
     let score = check_score("input.leadScore", input.lead_score.unwrap_or(0))?;
@@ -198,7 +194,6 @@ pub async fn create_lead(
         .as_deref()
         .map(|e| check_email("input.email", e))
         .transpose()?;
-    let tags = clean_tags("input.tags", &input.tags)?;
     if let Some(owner) = input.owner_id {
         require_member(txn, org, "input.ownerId", owner).await?;
     }
@@ -751,6 +746,10 @@ pub async fn change_tags(
     remove: &[String],
     now: DateTime<Utc>,
 ) -> ApiResult<leads::Model> {
+    // Parsed before the lead is read: a refused list costs no statement.
+    let bad = |e: switchboard_domain::tags::TagError| ApiError::bad_input("tags", e.to_string());
+    let add = TagSet::parse(add).map_err(bad)?;
+    let remove = TagSet::parse(remove).map_err(bad)?;
     let lead = find_lead(txn, viewer.organization_id, id).await?;
     if lead.deleted_at.is_some() {
         return Err(ApiError::bad_input(
@@ -758,19 +757,8 @@ pub async fn change_tags(
             "the lead is deleted: restore it first",
         ));
     }
-    let add = clean_tags("tags", add)?;
-    let remove = clean_tags("tags", remove)?;
     let old: Vec<String> = serde_json::from_value(lead.tags.clone()).unwrap_or_default();
-    let mut new: Vec<String> = old
-        .iter()
-        .filter(|t| !remove.contains(t))
-        .cloned()
-        .collect();
-    for tag in add {
-        if !new.contains(&tag) {
-            new.push(tag);
-        }
-    }
+    let new = TagSet::apply(&old, &add, &remove).map_err(bad)?;
     if new == old {
         return Ok(lead);
     }

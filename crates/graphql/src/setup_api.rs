@@ -573,7 +573,7 @@ impl SetupMutations {
         Ok(PhoneNumber(row.update(db).await?))
     }
 
-    /// Creates many leads at once, deduplicated within the batch and against
+    /// Creates many leads at once (at most 5,000), deduplicated within the batch and against
     /// the organization's leads; `mode` (default ALL_OR_NOTHING) decides whether one failed row stops the batch.
     async fn import_leads(
         &self,
@@ -582,6 +582,7 @@ impl SetupMutations {
         mode: Option<ImportMode>,
     ) -> ApiResult<ImportResult> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        bulk::check_batch(input.len())?;
         let leads = input
             .into_iter()
             .map(CreateLeadInput::into_new_lead)
@@ -599,13 +600,14 @@ impl SetupMutations {
         Ok(report(outcomes))
     }
 
-    /// Inserts or updates leads by phone number, one statement per batch.
+    /// Inserts or updates leads by phone number (at most 5,000), one statement per batch.
     async fn upsert_leads(
         &self,
         ctx: &Context<'_>,
         input: Vec<CreateLeadInput>,
     ) -> ApiResult<ImportResult> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
+        bulk::check_batch(input.len())?;
         let leads = input
             .into_iter()
             .map(CreateLeadInput::into_new_lead)

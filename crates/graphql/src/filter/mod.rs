@@ -7,6 +7,12 @@
 //! closed_won" is one statement. Only tag containment and free-text search
 //! differ by backend (JSONB containment and `ILIKE` on PostgreSQL, served by
 //! GIN and trigram indexes; `json_each` and `LIKE` on SQLite).
+//!
+//! Every filter is measured by [`budget`] before any SQL is built: lists are
+//! at most [`MAX_BRANCHES`] or [`MAX_VALUES`] wide and a filter, its
+//! segments expanded, has at most [`MAX_FILTER_NODES`] nodes. Conditions are
+//! joined as balanced trees, so the rendered SQL nests about log2 of a
+//! list's width, never its width.
 
 use async_graphql::{ID, InputObject};
 use chrono::{DateTime, Utc};
@@ -21,6 +27,13 @@ use crate::enums::{
 };
 use crate::error::{ApiError, ApiResult};
 
+mod budget;
+#[cfg(test)]
+mod tests;
+
+use budget::Measure;
+pub use budget::{MAX_BRANCHES, MAX_FILTER_NODES, MAX_SEARCH_CHARS, MAX_VALUES, check_width};
+
 /// Deepest nesting of `and`/`or`/`not`/relations/segments a filter may have.
 pub const MAX_FILTER_DEPTH: usize = 8;
 
@@ -30,11 +43,11 @@ macro_rules! in_filter {
         #[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
         #[serde(rename_all = "camelCase", deny_unknown_fields)]
         pub struct $name {
-            /// Any of these values.
+            /// Any of these values (at most 100).
             #[graphql(name = "in")]
             #[serde(rename = "in", default, skip_serializing_if = "Option::is_none")]
             pub in_: Option<Vec<$item>>,
-            /// None of these values.
+            /// None of these values (at most 100).
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub not_in: Option<Vec<$item>>,
         }
@@ -64,6 +77,7 @@ in_filter!(/// Matches a string exactly.
 pub struct IdFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eq: Option<ID>,
+    /// Any of these ids (at most 100).
     #[graphql(name = "in")]
     #[serde(rename = "in", default, skip_serializing_if = "Option::is_none")]
     pub in_: Option<Vec<ID>>,
@@ -107,10 +121,10 @@ pub struct DateTimeRange {
 #[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TagFilter {
-    /// At least one of these tags.
+    /// At least one of these tags (at most 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contains_any: Option<Vec<String>>,
-    /// Every one of these tags.
+    /// Every one of these tags (at most 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contains_all: Option<Vec<String>>,
 }
@@ -142,6 +156,12 @@ pub struct AnalysisFilter {
 }
 
 /// Which leads. Every given field must hold; `and`, `or` and `not` combine filters.
+///
+/// Bounded so that any accepted filter is cheap to run: `and`/`or` list at
+/// most 100 filters, value lists at most 100 values, filters nest at most 8
+/// levels, `search` has at most 200 characters, and the whole filter, the
+/// segments it names expanded, has at most 1,000 conditions and values
+/// (BAD_USER_INPUT otherwise, before anything runs).
 #[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LeadFilter {
@@ -158,7 +178,7 @@ pub struct LeadFilter {
     /// The owning user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<IdFilter>,
-    /// Case-insensitive text in the name, email or phone number.
+    /// Case-insensitive text in the name, email or phone number (at most 200 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -172,18 +192,25 @@ pub struct LeadFilter {
     pub calls: Option<CallRelationFilter>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<AnalysisFilter>,
-    /// Leads matching a saved segment's filter.
+    /// Leads matching a saved segment's filter (its size counts toward the
+    /// budget wherever it is named).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<ID>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Every one of these (at most 100).
     pub and: Option<Vec<LeadFilter>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// At least one of these (at most 100).
     pub or: Option<Vec<LeadFilter>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not: Option<Box<LeadFilter>>,
 }
 
 /// Which calls. Every given field must hold; `and`, `or` and `not` combine filters.
+///
+/// Bounded as a `LeadFilter` is: `and`/`or` list at most 100 filters, value
+/// lists at most 100 values, filters nest at most 8 levels, and the whole
+/// filter has at most 1,000 conditions and values.
 #[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CallFilter {
@@ -214,8 +241,10 @@ pub struct CallFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_seconds: Option<IntRange>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Every one of these (at most 100).
     pub and: Option<Vec<CallFilter>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// At least one of these (at most 100).
     pub or: Option<Vec<CallFilter>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not: Option<Box<CallFilter>>,
@@ -233,19 +262,38 @@ fn col(table: &str, column: &str) -> Expr {
     Expr::col((Alias::new(table), Alias::new(column)))
 }
 
+/// Joins conditions pairwise, level by level: a tree of depth log2(n).
+/// sea-query renders (and drops) expressions recursively and SQLite refuses
+/// expressions nested 1,000 deep, so a left-deep chain of a wide list would
+/// overflow the stack or be refused.
+fn balanced(
+    mut conditions: Vec<SimpleExpr>,
+    join: fn(SimpleExpr, SimpleExpr) -> SimpleExpr,
+) -> Option<SimpleExpr> {
+    while conditions.len() > 1 {
+        let mut next = Vec::with_capacity(conditions.len().div_ceil(2));
+        let mut items = conditions.into_iter();
+        while let Some(a) = items.next() {
+            next.push(match items.next() {
+                Some(b) => join(a, b),
+                None => a,
+            });
+        }
+        conditions = next;
+    }
+    conditions.pop()
+}
+
 fn all(conditions: Vec<SimpleExpr>) -> SimpleExpr {
-    conditions
-        .into_iter()
-        .reduce(|a, b| a.and(b))
-        .unwrap_or_else(|| Expr::val(true))
+    balanced(conditions, |a, b| a.and(b)).unwrap_or_else(|| Expr::val(true))
 }
 
 fn any(conditions: Vec<SimpleExpr>) -> SimpleExpr {
-    conditions
-        .into_iter()
-        .reduce(|a, b| a.or(b))
-        .unwrap_or_else(|| Expr::val(false))
+    balanced(conditions, |a, b| a.or(b)).unwrap_or_else(|| Expr::val(false))
 }
+
+/// Compiled segment conditions of one request, by segment id.
+type SegmentCache = std::collections::HashMap<Uuid, SimpleExpr>;
 
 fn in_list<T: Clone + Into<sea_orm::Value>>(
     out: &mut Vec<SimpleExpr>,
@@ -354,17 +402,25 @@ fn db_values<T: Copy, U: From<T> + sea_orm::ActiveEnum<Value = String>>(
 }
 
 impl Compiler<'_> {
-    /// The condition for leads (table `leads`) matching `filter`.
+    /// The condition for leads (table `leads`) matching `filter`, after
+    /// measuring it with its segments expanded against the budget.
     pub fn lead(&self, filter: &LeadFilter) -> ApiResult<SimpleExpr> {
+        Measure::expanded(self.segments).lead_filter(filter)?;
+        let mut cache = SegmentCache::new();
         let mut conditions = vec![col("leads", "organization_id").eq(self.organization_id)];
         if filter.include_deleted != Some(true) {
             conditions.push(col("leads", "deleted_at").is_null());
         }
-        conditions.push(self.lead_inner(filter, 0)?);
+        conditions.push(self.lead_inner(filter, 0, &mut cache)?);
         Ok(all(conditions))
     }
 
-    fn lead_inner(&self, f: &LeadFilter, depth: usize) -> ApiResult<SimpleExpr> {
+    fn lead_inner(
+        &self,
+        f: &LeadFilter,
+        depth: usize,
+        cache: &mut SegmentCache,
+    ) -> ApiResult<SimpleExpr> {
         if depth > MAX_FILTER_DEPTH {
             return Err(ApiError::bad_input(
                 "filter",
@@ -472,32 +528,43 @@ impl Compiler<'_> {
         if let Some(id) = &f.segment {
             let id = Uuid::parse_str(id.as_str())
                 .map_err(|_| ApiError::bad_input("filter.segment", "not a valid id"))?;
-            let stored = self
-                .segments
-                .get(&id)
-                .ok_or_else(|| ApiError::not_found("segment", id))?;
-            out.push(self.lead_inner(stored, depth + 1)?);
+            // Compiled once; the budget already counted every reference.
+            let condition = match cache.get(&id) {
+                Some(condition) => condition.clone(),
+                None => {
+                    let stored = self
+                        .segments
+                        .get(&id)
+                        .ok_or_else(|| ApiError::not_found("segment", id))?;
+                    let condition = self.lead_inner(stored, depth + 1, cache)?;
+                    cache.insert(id, condition.clone());
+                    condition
+                }
+            };
+            out.push(condition);
         }
         if let Some(list) = &f.and {
             for sub in list {
-                out.push(self.lead_inner(sub, depth + 1)?);
+                out.push(self.lead_inner(sub, depth + 1, cache)?);
             }
         }
         if let Some(list) = &f.or {
             let parts = list
                 .iter()
-                .map(|sub| self.lead_inner(sub, depth + 1))
+                .map(|sub| self.lead_inner(sub, depth + 1, cache))
                 .collect::<ApiResult<Vec<_>>>()?;
             out.push(any(parts));
         }
         if let Some(sub) = &f.not {
-            out.push(self.lead_inner(sub, depth + 1)?.not());
+            out.push(self.lead_inner(sub, depth + 1, cache)?.not());
         }
         Ok(all(out))
     }
 
-    /// The condition for calls (table `calls`) matching `filter`.
+    /// The condition for calls (table `calls`) matching `filter`, after
+    /// measuring it against the budget.
     pub fn call(&self, filter: &CallFilter) -> ApiResult<SimpleExpr> {
+        Measure::unexpanded().call_filter(filter)?;
         Ok(col("calls", "organization_id")
             .eq(self.organization_id)
             .and(self.call_inner("calls", filter, 0)?))
@@ -638,18 +705,30 @@ impl Compiler<'_> {
 }
 
 /// Loads the stored filters of every segment `filter` names, transitively,
-/// one statement per level of nesting.
+/// one statement per level of nesting; each stored filter is parsed once.
+/// The filter itself is measured first (its segments one node each), so an
+/// oversized one costs no statement.
 pub async fn load_segments(
     db: &impl sea_orm::ConnectionTrait,
     organization_id: Uuid,
     filter: &LeadFilter,
 ) -> ApiResult<std::collections::HashMap<Uuid, LeadFilter>> {
+    Measure::unexpanded().lead_filter(filter)?;
     let mut loaded = std::collections::HashMap::new();
     let mut wanted = segment_ids(filter)?;
     for _ in 0..MAX_FILTER_DEPTH {
         wanted.retain(|id| !loaded.contains_key(id));
+        wanted.sort_unstable();
+        wanted.dedup();
         if wanted.is_empty() {
             break;
+        }
+        // Every segment reached costs at least one node once expanded.
+        if loaded.len() + wanted.len() > MAX_FILTER_NODES {
+            return Err(ApiError::bad_input(
+                "filter",
+                format!("the filter is too large: it names more than {MAX_FILTER_NODES} segments"),
+            ));
         }
         let rows = segments::Entity::find()
             .select_only()
@@ -707,116 +786,4 @@ fn collect_segments(f: &LeadFilter, ids: &mut Vec<Uuid>, depth: usize) -> ApiRes
         collect_segments(sub, ids, depth + 1)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
-
-    fn sql(backend: DbBackend, filter: &LeadFilter) -> String {
-        let segments = Default::default();
-        let compiler = Compiler {
-            backend,
-            organization_id: Uuid::nil(),
-            segments: &segments,
-        };
-        let cond = compiler.lead(filter).expect("compiles");
-        let mut q = Query::select();
-        q.expr(Expr::val(1))
-            .from(Alias::new("leads"))
-            .and_where(cond);
-        match backend {
-            DbBackend::Postgres => q.to_string(PostgresQueryBuilder),
-            _ => q.to_string(SqliteQueryBuilder),
-        }
-    }
-
-    #[test]
-    fn the_stored_json_is_the_graphql_input_shape() {
-        let json = serde_json::json!({ "status": { "in": ["HOT", "QUALIFIED"] }, "leadScore": { "gte": 70 }, "tags": { "containsAny": ["insurance"] } });
-        let filter: LeadFilter = serde_json::from_value(json.clone()).expect("parses");
-        assert_eq!(
-            filter.status.as_ref().and_then(|s| s.in_.clone()),
-            Some(vec![LeadStatus::Hot, LeadStatus::Qualified])
-        );
-        assert_eq!(serde_json::to_value(&filter).expect("serializes"), json);
-        assert!(
-            serde_json::from_value::<LeadFilter>(serde_json::json!({ "stauts": {} })).is_err(),
-            "unknown keys are refused"
-        );
-    }
-
-    #[test]
-    fn relation_filters_become_exists_subqueries() {
-        let filter = LeadFilter {
-            calls: Some(CallRelationFilter {
-                some: Some(Box::new(CallFilter {
-                    status: Some(CallStatusFilter {
-                        in_: Some(vec![CallStatus::Completed]),
-                        not_in: None,
-                    }),
-                    ..Default::default()
-                })),
-                none: Some(Box::new(CallFilter {
-                    crm_stage: Some(CrmStageFilter {
-                        in_: Some(vec![CrmStage::ClosedWon]),
-                        not_in: None,
-                    }),
-                    ..Default::default()
-                })),
-                every: None,
-            }),
-            ..Default::default()
-        };
-        let text = sql(DbBackend::Postgres, &filter);
-        assert!(
-            text.contains("EXISTS(SELECT 1 FROM \"calls\" AS \"c\"")
-                || text.contains("EXISTS (SELECT 1 FROM \"calls\" AS \"c\""),
-            "{text}"
-        );
-        assert!(
-            text.contains("NOT EXISTS") || text.contains("NOT (EXISTS"),
-            "{text}"
-        );
-        assert!(
-            text.contains("'completed'") && text.contains("'closed_won'"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn tags_use_containment_on_postgres_and_json_each_on_sqlite() {
-        let filter = LeadFilter {
-            tags: Some(TagFilter {
-                contains_any: None,
-                contains_all: Some(vec!["a".into(), "b".into()]),
-            }),
-            ..Default::default()
-        };
-        let pg = sql(DbBackend::Postgres, &filter);
-        assert!(pg.contains(r#""leads"."tags" @> '["a","b"]'"#), "{pg}");
-        assert!(sql(DbBackend::Sqlite, &filter).contains("json_each"));
-    }
-
-    #[test]
-    fn nesting_is_bounded() {
-        let mut filter = LeadFilter::default();
-        for _ in 0..=MAX_FILTER_DEPTH + 1 {
-            filter = LeadFilter {
-                not: Some(Box::new(filter)),
-                ..Default::default()
-            };
-        }
-        let segments = Default::default();
-        let compiler = Compiler {
-            backend: DbBackend::Sqlite,
-            organization_id: Uuid::nil(),
-            segments: &segments,
-        };
-        assert!(matches!(
-            compiler.lead(&filter),
-            Err(ApiError::BadUserInput { .. })
-        ));
-    }
 }
