@@ -11,7 +11,7 @@
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Map, Value, json};
-use switchboard_tests::{Backend, TestApp, Tenant, on_both_backends, spawn_app};
+use switchboard_tests::{Backend, Tenant, TestApp, on_both_backends, spawn_app};
 
 use crate::attack_documents::{INTROSPECTION_QUERY, still_answers};
 
@@ -100,13 +100,28 @@ impl Schema {
     fn scalar(&self, name: &str, c: &mut Choices) -> Value {
         // Sometimes the wrong kind of value altogether.
         if c.chance(8) {
-            return [json!(null), json!(true), json!(-1), json!("?"), json!({}), json!([])]
-                [c.pick(6)]
+            return [
+                json!(null),
+                json!(true),
+                json!(-1),
+                json!("?"),
+                json!({}),
+                json!([]),
+            ][c.pick(6)]
             .clone();
         }
         match name {
             "Int" => json!(
-                [0, 1, -1, 100, 101, 1_000_000, i32::MAX as i64, i32::MIN as i64][c.pick(8)]
+                [
+                    0,
+                    1,
+                    -1,
+                    100,
+                    101,
+                    1_000_000,
+                    i32::MAX as i64,
+                    i32::MIN as i64
+                ][c.pick(8)]
             ),
             "Float" => json!([0.0, -0.5, 1e300, 99.999][c.pick(4)]),
             "Boolean" => json!(c.chance(50)),
@@ -144,7 +159,11 @@ impl Schema {
                 let n = if depth > 2 { n.min(2) } else { n };
                 let item = self.value(&ty["ofType"], c, depth + 1);
                 // Wide lists of small items only: the body limit is tested elsewhere.
-                let n = if item.to_string().len() > 512 { n.min(3) } else { n };
+                let n = if item.to_string().len() > 512 {
+                    n.min(3)
+                } else {
+                    n
+                };
                 // Copies of one generated item: wide lists stay cheap to make.
                 Value::Array(vec![item; n])
             }
@@ -196,14 +215,18 @@ impl Schema {
             }
             let field = &fields[c.pick(fields.len())];
             let returns = named(&field["type"]);
-            let composite = matches!(returns["kind"].as_str(), Some("OBJECT" | "INTERFACE" | "UNION"));
+            let composite = matches!(
+                returns["kind"].as_str(),
+                Some("OBJECT" | "INTERFACE" | "UNION")
+            );
             if composite && depth == 0 {
                 continue;
             }
             let args = self.literal_args(field, c);
             let name = field["name"].as_str().unwrap_or_default();
             if composite {
-                let inner = self.selection(returns["name"].as_str().unwrap_or_default(), c, depth - 1);
+                let inner =
+                    self.selection(returns["name"].as_str().unwrap_or_default(), c, depth - 1);
                 out.push(format!("{name}{args} {{ {inner} }}"));
             } else {
                 out.push(format!("{name}{args}"));
@@ -240,7 +263,11 @@ impl Schema {
         } else {
             ("mutation", "MutationRoot")
         };
-        let fields = self.by_name(root).and_then(|t| t["fields"].as_array()).cloned().unwrap_or_default();
+        let fields = self
+            .by_name(root)
+            .and_then(|t| t["fields"].as_array())
+            .cloned()
+            .unwrap_or_default();
         let field = &fields[c.pick(fields.len())];
         let name = field["name"].as_str().unwrap_or_default();
         let mut definitions = Vec::new();
@@ -258,12 +285,21 @@ impl Schema {
                 arguments.push(format!("{arg_name}: ${arg_name}"));
                 variables.insert(arg_name.to_owned(), value);
             } else {
-                arguments.push(format!("{arg_name}: {}", literal(&value, &arg["type"], self)));
+                arguments.push(format!(
+                    "{arg_name}: {}",
+                    literal(&value, &arg["type"], self)
+                ));
             }
         }
         let returns = named(&field["type"]);
-        let selection = if matches!(returns["kind"].as_str(), Some("OBJECT" | "INTERFACE" | "UNION")) {
-            format!(" {{ {} }}", self.selection(returns["name"].as_str().unwrap_or_default(), c, 3))
+        let selection = if matches!(
+            returns["kind"].as_str(),
+            Some("OBJECT" | "INTERFACE" | "UNION")
+        ) {
+            format!(
+                " {{ {} }}",
+                self.selection(returns["name"].as_str().unwrap_or_default(), c, 3)
+            )
         } else {
             String::new()
         };
@@ -290,11 +326,19 @@ fn literal(value: &Value, ty: &Value, schema: &Schema) -> String {
     match value {
         Value::String(s) if inner["kind"] == "ENUM" => s.clone(),
         Value::Array(items) => {
-            let element = if ty["kind"] == "NON_NULL" { &ty["ofType"]["ofType"] } else { &ty["ofType"] };
+            let element = if ty["kind"] == "NON_NULL" {
+                &ty["ofType"]["ofType"]
+            } else {
+                &ty["ofType"]
+            };
             let element = if element.is_null() { ty } else { element };
             format!(
                 "[{}]",
-                items.iter().map(|v| literal(v, element, schema)).collect::<Vec<_>>().join(", ")
+                items
+                    .iter()
+                    .map(|v| literal(v, element, schema))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         }
         Value::Object(map) => {
@@ -380,37 +424,40 @@ async fn generated_documents_never_get_an_internal_error(backend: Backend) {
             failure_persistence: None,
             ..Config::default()
         });
-        runner.run(
-            &prop::collection::vec(any::<u32>(), 0..64),
-            |choices| {
-                let mut c = Choices { values: &choices, at: 0 };
-                let (query, variables) = schema.request(&mut c);
-                let (status, body) = handle.block_on(async {
-                    let response = runner_app
-                        .client
-                        .post(format!("{}/graphql", runner_app.base_url))
-                        .bearer_auth(&token)
-                        .json(&json!({ "query": query, "variables": variables }))
-                        .send()
-                        .await
-                        .map_err(|e| TestCaseError::fail(format!("no answer: {e}")))?;
-                    let status = response.status();
-                    let text = response.text().await.unwrap_or_default();
-                    Ok::<_, TestCaseError>((status, text))
-                })?;
-                let shown: String = variables.to_string().chars().take(400).collect();
-                prop_assert!(!status.is_server_error(), "{status} for {query} {shown}: {body}");
-                let body: Value = serde_json::from_str(&body)
-                    .map_err(|_| TestCaseError::fail(format!("not JSON for {query}: {body}")))?;
-                let internal = body["errors"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|e| e["extensions"]["code"] == "INTERNAL_SERVER_ERROR");
-                prop_assert!(!internal, "internal error for {query} {shown}: {body}");
-                Ok(())
-            },
-        )
+        runner.run(&prop::collection::vec(any::<u32>(), 0..64), |choices| {
+            let mut c = Choices {
+                values: &choices,
+                at: 0,
+            };
+            let (query, variables) = schema.request(&mut c);
+            let (status, body) = handle.block_on(async {
+                let response = runner_app
+                    .client
+                    .post(format!("{}/graphql", runner_app.base_url))
+                    .bearer_auth(&token)
+                    .json(&json!({ "query": query, "variables": variables }))
+                    .send()
+                    .await
+                    .map_err(|e| TestCaseError::fail(format!("no answer: {e}")))?;
+                let status = response.status();
+                let text = response.text().await.unwrap_or_default();
+                Ok::<_, TestCaseError>((status, text))
+            })?;
+            let shown: String = variables.to_string().chars().take(400).collect();
+            prop_assert!(
+                !status.is_server_error(),
+                "{status} for {query} {shown}: {body}"
+            );
+            let body: Value = serde_json::from_str(&body)
+                .map_err(|_| TestCaseError::fail(format!("not JSON for {query}: {body}")))?;
+            let internal = body["errors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|e| e["extensions"]["code"] == "INTERNAL_SERVER_ERROR");
+            prop_assert!(!internal, "internal error for {query} {shown}: {body}");
+            Ok(())
+        })
     })
     .await
     .expect("the fuzzer ran");
