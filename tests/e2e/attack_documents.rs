@@ -172,6 +172,23 @@ async fn a_fragment_bomb_is_refused_at_once(backend: Backend) {
     );
     // The refusal itself ran nothing; the membership lookup is the one statement.
     assert!(app.statements() - before <= 2);
+    // Spreads that select nothing, ending in a fragment that does not exist.
+    let mut empty = String::from("query { ...F60 }\nfragment F0 on QueryRoot { ...Missing }\n");
+    for i in 1..=60 {
+        empty.push_str(&format!(
+            "fragment F{i} on QueryRoot {{ ...F{} ...F{} }}\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    refused(
+        &app,
+        Some(&token),
+        &empty,
+        json!({}),
+        "GRAPHQL_VALIDATION_FAILED",
+    )
+    .await;
 }
 
 async fn copies_of_one_field_and_piles_of_directives_are_refused(backend: Backend) {

@@ -671,7 +671,11 @@ impl SubscriptionRoot {
         let db = context::db(ctx)?.clone();
         let receiver = context::bus(ctx)?.subscribe_organization(organization_id);
         let limit = ctx.data_opt::<OperationTimeout>().map(|t| t.0);
-        let first = live::counters(&db, organization_id, timezone, Utc::now()).await?;
+        let first = bounded(
+            limit,
+            live::counters(&db, organization_id, timezone, Utc::now()),
+        )
+        .await??;
         let updates = stream::unfold((receiver, db), move |(mut receiver, db)| async move {
             loop {
                 let relevant = match receiver.recv().await {

@@ -104,6 +104,12 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {
+    // A text nested past the limit is refused unparsed by the schema.
+    if switchboard_graphql::limits::document::bracket_depth(&request.query)
+        > switchboard_graphql::limits::MAX_TEXT_NESTING
+    {
+        return false;
+    }
     let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
         return false;
     };
@@ -139,7 +145,6 @@ async fn execute(
             );
         }
     };
-    let parses = async_graphql::parser::parse_query(&request.query).is_ok();
     let request = switchboard_graphql::prepare(request, &state.db, auth);
     let response = state.schema.execute(request).await;
     // A request error (parse, validation, limits) has no path; an error in
@@ -157,7 +162,7 @@ async fn execute(
             );
         }
     };
-    add_missing_codes(&mut body, failed_before_execution, parses);
+    add_missing_codes(&mut body, failed_before_execution);
     if failed_before_execution && let Some(object) = body.as_object_mut() {
         // The spec: a request error's response has no `data` entry.
         object.remove("data");
@@ -186,8 +191,10 @@ async fn execute(
         .into_response()
 }
 
-/// Gives every error an `extensions.code`.
-fn add_missing_codes(body: &mut serde_json::Value, failed_before_execution: bool, parses: bool) {
+/// Gives every error an `extensions.code`. Parse failures and the limits
+/// are coded where they are raised (the schema's limits extension); what is
+/// left before execution is the library's own validation.
+fn add_missing_codes(body: &mut serde_json::Value, failed_before_execution: bool) {
     let Some(errors) = body.get_mut("errors").and_then(|e| e.as_array_mut()) else {
         return;
     };
@@ -197,12 +204,11 @@ fn add_missing_codes(body: &mut serde_json::Value, failed_before_execution: bool
         };
         let extensions = object.entry("extensions").or_insert_with(|| json!({}));
         if extensions.get("code").is_none() {
-            let code = match (failed_before_execution, parses) {
-                (false, _) => "BAD_USER_INPUT",
-                (true, false) => "GRAPHQL_PARSE_FAILED",
-                (true, true) => "GRAPHQL_VALIDATION_FAILED",
-            };
-            extensions["code"] = json!(code);
+            extensions["code"] = json!(if failed_before_execution {
+                "GRAPHQL_VALIDATION_FAILED"
+            } else {
+                "BAD_USER_INPUT"
+            });
         }
     }
 }

@@ -59,16 +59,22 @@ pub async fn event_stream(
         .map(|response| serde_json::to_string(&response).unwrap_or_else(|_| "{}".to_owned()))
         .boxed();
     // The responses until the session ends; then one last error.
-    let bounded = futures::stream::unfold(Some((responses, ended)), |state| async move {
-        let (mut responses, mut ended) = state?;
-        tokio::select! {
-            next = responses.next() => next.map(|json| (json, Some((responses, ended)))),
-            end = &mut ended => {
-                let body = serde_json::json!({ "errors": [{
-                    "message": end.reason(),
-                    "extensions": { "code": end.code() },
-                }] });
-                Some((body.to_string(), None))
+    let shutdown = state.shutdown.clone();
+    let bounded = futures::stream::unfold(Some((responses, ended)), move |stream| {
+        let shutdown = shutdown.clone();
+        async move {
+            let (mut responses, mut ended) = stream?;
+            tokio::select! {
+                next = responses.next() => next.map(|json| (json, Some((responses, ended)))),
+                // The server is going away: end the stream cleanly (`complete`).
+                _ = shutdown.cancelled() => None,
+                end = &mut ended => {
+                    let body = serde_json::json!({ "errors": [{
+                        "message": end.reason(),
+                        "extensions": { "code": end.code() },
+                    }] });
+                    Some((body.to_string(), None))
+                }
             }
         }
     })

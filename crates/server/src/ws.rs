@@ -135,6 +135,10 @@ fn too_many(protocol: async_graphql::http::WebSocketProtocols, id: &str, max: us
     json!({ "type": "error", "id": id, "payload": payload }).to_string()
 }
 
+/// The longest operation id a client may use (clients send a counter or
+/// a UUID).
+const MAX_OPERATION_ID: usize = 128;
+
 async fn serve_socket(
     state: AppState,
     protocol: async_graphql::http::WebSocketProtocols,
@@ -170,6 +174,12 @@ async fn serve_socket(
                     return futures::future::ready(None);
                 }
                 if let Ok(Head { kind, id: Some(id) }) = serde_json::from_slice::<Head>(&bytes) {
+                    // Ids are kept and echoed in every message of their
+                    // operation: a long one would be held many times over.
+                    if id.len() > MAX_OPERATION_ID {
+                        let _ = own_sender.try_send(Own::Close(4400, "operation id too long"));
+                        return futures::future::ready(None);
+                    }
                     match kind.as_str() {
                         "subscribe" | "start" if !tracking.active.contains(&id) => {
                             if tracking.active.len() >= limits.max_operations {

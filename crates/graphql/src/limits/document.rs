@@ -117,6 +117,9 @@ impl<'a> Measure<'a> {
                     let mut inner =
                         self.selection_set(&fragment.selection_set.node, nesting + 1)?;
                     inner.directives = inner.directives.saturating_add(fragment.directives.len());
+                    // A spread or an inline fragment counts as a selection of
+                    // its own: validation visits it even when it selects nothing.
+                    inner.fields = inner.fields.saturating_add(1);
                     cost.add(inner);
                 }
                 Selection::FragmentSpread(spread) => {
@@ -124,6 +127,7 @@ impl<'a> Measure<'a> {
                     inner.directives = inner
                         .directives
                         .saturating_add(spread.node.directives.len());
+                    inner.fields = inner.fields.saturating_add(1);
                     cost.add(inner);
                 }
             }
@@ -142,9 +146,14 @@ impl<'a> Measure<'a> {
                 pos: Some(name.pos),
             });
         }
-        // An unknown fragment costs nothing here; validation names it.
+        // Refused here, not left to validation: the library measures a
+        // document before it reports unknown fragments, and would expand
+        // the spreads of a bomb that ends in one.
         let Some(definition) = self.fragments.get(&name.node) else {
-            return Ok(Cost::default());
+            return Err(Refusal {
+                message: format!("unknown fragment `{key}`"),
+                pos: Some(name.pos),
+            });
         };
         self.open.push(key);
         let mut cost = self.selection_set(&definition.node.selection_set.node, nesting)?;
@@ -226,7 +235,7 @@ pub fn check(document: &ExecutableDocument, limits: &DocumentLimits) -> Result<C
     let cost = measure(document)?;
     if cost.fields > limits.max_fields {
         return Err(refuse(format!(
-            "the query selects {} fields (fragments expanded); at most {} are allowed",
+            "the query selects {} fields and fragments (fragments expanded); at most {} are allowed",
             show(cost.fields),
             limits.max_fields
         )));
@@ -331,7 +340,7 @@ mod tests {
     #[test]
     fn fields_aliases_and_depth_are_counted_with_fragments_expanded() {
         let c = cost("query { a { b c: d } ...F } fragment F on Query { e { f { g } } }");
-        assert_eq!(c.fields, 6);
+        assert_eq!(c.fields, 7, "six fields and one spread");
         assert_eq!(c.aliases, 1);
         assert_eq!(c.depth, 3);
         assert_eq!(c.introspection_depth, 0);
@@ -351,7 +360,32 @@ mod tests {
         let started = std::time::Instant::now();
         let refusal = check(&document, &LIMITS).expect_err("refused");
         assert!(started.elapsed() < std::time::Duration::from_millis(100));
-        assert!(refusal.message.contains("1073741824 fields"), "{refusal:?}");
+        assert!(
+            refusal.message.contains("fields and fragments"),
+            "{refusal:?}"
+        );
+    }
+
+    #[test]
+    fn a_bomb_of_empty_spreads_ending_in_an_unknown_fragment_is_refused() {
+        let mut query = String::from("query { ...F60 }\nfragment F0 on Query { ...Missing }\n");
+        for i in 1..=60 {
+            query.push_str(&format!(
+                "fragment F{i} on Query {{ ...F{} ...F{} }}\n",
+                i - 1,
+                i - 1
+            ));
+        }
+        let document = parse_query(&query).expect("parses");
+        let refusal = check(&document, &LIMITS).expect_err("refused");
+        assert!(refusal.message.contains("unknown fragment"), "{refusal:?}");
+        let spreads_only = query.replace("...Missing", "__typename");
+        let document = parse_query(&spreads_only).expect("parses");
+        let refusal = check(&document, &LIMITS).expect_err("refused");
+        assert!(
+            refusal.message.contains("fields and fragments"),
+            "{refusal:?}"
+        );
     }
 
     #[test]
