@@ -35,89 +35,134 @@ struct Walk<'a> {
     registry: &'a Registry,
 }
 
-/// What a walk needs of a value: strings, lists and objects, whether it
-/// came from JSON variables or from the document.
-enum Node<'v> {
+/// What a walk needs of a value, borrowed: strings, lists and objects,
+/// whether it came from JSON variables or from the document.
+enum Node<'v, T> {
     Str(&'v str),
-    List(Vec<&'v dyn Walkable>),
-    Object(Vec<(&'v Name, &'v dyn Walkable)>),
+    List(&'v [T]),
+    Object(&'v async_graphql_value::indexmap::IndexMap<Name, T>),
     Other,
 }
 
-trait Walkable {
-    fn node(&self) -> Node<'_>;
+trait Walkable: Sized {
+    fn node(&self) -> Node<'_, Self>;
 }
 
 impl Walkable for ConstValue {
-    fn node(&self) -> Node<'_> {
+    fn node(&self) -> Node<'_, Self> {
         match self {
             ConstValue::String(s) => Node::Str(s),
-            ConstValue::List(items) => Node::List(items.iter().map(|v| v as _).collect()),
-            ConstValue::Object(map) => Node::Object(map.iter().map(|(k, v)| (k, v as _)).collect()),
+            ConstValue::List(items) => Node::List(items),
+            ConstValue::Object(map) => Node::Object(map),
             _ => Node::Other,
         }
     }
 }
 
 impl Walkable for Value {
-    fn node(&self) -> Node<'_> {
+    fn node(&self) -> Node<'_, Self> {
         match self {
             Value::String(s) => Node::Str(s),
-            Value::List(items) => Node::List(items.iter().map(|v| v as _).collect()),
-            Value::Object(map) => Node::Object(map.iter().map(|(k, v)| (k, v as _)).collect()),
+            Value::List(items) => Node::List(items),
+            Value::Object(map) => Node::Object(map),
             // Variables are checked where they are defined.
             _ => Node::Other,
         }
     }
 }
 
-fn nul(field: &str) -> BadInput {
-    BadInput {
-        field: field.to_owned(),
-        message: format!(
-            "`{field}` contains a NUL character (or an unpaired UTF-16 surrogate), which cannot be stored"
-        ),
+/// What is wrong with a value.
+#[derive(Debug)]
+enum Problem {
+    Nul,
+    Year(i32),
+}
+
+/// A problem and where it is, innermost step first: a path is only
+/// spelled out for a refusal, never for the values that pass.
+#[derive(Debug)]
+struct Found {
+    problem: Problem,
+    steps: Vec<Step>,
+}
+
+#[derive(Debug)]
+enum Step {
+    Index(usize),
+    Key(String),
+}
+
+impl Found {
+    fn new(problem: Problem) -> Self {
+        Self {
+            problem,
+            steps: Vec::new(),
+        }
+    }
+
+    fn within(mut self, step: Step) -> Self {
+        self.steps.push(step);
+        self
+    }
+
+    /// The refusal, for a value named `root` (an argument or a variable).
+    fn at(self, root: &str) -> BadInput {
+        let mut field = root.to_owned();
+        for step in self.steps.iter().rev() {
+            match step {
+                Step::Index(i) => field.push_str(&format!("[{i}]")),
+                Step::Key(key) => {
+                    field.push('.');
+                    field.push_str(key);
+                }
+            }
+        }
+        let message = match self.problem {
+            Problem::Nul => format!(
+                "`{field}` contains a NUL character (or an unpaired UTF-16 surrogate), which cannot be stored"
+            ),
+            Problem::Year(year) => format!(
+                "`{field}` is in the year {year}; dates from {} to {} are supported",
+                YEARS.start(),
+                YEARS.end()
+            ),
+        };
+        BadInput { field, message }
+    }
+}
+
+/// The year of a date or time scalar's text, parsed as the scalar does.
+fn year(named: &str, text: &str) -> Option<i32> {
+    match named {
+        // chrono's `FromStr`, as async-graphql's `DateTime` scalar.
+        "DateTime" => text
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .ok()
+            .map(|t| t.year()),
+        "NaiveDate" | "Date" => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .map(|d| d.year()),
+        _ => None,
     }
 }
 
 impl Walk<'_> {
-    fn value(&self, value: &dyn Walkable, ty: Option<&str>, field: &str) -> Result<(), BadInput> {
+    fn value<T: Walkable>(&self, value: &T, ty: Option<&str>) -> Result<(), Found> {
         match value.node() {
             Node::Str(text) => {
                 if text.contains('\0') {
-                    return Err(nul(field));
+                    return Err(Found::new(Problem::Nul));
                 }
-                let named = ty.map(MetaTypeName::concrete_typename);
-                if let Some(year) = match named {
-                    Some("DateTime") => {
-                        // As the scalar itself parses it (chrono's `FromStr`).
-                        text.parse::<chrono::DateTime<chrono::Utc>>()
-                            .ok()
-                            .map(|t| t.year())
-                    }
-                    Some("NaiveDate" | "Date") => {
-                        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                            .ok()
-                            .map(|d| d.year())
-                    }
-                    _ => None,
-                } && !YEARS.contains(&year)
-                {
-                    return Err(BadInput {
-                        field: field.to_owned(),
-                        message: format!(
-                            "`{field}` is in the year {year}; dates from {} to {} are supported",
-                            YEARS.start(),
-                            YEARS.end()
-                        ),
-                    });
+                match ty.and_then(|t| year(MetaTypeName::concrete_typename(t), text)) {
+                    Some(year) if !YEARS.contains(&year) => Err(Found::new(Problem::Year(year))),
+                    _ => Ok(()),
                 }
-                Ok(())
             }
             Node::List(items) => {
                 let inner = ty.and_then(element);
-                for (i, item) in items.into_iter().enumerate() {
-                    self.value(item, inner, &format!("{field}[{i}]"))?;
+                for (i, item) in items.iter().enumerate() {
+                    self.value(item, inner)
+                        .map_err(|found| found.within(Step::Index(i)))?;
                 }
                 Ok(())
             }
@@ -127,19 +172,24 @@ impl Walk<'_> {
                     _ => None,
                 };
                 for (key, item) in entries {
-                    let path = format!("{field}.{key}");
+                    let within = |found: Found| found.within(Step::Key(key.to_string()));
                     if key.contains('\0') {
-                        return Err(nul(&path));
+                        return Err(within(Found::new(Problem::Nul)));
                     }
                     let item_ty = fields
                         .and_then(|f| f.get(key.as_str()))
                         .map(|f| f.ty.as_str());
-                    self.value(item, item_ty, &path)?;
+                    self.value(item, item_ty).map_err(within)?;
                 }
                 Ok(())
             }
             Node::Other => Ok(()),
         }
+    }
+
+    /// Checks `value`, named `root` in a refusal.
+    fn named<T: Walkable>(&self, value: &T, ty: Option<&str>, root: &str) -> Result<(), BadInput> {
+        self.value(value, ty).map_err(|found| found.at(root))
     }
 
     fn selection_set(&self, set: &SelectionSet, parent: Option<&str>) -> Result<(), BadInput> {
@@ -154,11 +204,11 @@ impl Walk<'_> {
                         let ty = meta
                             .and_then(|m| m.args.get(name.node.as_str()))
                             .map(|a| a.ty.as_str());
-                        self.value(&value.node, ty, name.node.as_str())?;
+                        self.named(&value.node, ty, name.node.as_str())?;
                     }
                     for directive in &field.directives {
                         for (name, value) in &directive.node.arguments {
-                            self.value(&value.node, None, name.node.as_str())?;
+                            self.named(&value.node, None, name.node.as_str())?;
                         }
                     }
                     let child = meta.map(|m| MetaTypeName::concrete_typename(&m.ty));
@@ -188,17 +238,21 @@ pub fn check(
     variables: &Variables,
 ) -> Result<(), BadInput> {
     let walk = Walk { registry };
+    // Each variable is walked once: typed where an operation declares it.
+    let mut declared = std::collections::HashSet::new();
     for (_, operation) in document.operations.iter() {
         let operation = &operation.node;
         for definition in &operation.variable_definitions {
             let definition = &definition.node;
             let ty = definition.var_type.node.to_string();
-            let name = definition.name.node.as_str();
-            if let Some(value) = variables.get(&definition.name.node) {
-                walk.value(value, Some(&ty), name)?;
+            let name = &definition.name.node;
+            if let Some(value) = variables.get(name)
+                && declared.insert(name)
+            {
+                walk.named(value, Some(&ty), name)?;
             }
             if let Some(default) = &definition.default_value {
-                walk.value(&default.node, Some(&ty), name)?;
+                walk.named(&default.node, Some(&ty), name)?;
             }
         }
         let root = match operation.ty {
@@ -221,7 +275,9 @@ pub fn check(
     // Variables the document does not declare are ignored by execution,
     // but they are still text the server holds: refuse NULs there too.
     for (name, value) in variables.iter() {
-        walk.value(value, None, name.as_str())?;
+        if !declared.contains(name) {
+            walk.named(value, None, name)?;
+        }
     }
     Ok(())
 }
