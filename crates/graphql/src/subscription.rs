@@ -408,6 +408,9 @@ struct Follower {
     /// the opposite order of their ids, and both events must reach the
     /// subscriber.
     replayed: HashSet<Uuid>,
+    /// Live messages received; once a whole channel's worth has gone by,
+    /// no replayed event can still be queued live, and `replayed` is freed.
+    live_received: usize,
     last_seen: Option<Uuid>,
     failed: bool,
     /// How long one page may take (the transport's operation timeout).
@@ -439,7 +442,16 @@ impl Follower {
             }
         }
         loop {
-            match self.receiver.recv().await {
+            let received = self.receiver.recv().await;
+            if !self.replayed.is_empty() {
+                self.live_received += 1;
+                // A duplicate was published after this subscriber subscribed,
+                // so it is among the channel's first `BUFFER` messages.
+                if self.live_received > crate::events::BUFFER {
+                    self.replayed = HashSet::new();
+                }
+            }
+            match received {
                 Ok(message) => match message.as_ref() {
                     Message::Call(event) if self.follow.matches(event) => {
                         if self.replayed.remove(&event.event_id) {
@@ -487,6 +499,7 @@ async fn follow_calls(
         receiver,
         replay,
         replayed: HashSet::new(),
+        live_received: 0,
         last_seen: after,
         failed: false,
         limit,
