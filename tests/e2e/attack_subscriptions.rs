@@ -9,7 +9,9 @@ use futures::{SinkExt, StreamExt};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use switchboard_entity::enums::{CallEventKind, CallEventSource, CallStatus, MembershipStatus};
+use switchboard_entity::enums::{
+    CallEventKind, CallEventSource, CallStatus, MemberRole, MembershipStatus,
+};
 use switchboard_entity::{call_events, organization_memberships};
 use switchboard_server::app::HttpConfig;
 use switchboard_tests::{
@@ -30,6 +32,7 @@ on_both_backends!(
     a_socket_without_connection_init_is_closed_with_4408,
     an_oversized_message_before_connection_init_closes_the_socket,
     a_suspended_members_socket_and_stream_close,
+    a_demoted_members_socket_closes,
     a_socket_closes_when_its_token_expires,
     another_tenants_burst_does_not_lag_a_subscriber,
 );
@@ -393,6 +396,50 @@ async fn a_suspended_members_socket_and_stream_close(backend: Backend) {
         received.push_str(&String::from_utf8_lossy(&chunk));
     }
     assert!(received.contains("FORBIDDEN"), "{received}");
+    start(&mut colleague, "2", COUNTERS, json!({})).await;
+    let message = next_json(&mut colleague)
+        .await
+        .expect("the colleague is still served");
+    assert_eq!(message["id"], "2", "{message}");
+}
+
+async fn a_demoted_members_socket_closes(backend: Backend) {
+    let config = HttpConfig {
+        access_recheck: Duration::from_millis(300),
+        ..HttpConfig::default()
+    };
+    let app = app_with(backend, config).await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    let mut socket = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &acme.token(acme.manager),
+    )
+    .await;
+    start(&mut socket, "1", UPDATES, json!({})).await;
+    let mut colleague = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &acme.token(acme.agent),
+    )
+    .await;
+    start(&mut colleague, "1", UPDATES, json!({})).await;
+    // The manager becomes a viewer: a socket opened as a manager may not
+    // keep running mutations as one.
+    let demoted = organization_memberships::Entity::update_many()
+        .col_expr(
+            organization_memberships::Column::Role,
+            Expr::value(MemberRole::Viewer),
+        )
+        .filter(organization_memberships::Column::UserId.eq(acme.manager))
+        .exec(&app.db.db)
+        .await
+        .expect("demoted");
+    assert_eq!(demoted.rows_affected, 1);
+    assert_eq!(
+        closed(&mut socket, Duration::from_secs(5)).await,
+        Some(4403)
+    );
     start(&mut colleague, "2", COUNTERS, json!({})).await;
     let message = next_json(&mut colleague)
         .await

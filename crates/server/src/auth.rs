@@ -100,7 +100,8 @@ pub async fn authenticate_session(
 pub enum SessionEnd {
     /// The token's `exp` passed: the client should reconnect with a new one.
     Expired,
-    /// The member was suspended or removed, or the user deactivated.
+    /// The member was suspended or removed, the user deactivated, or the
+    /// role the connection was opened with changed.
     Revoked,
 }
 
@@ -133,6 +134,8 @@ impl SessionEnd {
 struct Session {
     organization_id: Uuid,
     user_id: Uuid,
+    /// The role read at connection: what its operations are allowed.
+    role: MemberRole,
     revoked: watch::Sender<bool>,
 }
 
@@ -162,6 +165,7 @@ impl Sessions {
             Session {
                 organization_id: viewer.organization_id,
                 user_id: viewer.user_id,
+                role: viewer.role,
                 revoked,
             },
         );
@@ -187,15 +191,18 @@ impl Sessions {
 
     /// Ends every connection of `user_id` in `organization_id`; how many.
     pub fn revoke(&self, organization_id: Uuid, user_id: Uuid) -> usize {
+        self.revoke_where(|s| s.organization_id == organization_id && s.user_id == user_id)
+    }
+
+    /// Ends the connections `ended` picks; how many.
+    fn revoke_where(&self, ended: impl Fn(&Session) -> bool) -> usize {
         let open = self.open_sessions();
-        let mut ended = 0;
-        for session in open.sessions.values() {
-            if session.organization_id == organization_id && session.user_id == user_id {
-                session.revoked.send_replace(true);
-                ended += 1;
-            }
+        let mut count = 0;
+        for session in open.sessions.values().filter(|s| ended(s)) {
+            session.revoked.send_replace(true);
+            count += 1;
         }
-        ended
+        count
     }
 
     /// The distinct (organization, user) pairs with an open connection.
@@ -277,16 +284,18 @@ pub async fn watch_access(
     }
 }
 
-/// Revokes the open connections whose member is no longer active.
+/// Revokes the open connections whose member is no longer active, or whose
+/// role is no longer the one they were opened with.
 pub async fn recheck(db: &DatabaseConnection, sessions: &Sessions) -> Result<(), sea_orm::DbErr> {
     let members = sessions.members();
     for batch in members.chunks(RECHECK_BATCH) {
         let organizations: HashSet<Uuid> = batch.iter().map(|(o, _)| *o).collect();
         let users: HashSet<Uuid> = batch.iter().map(|(_, u)| *u).collect();
-        let active: HashSet<(Uuid, Uuid)> = organization_memberships::Entity::find()
+        let active: HashMap<(Uuid, Uuid), MemberRole> = organization_memberships::Entity::find()
             .select_only()
             .column(organization_memberships::Column::OrganizationId)
             .column(organization_memberships::Column::UserId)
+            .column(organization_memberships::Column::Role)
             .join(
                 JoinType::InnerJoin,
                 organization_memberships::Relation::User.def(),
@@ -295,16 +304,17 @@ pub async fn recheck(db: &DatabaseConnection, sessions: &Sessions) -> Result<(),
             .filter(users::Column::IsActive.eq(true))
             .filter(organization_memberships::Column::OrganizationId.is_in(organizations))
             .filter(organization_memberships::Column::UserId.is_in(users))
-            .into_tuple()
+            .into_tuple::<(Uuid, Uuid, MemberRole)>()
             .all(db)
             .await?
             .into_iter()
+            .map(|(organization_id, user_id, role)| ((organization_id, user_id), role))
             .collect();
-        for (organization_id, user_id) in batch {
-            if !active.contains(&(*organization_id, *user_id)) {
-                sessions.revoke(*organization_id, *user_id);
-            }
-        }
+        let batch: HashSet<&(Uuid, Uuid)> = batch.iter().collect();
+        sessions.revoke_where(|s| {
+            let member = (s.organization_id, s.user_id);
+            batch.contains(&member) && active.get(&member) != Some(&s.role)
+        });
     }
     Ok(())
 }
