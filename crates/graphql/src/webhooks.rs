@@ -82,8 +82,9 @@ pub fn secret_key_name(provider: Provider) -> String {
 }
 
 /// The associated data a secret is sealed with: its organization and key,
-/// so a sealed value copied to another row does not open.
-fn secret_context(organization_id: Uuid, key: &str) -> Vec<u8> {
+/// so a sealed value copied to another row does not open (`switchboard
+/// secrets rotate` re-seals with it too).
+pub fn secret_context(organization_id: Uuid, key: &str) -> Vec<u8> {
     format!("{organization_id}/{key}").into_bytes()
 }
 

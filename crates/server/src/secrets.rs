@@ -10,13 +10,6 @@ use secrecy::{ExposeSecret, SecretString};
 use switchboard_domain::secrets::{SecretKey, open, seal};
 use switchboard_entity::system_config;
 
-/// The associated data a `system_config` secret is sealed with. It must
-/// match `switchboard_graphql::webhooks::secret_context`: the organization
-/// and the key name, so a value copied to another row does not open.
-fn context(organization_id: uuid::Uuid, key: &str) -> Vec<u8> {
-    format!("{organization_id}/{key}").into_bytes()
-}
-
 /// Opens every encrypted `system_config` value with `current` and seals it
 /// again with `new`, all in one transaction: if any value does not open
 /// (wrong current key), nothing changes. Returns how many were re-sealed.
@@ -43,7 +36,7 @@ pub async fn rotate(
                 row.key
             );
         };
-        let context = context(organization_id, &row.key);
+        let context = switchboard_graphql::webhooks::secret_context(organization_id, &row.key);
         let plaintext: SecretString = open(current, &row.value, &context)
             .with_context(|| {
                 format!(
