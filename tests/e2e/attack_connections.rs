@@ -190,6 +190,39 @@ async fn the_connection_cap_refuses_the_next_connection() {
     server.shut_down().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_hold_every_connection() {
+    let server = start(
+        sqlite().await,
+        config(|c| c.serve.max_connections_per_address = 2),
+    )
+    .await;
+    let from = |source: &str| {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind(format!("{source}:0").parse().expect("source address"))
+            .expect("binds a loopback source");
+        socket.connect(server.address)
+    };
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        let mut stream = from("127.0.0.1").await.expect("connects");
+        stream.write_all(HEALTHZ).await.expect("writes");
+        assert_eq!(read_response(&mut stream).await.0, 200);
+        open.push(stream);
+    }
+    let mut third = from("127.0.0.1").await.expect("connects");
+    third.write_all(HEALTHZ).await.expect("writes");
+    let (status, head, body) = read_response(&mut third).await;
+    assert_eq!(status, 503, "{head}");
+    assert_coded(&body, "SERVICE_UNAVAILABLE");
+    // Another client address still gets a place.
+    let mut other = from("127.0.0.2").await.expect("connects");
+    other.write_all(HEALTHZ).await.expect("writes");
+    assert_eq!(read_response(&mut other).await.0, 200);
+    server.shut_down().await;
+}
+
 async fn post_graphql(
     client: &reqwest::Client,
     server: &Running,

@@ -184,6 +184,9 @@ async fn main() -> anyhow::Result<()> {
         // A benchmark is a flood from one address and token: unthrottled.
         .env("SWITCHBOARD_RATE_LIMIT_PER_IP", "0")
         .env("SWITCHBOARD_RATE_LIMIT_PER_TOKEN", "0")
+        // Every subscriber is a socket of its own, all from loopback.
+        .env("SWITCHBOARD_MAX_CONNECTIONS", "40000")
+        .env("SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS", "40000")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

@@ -106,6 +106,7 @@ pub const DEFAULT_RATE_LIMIT_PER_TOKEN: RateLimit = RateLimit {
 /// Default connection cap, header deadline and shutdown grace period.
 pub const DEFAULT_SERVE_LIMITS: ServeLimits = ServeLimits {
     max_connections: 1024,
+    max_connections_per_address: 256,
     header_read_timeout: Duration::from_secs(10),
     shutdown_grace: Duration::from_secs(10),
 };

@@ -177,6 +177,15 @@ pub struct ServeArgs {
     #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
 
+    /// Most open connections from one client address (IPv6 by /64), so one
+    /// client cannot hold every place; beyond, new ones get 503.
+    #[arg(
+        long,
+        env = "SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 256
+    )]
+    pub max_connections_per_address: usize,
+
     /// Seconds in-flight requests and open sockets get to finish at shutdown.
     #[arg(
         long = "shutdown-grace",

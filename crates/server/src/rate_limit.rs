@@ -110,7 +110,7 @@ impl Limiters {
 
 /// An IPv6 client is keyed by its /64, the block one host usually gets, so
 /// walking through addresses of one network does not reset the bucket.
-fn client_key(ip: IpAddr) -> IpAddr {
+pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

@@ -1,5 +1,6 @@
 //! The accept loop: HTTP/1 and HTTP/2 (with upgrades, for WebSockets) on
-//! hyper, with a deadline for a client's headers, a cap on open connections
+//! hyper, with a deadline for a client's headers, caps on open connections
+//! (in all, and per client address, so one client cannot hold every place)
 //! and a shutdown that ends in bounded time.
 //!
 //! Shutdown, once the signal completes:
@@ -11,11 +12,12 @@
 //!    WebSocket) fails its next read and write, and [`run`] returns at most a
 //!    second later even if a handler never yields.
 
+use std::collections::HashMap;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -39,6 +41,9 @@ pub struct ServeLimits {
     /// Open connections at most, WebSockets included; over it a new
     /// connection is answered 503 and closed.
     pub max_connections: usize,
+    /// Open connections at most from one client address (an IPv6 client by
+    /// its /64); over it a new connection is answered 503 and closed.
+    pub max_connections_per_address: usize,
     /// How long a client may take to send a request's headers (and, on a
     /// new connection, to start one at all).
     pub header_read_timeout: Duration,
@@ -73,6 +78,7 @@ pub async fn run(
         .keep_alive_interval(Duration::from_secs(30));
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let refusing = Arc::new(Semaphore::new(REFUSING_AT_ONCE));
+    let addresses = Arc::new(PerAddress::default());
     let tracker = TaskTracker::new();
     // Cancelled when the grace period is over: every socket then fails.
     let hard_stop = CancellationToken::new();
@@ -94,7 +100,11 @@ pub async fn run(
             },
         };
         let _ = stream.set_nodelay(true);
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
+        let places = permits.clone().try_acquire_owned().ok().and_then(|permit| {
+            let address = addresses.take(peer.ip(), limits.max_connections_per_address)?;
+            Some((permit, address))
+        });
+        let Some((permit, address)) = places else {
             if let Ok(refusal) = refusing.clone().try_acquire_owned() {
                 tokio::spawn(refuse(stream, refusal));
             }
@@ -104,6 +114,7 @@ pub async fn run(
             stream,
             hard_stop: Box::pin(hard_stop.clone().cancelled_owned()),
             _permit: permit,
+            _address: address,
             _tracked: tracker.token(),
         };
         tokio::spawn(connection(
@@ -183,7 +194,46 @@ async fn connection(
     }
 }
 
-/// Answers a connection over the cap with 503 and closes it.
+/// Open connections by client address.
+#[derive(Default)]
+struct PerAddress(Mutex<HashMap<IpAddr, usize>>);
+
+impl PerAddress {
+    /// A place for one more connection from `ip`, if it has fewer than `max`.
+    fn take(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<AddressPlace> {
+        let key = crate::rate_limit::client_key(ip);
+        let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(key).or_insert(0);
+        if *count >= max.max(1) {
+            return None;
+        }
+        *count += 1;
+        Some(AddressPlace {
+            addresses: self.clone(),
+            key,
+        })
+    }
+}
+
+/// One connection's place among its address's; freed when dropped.
+struct AddressPlace {
+    addresses: Arc<PerAddress>,
+    key: IpAddr,
+}
+
+impl Drop for AddressPlace {
+    fn drop(&mut self) {
+        let mut open = self.addresses.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.key) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// Answers a connection over a cap with 503 and closes it.
 async fn refuse(mut stream: TcpStream, _refusal: OwnedSemaphorePermit) {
     let body = crate::http_errors::body(
         "the server is at its connection limit; retry shortly",
@@ -213,6 +263,7 @@ struct Guarded {
     stream: TcpStream,
     hard_stop: Pin<Box<WaitForCancellationFutureOwned>>,
     _permit: OwnedSemaphorePermit,
+    _address: AddressPlace,
     _tracked: TaskTrackerToken,
 }
 

@@ -129,6 +129,7 @@ pub fn from_args(args: &ServeArgs) -> anyhow::Result<Settings> {
         },
         serve: ServeLimits {
             max_connections: args.max_connections.max(1),
+            max_connections_per_address: args.max_connections_per_address.max(1),
             header_read_timeout: Duration::from_secs(args.header_read_timeout_secs.max(1)),
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         },
