@@ -14,6 +14,7 @@ use switchboard_entity::enums::{
 };
 use switchboard_entity::{call_events, organization_memberships};
 use switchboard_server::app::HttpConfig;
+use switchboard_server::rate_limit::RateLimit;
 use switchboard_tests::{
     Backend, Tenant, TestApp, TestDb, on_both_backends, spawn_app, spawn_app_with,
 };
@@ -29,6 +30,7 @@ on_both_backends!(
     a_cursor_older_than_the_retention_is_expired,
     replay_reads_page_by_page_and_delivers_every_event_in_order,
     operations_beyond_the_limit_are_refused_and_the_socket_stays_open,
+    operations_started_over_a_socket_count_against_the_token_rate,
     a_socket_without_connection_init_is_closed_with_4408,
     an_oversized_message_before_connection_init_closes_the_socket,
     a_suspended_members_socket_and_stream_close,
@@ -295,6 +297,48 @@ async fn operations_beyond_the_limit_are_refused_and_the_socket_stays_open(backe
         (Some("next"), Some("d")),
         "{message}"
     );
+}
+
+async fn operations_started_over_a_socket_count_against_the_token_rate(backend: Backend) {
+    let app = app_with(
+        backend,
+        HttpConfig {
+            rate_limit_per_token: RateLimit {
+                per_second: 1,
+                burst: 2,
+            },
+            ..HttpConfig::default()
+        },
+    )
+    .await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    let mut socket = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &acme.token(acme.viewer),
+    )
+    .await;
+    // Start and complete at once: the operation cap never binds, the rate does.
+    for id in ["a", "b"] {
+        start(&mut socket, id, COUNTERS, json!({})).await;
+        let message = answer_to(&mut socket, id).await;
+        assert_eq!(message["type"], "next", "{message}");
+        send(&mut socket, json!({ "type": "complete", "id": id })).await;
+    }
+    start(&mut socket, "c", COUNTERS, json!({})).await;
+    let refused = answer_to(&mut socket, "c").await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "RATE_LIMITED");
+    // Another member's token has its own bucket.
+    let mut colleague = connect(
+        &app.base_url,
+        "graphql-transport-ws",
+        &acme.token(acme.agent),
+    )
+    .await;
+    start(&mut colleague, "a", COUNTERS, json!({})).await;
+    let message = answer_to(&mut colleague, "a").await;
+    assert_eq!(message["type"], "next", "{message}");
 }
 
 async fn a_socket_without_connection_init_is_closed_with_4408(backend: Backend) {

@@ -48,6 +48,9 @@ pub struct AppState {
     pub socket_limits: crate::ws::SocketLimits,
     /// Open sockets and streams, closed when their member loses access.
     pub sessions: crate::auth::Sessions,
+    /// The rate limits, per client address and per token: for requests, and
+    /// for each operation a WebSocket starts.
+    pub limiters: Limiters,
     /// Cancelled when the server starts shutting down. A long-lived loop (a
     /// WebSocket, an event stream) selects on `shutdown.cancelled()` to
     /// close cleanly (WebSocket close 1001) within the grace period; after
@@ -150,6 +153,7 @@ impl AppState {
             keepalive: config.keepalive,
             socket_limits: crate::ws::SocketLimits::new(config),
             sessions: crate::auth::Sessions::default(),
+            limiters: Limiters::new(config.rate_limit_per_ip, config.rate_limit_per_token),
             graphiql: graphiql::page("/graphql", config.graphiql_token.as_deref()).into(),
             shutdown,
         }
@@ -158,6 +162,7 @@ impl AppState {
 
 /// The router with every route and middleware.
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
+    let limiters = state.limiters.clone();
     Router::new()
         .route("/", get(graphiql))
         .route("/graphiql/assets/{*path}", get(graphiql::asset))
@@ -177,7 +182,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         // Inside the rate limit and around what answers 405, 408 and 413.
         .layer(middleware::from_fn(http_errors::code_errors))
         .layer(middleware::from_fn_with_state(
-            Limiters::new(config.rate_limit_per_ip, config.rate_limit_per_token),
+            limiters,
             rate_limit::limit,
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

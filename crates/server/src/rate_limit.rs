@@ -76,7 +76,7 @@ impl Limiters {
     }
 
     /// How long the caller must wait, if over a limit.
-    fn check(&self, ip: Option<IpAddr>, token: Option<&str>) -> Option<Duration> {
+    pub fn check(&self, ip: Option<IpAddr>, token: Option<&str>) -> Option<Duration> {
         let inner = &self.0;
         if inner.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             self.sweep();

@@ -9,17 +9,21 @@
 //! - At most `max_operations` operations run at once; a `subscribe` beyond
 //!   that is refused with an `error` message for its id (code
 //!   `TOO_MANY_OPERATIONS`) and the socket stays open.
+//! - Each `subscribe` counts against the rate limits of the client's address
+//!   and token, as a request would; over them it is refused the same way
+//!   (code `RATE_LIMITED`).
 //! - Each query, mutation and subscription event is resolved within the
 //!   request timeout (else a `TIMEOUT` error for that operation).
 //! - The socket closes with 4401 when the token expires and 4403 when the
 //!   member loses access (see [`crate::auth::Sessions`]).
 
 use std::collections::HashSet;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::FromRequestParts;
 use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -88,6 +92,10 @@ pub async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) 
         Err(rejection) => return rejection.into_response(),
     };
     let limits = state.socket_limits;
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         // Subscription clients send little: a small read buffer keeps each
@@ -96,7 +104,7 @@ pub async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) 
         // In line with the body limit (tungstenite allows 64 MiB messages).
         .max_message_size(limits.max_message)
         .max_frame_size(limits.max_message)
-        .on_upgrade(move |socket| serve_socket(state, protocol, socket))
+        .on_upgrade(move |socket| serve_socket(state, protocol, socket, peer))
 }
 
 /// What the socket loop learns from the input filter.
@@ -106,6 +114,8 @@ struct Tracking {
     active: HashSet<String>,
     /// Whether `connection_ack` went out.
     accepted: bool,
+    /// The token `connection_init` carried, for the per-token rate limit.
+    token: Option<String>,
 }
 
 /// The type and id of a client or server message, whatever else it holds.
@@ -123,11 +133,13 @@ enum Own {
 }
 
 /// The refusal of operation `id`, in the protocol's `error` shape.
-fn too_many(protocol: async_graphql::http::WebSocketProtocols, id: &str, max: usize) -> String {
-    let error = json!({
-        "message": format!("at most {max} operations may run at once on one socket; complete one first"),
-        "extensions": { "code": "TOO_MANY_OPERATIONS" },
-    });
+fn refusal(
+    protocol: async_graphql::http::WebSocketProtocols,
+    id: &str,
+    message: &str,
+    code: &str,
+) -> String {
+    let error = json!({ "message": message, "extensions": { "code": code } });
     let payload = match protocol {
         async_graphql::http::WebSocketProtocols::GraphQLWS => json!([error]),
         async_graphql::http::WebSocketProtocols::SubscriptionsTransportWS => error,
@@ -143,9 +155,11 @@ async fn serve_socket(
     state: AppState,
     protocol: async_graphql::http::WebSocketProtocols,
     socket: axum::extract::ws::WebSocket,
+    peer: Option<IpAddr>,
 ) {
     use futures::{SinkExt, StreamExt};
     let limits = state.socket_limits;
+    let limiters = state.limiters.clone();
     let (db, secret, schema, sessions) = (
         state.db.clone(),
         state.jwt_secret.clone(),
@@ -182,13 +196,29 @@ async fn serve_socket(
                     }
                     match kind.as_str() {
                         "subscribe" | "start" if !tracking.active.contains(&id) => {
-                            if tracking.active.len() >= limits.max_operations {
+                            let refused = if tracking.active.len() >= limits.max_operations {
+                                Some((
+                                    format!(
+                                        "at most {} operations may run at once on one socket; complete one first",
+                                        limits.max_operations
+                                    ),
+                                    "TOO_MANY_OPERATIONS",
+                                ))
+                            } else {
+                                limiters.check(peer, tracking.token.as_deref()).map(|wait| {
+                                    (
+                                        format!(
+                                            "too many operations: retry in {} ms",
+                                            wait.as_millis().max(1)
+                                        ),
+                                        "RATE_LIMITED",
+                                    )
+                                })
+                            };
+                            if let Some((message, code)) = refused {
                                 // A full channel means a flooding client: it misses refusals.
-                                let _ = own_sender.try_send(Own::Text(too_many(
-                                    protocol,
-                                    &id,
-                                    limits.max_operations,
-                                )));
+                                let _ = own_sender
+                                    .try_send(Own::Text(refusal(protocol, &id, &message, code)));
                                 return futures::future::ready(None);
                             }
                             tracking.active.insert(id);
@@ -212,6 +242,7 @@ async fn serve_socket(
     // The session opened by `connection_init`, picked up by the loop below.
     let opened: Arc<Mutex<Option<SessionGuard>>> = Arc::default();
     let slot = opened.clone();
+    let init_tracking = tracking.clone();
     let messages = async_graphql::http::WebSocket::new(schema, input, protocol)
         .on_connection_init(move |payload| async move {
             let token = ["Authorization", "authorization", "token"]
@@ -223,6 +254,10 @@ async fn serve_socket(
                         .map(str::to_owned)
                 });
             let token = token.map(|t| t.strip_prefix("Bearer ").map(str::to_owned).unwrap_or(t));
+            init_tracking
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .token = token.clone();
             match auth::authenticate_session(&db, secret.as_bytes(), token.as_deref()).await {
                 Ok((auth @ switchboard_graphql::Auth::Member(viewer), expires_at)) => {
                     *slot.lock().unwrap_or_else(|e| e.into_inner()) =
