@@ -592,7 +592,7 @@ async fn secrets_rotate_reseals_every_webhook_secret(backend: Backend) {
 fn serve_args(flags: &[&str]) -> ServeArgs {
     let cli = Cli::try_parse_from(["switchboard", "serve"].iter().chain(flags)).expect("parses");
     match cli.command {
-        Command::Serve(args) => args,
+        Command::Serve(args) => *args,
         other => panic!("not serve: {other:?}"),
     }
 }

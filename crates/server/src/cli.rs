@@ -35,7 +35,7 @@ pub enum Command {
     /// Run the HTTP server (GraphQL at /graphql, GraphiQL at /, /healthz, /readyz).
     ///
     /// Pending migrations run at start.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply, roll back or inspect the database migrations.
     Migrate {
         #[command(subcommand)]

@@ -19,7 +19,7 @@ use crate::db;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Migrate { action, database } => {
             let db = connect(&database.database_url).await?;
             migrate(&db, action).await
