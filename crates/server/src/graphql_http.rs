@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::http_errors::coded;
 use crate::{auth, sse, ws};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -36,7 +37,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         .trim()
         .to_ascii_lowercase();
     if media_type != "application/json" && media_type != GRAPHQL_RESPONSE {
-        return request_error(
+        return coded(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "send the request as application/json",
             "UNSUPPORTED_MEDIA_TYPE",
@@ -49,7 +50,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         match serde_json::from_slice(marked.as_deref().unwrap_or(&body)) {
             Ok(request) => request,
             Err(err) => {
-                return request_error(
+                return coded(
                     StatusCode::BAD_REQUEST,
                     &format!("the body is not a GraphQL request: {err}"),
                     "BAD_REQUEST",
@@ -82,7 +83,7 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
         match async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default()) {
             Ok(request) => request,
             Err(err) => {
-                return request_error(
+                return coded(
                     StatusCode::BAD_REQUEST,
                     &format!("the query string is not a GraphQL request: {err}"),
                     "BAD_REQUEST",
@@ -90,7 +91,7 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
             }
         };
     if is_mutation(&request) {
-        let mut response = request_error(
+        let mut response = coded(
             StatusCode::METHOD_NOT_ALLOWED,
             "mutations must be sent with POST",
             "METHOD_NOT_ALLOWED",
@@ -138,7 +139,7 @@ async fn execute(
         Ok(auth) => auth,
         Err(err) => {
             tracing::error!(error = %err, "authentication lookup failed");
-            return request_error(
+            return coded(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the database is unavailable",
                 "SERVICE_UNAVAILABLE",
@@ -155,7 +156,7 @@ async fn execute(
     let mut body = match serde_json::to_value(&response) {
         Ok(body) => body,
         Err(_) => {
-            return request_error(
+            return coded(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the response could not be encoded",
                 "INTERNAL_SERVER_ERROR",
@@ -211,17 +212,4 @@ fn add_missing_codes(body: &mut serde_json::Value, failed_before_execution: bool
             });
         }
     }
-}
-
-pub(crate) fn request_error(status: StatusCode, message: &str, code: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body.to_string(),
-    )
-        .into_response()
 }

@@ -12,7 +12,7 @@ use switchboard_graphql::deadline::OperationTimeout;
 
 use crate::app::AppState;
 use crate::auth::{self, SessionEnd};
-use crate::graphql_http::request_error;
+use crate::http_errors::coded;
 
 /// Server-Sent Events, the graphql-sse protocol's distinct-connections mode:
 /// one POST with `Accept: text/event-stream` per operation, answered by
@@ -34,7 +34,7 @@ pub async fn event_stream(
     {
         Ok(found) => found,
         Err(_) => {
-            return request_error(
+            return coded(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the database is unavailable",
                 "SERVICE_UNAVAILABLE",

@@ -31,7 +31,7 @@ use switchboard_graphql::deadline::OperationTimeout;
 
 use crate::app::{AppState, HttpConfig};
 use crate::auth::{self, SessionGuard};
-use crate::graphql_http::request_error;
+use crate::http_errors::coded;
 
 /// How a refused WebSocket connection's reason starts.
 const REFUSED: &str = "Forbidden: ";
@@ -81,7 +81,7 @@ pub async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) 
             })
         });
     let Some(protocol) = protocol else {
-        return request_error(
+        return coded(
             StatusCode::BAD_REQUEST,
             "offer the graphql-transport-ws or graphql-ws sub-protocol",
             "BAD_REQUEST",
