@@ -88,7 +88,7 @@ pub struct Figures {
 }
 
 impl Figures {
-    fn of(c: &Contribution, with_calls_split: bool) -> Self {
+    pub(crate) fn of(c: &Contribution, with_calls_split: bool) -> Self {
         let split = |v: i64| with_calls_split.then_some(v);
         Self {
             total_calls: c.total_calls,
@@ -163,7 +163,7 @@ fn org_contribution(row: &organization_analytics::Model) -> Contribution {
     )
 }
 
-fn agent_contribution(row: &agent_analytics::Model) -> Contribution {
+pub(crate) fn agent_contribution(row: &agent_analytics::Model) -> Contribution {
     contribution_of!(row, 0, 0, 0)
 }
 
@@ -214,7 +214,7 @@ pub struct TargetProgress {
 }
 
 impl TargetProgress {
-    fn of(target: &agent_targets::Model, actual: &Figures) -> Self {
+    pub(crate) fn of(target: &agent_targets::Model, actual: &Figures) -> Self {
         // Rates are compared in hundredths of a point, so the ratio stays exact.
         let hundredths = |v: f64| (v * 100.0).round() as i64;
         let rate = |actual: Option<f64>, target: Option<f64>| match (actual, target) {
@@ -242,7 +242,7 @@ impl TargetProgress {
     }
 }
 
-fn target_period(g: Granularity) -> TargetPeriod {
+pub(crate) fn target_period(g: Granularity) -> TargetPeriod {
     match g {
         Granularity::Day => TargetPeriod::Daily,
         Granularity::Week => TargetPeriod::Weekly,
@@ -689,123 +689,5 @@ impl RollupAnalytics {
                 },
             )
             .collect())
-    }
-}
-
-/// Input of `setAgentTarget`: any of the four targets (unset ones are cleared).
-#[derive(async_graphql::InputObject)]
-pub struct AgentTargetInput {
-    pub agent_id: ID,
-    pub granularity: Granularity,
-    /// The period's first day: any day for DAY, a Monday for WEEK, the 1st for MONTH.
-    pub period_start: NaiveDate,
-    pub target_calls: Option<i32>,
-    /// 0-100.
-    pub target_success_rate: Option<f64>,
-    pub target_leads: Option<i32>,
-    /// 0-100.
-    pub target_conversion_rate: Option<f64>,
-}
-
-#[derive(Default)]
-pub struct AnalyticsMutations;
-
-#[Object]
-impl AnalyticsMutations {
-    /// Sets an agent's target for a day, week or month (managers), replacing
-    /// the one it had; `agentPerformance` reports its achievement.
-    async fn set_agent_target(
-        &self,
-        ctx: &Context<'_>,
-        input: AgentTargetInput,
-    ) -> ApiResult<TargetProgress> {
-        use sea_orm::ActiveValue::Set;
-        use sea_orm::sea_query::OnConflict;
-        let viewer = require(ctx, Permission::Manage)?;
-        let agent = parse_id("input.agentId", &input.agent_id)?;
-        let cut: Cut = input.granularity.into();
-        if cut.period_start(input.period_start) != input.period_start {
-            return Err(ApiError::bad_input(
-                "input.periodStart",
-                "a week starts on a Monday and a month on its 1st",
-            ));
-        }
-        for (field, value) in [
-            ("input.targetCalls", input.target_calls),
-            ("input.targetLeads", input.target_leads),
-        ] {
-            if value.is_some_and(|v| v < 0) {
-                return Err(ApiError::bad_input(field, "a target is at least 0"));
-            }
-        }
-        for (field, value) in [
-            ("input.targetSuccessRate", input.target_success_rate),
-            ("input.targetConversionRate", input.target_conversion_rate),
-        ] {
-            if value.is_some_and(|v| !(0.0..=100.0).contains(&v)) {
-                return Err(ApiError::bad_input(field, "a rate is between 0 and 100"));
-            }
-        }
-        let db = context::db(ctx)?;
-        crate::calls::find_agent(db, viewer.organization_id, agent).await?;
-        let now = Utc::now();
-        let row = agent_targets::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(viewer.organization_id),
-            agent_id: Set(agent),
-            period: Set(target_period(input.granularity)),
-            period_start: Set(input.period_start),
-            target_calls: Set(input.target_calls),
-            target_success_rate: Set(input.target_success_rate),
-            target_leads: Set(input.target_leads),
-            target_conversion_rate: Set(input.target_conversion_rate),
-            created_by: Set(Some(viewer.user_id)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        };
-        agent_targets::Entity::insert(row)
-            .on_conflict(
-                OnConflict::columns([
-                    agent_targets::Column::AgentId,
-                    agent_targets::Column::Period,
-                    agent_targets::Column::PeriodStart,
-                ])
-                .update_columns([
-                    agent_targets::Column::TargetCalls,
-                    agent_targets::Column::TargetSuccessRate,
-                    agent_targets::Column::TargetLeads,
-                    agent_targets::Column::TargetConversionRate,
-                    agent_targets::Column::UpdatedAt,
-                ])
-                .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-        let saved = agent_targets::Entity::find()
-            .filter(agent_targets::Column::AgentId.eq(agent))
-            .filter(agent_targets::Column::Period.eq(target_period(input.granularity)))
-            .filter(agent_targets::Column::PeriodStart.eq(input.period_start))
-            .one(db)
-            .await?
-            .ok_or_else(|| ApiError::not_found("agent target", agent))?;
-        // Achievement against the period's figures so far.
-        let end = match cut {
-            Cut::Day => input.period_start,
-            Cut::Week => input.period_start + chrono::Days::new(6),
-            Cut::Month => Cut::Month
-                .period_start(input.period_start + chrono::Days::new(32))
-                .pred_opt()
-                .unwrap_or(input.period_start),
-        };
-        let actual = agent_analytics::Entity::find()
-            .filter(agent_analytics::Column::AgentId.eq(agent))
-            .filter(agent_analytics::Column::Day.gte(input.period_start))
-            .filter(agent_analytics::Column::Day.lte(end))
-            .all(db)
-            .await?
-            .iter()
-            .map(agent_contribution)
-            .fold(Contribution::default(), Contribution::plus);
-        Ok(TargetProgress::of(&saved, &Figures::of(&actual, false)))
     }
 }

@@ -9,6 +9,7 @@
 pub mod analytics_api;
 pub mod analytics_funnel;
 pub mod analytics_stats;
+pub mod analytics_targets;
 pub mod bulk;
 pub mod calls;
 pub mod calls_api;

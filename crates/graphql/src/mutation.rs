@@ -28,7 +28,7 @@ pub struct MutationRoot(
     crate::ledger_api::LedgerMutations,
     crate::webhooks_api::WebhookMutations,
     crate::analytics_funnel::FunnelMutations,
-    crate::analytics_api::AnalyticsMutations,
+    crate::analytics_targets::AnalyticsMutations,
 );
 
 /// The lead, DNC and segment mutations.
