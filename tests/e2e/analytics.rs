@@ -93,7 +93,7 @@ async fn the_call_summary_matches_seed_000_by_hand_across_a_dst_change(backend: 
     if backend == Backend::Postgres {
         // Past days come from the materialized view, as its refresher leaves it.
         assert!(
-            switchboard_graphql::summary::refresh_once(&app.db.db)
+            switchboard_app::analytics::summary::refresh_once(&app.db.db)
                 .await
                 .expect("refresh")
         );
@@ -476,7 +476,7 @@ async fn rollups_follow_the_calls_and_a_rebuild_changes_nothing(backend: Backend
     let kept = rollups(&app, acme.organization_id).await;
     assert_eq!(kept.0.len(), 1);
     assert_eq!(kept.1.len(), 2);
-    let rebuilt = switchboard_graphql::rollups::rebuild(&app.db.db, None, None, None)
+    let rebuilt = switchboard_app::analytics::rollups::rebuild(&app.db.db, None, None, None)
         .await
         .expect("rebuild");
     assert_eq!(rebuilt.calls, 5);
@@ -487,7 +487,7 @@ async fn rollups_follow_the_calls_and_a_rebuild_changes_nothing(backend: Backend
     );
     // A partial rebuild of the day changes nothing either.
     let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 8);
-    switchboard_graphql::rollups::rebuild(&app.db.db, Some(acme.organization_id), day, day)
+    switchboard_app::analytics::rollups::rebuild(&app.db.db, Some(acme.organization_id), day, day)
         .await
         .expect("rebuild");
     assert_eq!(rollups(&app, acme.organization_id).await, kept);
@@ -518,8 +518,13 @@ async fn calls_ending_at_once_add_up_like_calls_ending_one_by_one(backend: Backe
     let expected: i64 = (0..30).map(|i: i64| (i % 3) * 60 + i).sum();
     assert_eq!(orgs[0]["total_duration_seconds"], expected);
     let kept = rollups(&app, acme.organization_id).await;
-    switchboard_graphql::rollups::rebuild(&app.db.db, Some(acme.organization_id), None, None)
-        .await
-        .expect("rebuild");
+    switchboard_app::analytics::rollups::rebuild(
+        &app.db.db,
+        Some(acme.organization_id),
+        None,
+        None,
+    )
+    .await
+    .expect("rebuild");
     assert_eq!(rollups(&app, acme.organization_id).await, kept);
 }

@@ -531,7 +531,7 @@ async fn secrets_rotate_reseals_every_webhook_secret(backend: Backend) {
     let stored = |key: &SecretKey| {
         let (db, key) = (app.db.db.clone(), key.clone());
         async move {
-            switchboard_graphql::webhooks::signing_secret(
+            switchboard_app::webhooks::signing_secret(
                 &db,
                 &key,
                 acme.organization_id,

@@ -620,7 +620,7 @@ async fn a_revocation_on_the_bus_closes_sockets_on_every_instance() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn work_over_a_socket_times_out() {
     use sea_orm::TransactionTrait;
-    use switchboard_graphql::events::{CallEvent, Message as Event};
+    use switchboard_app::events::{CallEvent, Message as Event};
     if !switchboard_tests::available(Backend::Postgres).await {
         return;
     }
@@ -697,7 +697,7 @@ async fn work_over_a_socket_times_out() {
 /// burst in one never reaches (or lags) another's, and `Resync` reaches all.
 #[tokio::test]
 async fn each_organization_gets_its_own_channel_while_it_has_subscribers() {
-    use switchboard_graphql::events::{BUFFER, LeadChange, LeadEvent, Message as Event};
+    use switchboard_app::events::{BUFFER, LeadChange, LeadEvent, Message as Event};
     let bus = switchboard_graphql::EventBus::new(sea_orm::DbBackend::Sqlite);
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let mut theirs = bus.subscribe_organization(a);

@@ -641,7 +641,7 @@ async fn a_provider_webhook_reaches_subscribers(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_committed_out_of_id_order_both_arrive() {
     use sea_orm::TransactionTrait;
-    use switchboard_graphql::events::{CallEvent, EventBus, Message as Event};
+    use switchboard_app::events::{CallEvent, EventBus, Message as Event};
     if !switchboard_tests::available(Backend::Postgres).await {
         return;
     }

@@ -1,7 +1,7 @@
 //! `query { analytics { … } }`: the figures managers run the business on.
 //!
 //! Period figures come from the daily rollups (`organization_analytics`,
-//! `agent_analytics`), kept exact by the write path ([`crate::rollups`]), so
+//! `agent_analytics`), kept exact by the write path ([`switchboard_app::analytics::rollups`]), so
 //! they read a few rows per day rather than every call. Rates and averages
 //! are derived here, with seed 000's rounding
 //! ([`switchboard_domain::analytics::percent`]).
@@ -618,17 +618,19 @@ impl RollupAnalytics {
             None => None,
         };
         let has = |d: SummaryDimension| group_by.contains(&d);
-        let buckets = crate::summary::buckets(crate::summary::Request {
-            organization_id: viewer.organization_id,
-            timezone: viewer.timezone,
-            from,
-            to,
-            filter,
-            by_agent: has(SummaryDimension::Agent),
-            by_campaign: has(SummaryDimension::Campaign),
-            now: Utc::now(),
-            db,
-        })
+        let buckets = switchboard_app::analytics::summary::buckets(
+            switchboard_app::analytics::summary::Request {
+                organization_id: viewer.organization_id,
+                timezone: viewer.timezone,
+                from,
+                to,
+                filter,
+                by_agent: has(SummaryDimension::Agent),
+                by_campaign: has(SummaryDimension::Campaign),
+                now: Utc::now(),
+                db,
+            },
+        )
         .await?;
         let cut = periods.first().map(|d| match d {
             SummaryDimension::Week => Cut::Week,

@@ -24,8 +24,8 @@ use uuid::Uuid;
 
 use crate::context::{self, Permission, require};
 use crate::enums::{CallOutcome, CallType, LeadStatus};
-use crate::error::{ApiError, ApiResult, parse_id};
-use crate::service::begin_write;
+use crate::error::{ApiError, ApiResult, AppError, parse_id};
+use switchboard_app::leads::write::begin_write;
 
 /// The longest range an analytics query reads, in days (about ten years).
 const MAX_RANGE_DAYS: i64 = 3_700;
@@ -895,7 +895,7 @@ impl FunnelMutations {
             .one(&txn)
             .await?
             .ok_or_else(|| {
-                ApiError::Internal(sea_orm::DbErr::RecordNotFound(
+                AppError::Internal(sea_orm::DbErr::RecordNotFound(
                     "the recorded lead source cost".into(),
                 ))
             })?;

@@ -792,9 +792,7 @@ fn value<E: Stored>(row: &QueryResult, name: &str, all: &[E]) -> ApiResult<Optio
             all.iter()
                 .copied()
                 .find(|v| v.stored() == s)
-                .ok_or_else(|| {
-                    ApiError::Internal(DbErr::Type(format!("`{s}` is not a known {name}")))
-                })
+                .ok_or_else(|| ApiError::from(DbErr::Type(format!("`{s}` is not a known {name}"))))
         })
         .transpose()
 }
@@ -808,7 +806,7 @@ fn period(row: &QueryResult) -> ApiResult<Option<NaiveDate>> {
     let text: Option<String> = row.try_get("", "dim_period")?;
     text.map(|t| {
         NaiveDate::parse_from_str(&t, "%Y-%m-%d")
-            .map_err(|_| ApiError::Internal(DbErr::Type(format!("`{t}` is not a date"))))
+            .map_err(|_| ApiError::from(DbErr::Type(format!("`{t}` is not a date"))))
     })
     .transpose()
 }

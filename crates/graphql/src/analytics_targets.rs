@@ -71,7 +71,7 @@ impl AnalyticsMutations {
             }
         }
         let db = context::db(ctx)?;
-        crate::calls::find_agent(db, viewer.organization_id, agent).await?;
+        switchboard_app::calls::find_agent(db, viewer.organization_id, agent).await?;
         let now = Utc::now();
         let row = agent_targets::ActiveModel {
             id: Set(Uuid::now_v7()),

@@ -2,19 +2,21 @@
 //! the status machine, outcomes, transcripts and analyses.
 //!
 //! Resolvers are thin: they check the role, parse ids, and run one function
-//! of [`crate::calls`] in one write transaction, returning the GraphQL
+//! of [`switchboard_app::calls`] in one write transaction, returning the GraphQL
 //! wrappers of [`crate::types`].
 
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use switchboard_domain::dial::DialBlock;
 
-use crate::calls::{self, Closed, NewAnalysis, NewCall, NewTranscript, OutboundCall, Outcome};
 use crate::context::{self, Actor, Permission, require};
 use crate::enums::*;
 use crate::error::{ApiResult, parse_id};
-use crate::service::begin_write;
 use crate::types::{Call, CallAnalysis, Transcript};
+use switchboard_app::calls::{
+    self, Closed, NewAnalysis, NewCall, NewTranscript, OutboundCall, Outcome,
+};
+use switchboard_app::leads::write::begin_write;
 
 fn parse_opt_id(field: &str, id: Option<ID>) -> ApiResult<Option<uuid::Uuid>> {
     id.map(|id| parse_id(field, &id)).transpose()

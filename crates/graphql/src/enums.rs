@@ -114,3 +114,7 @@ api_enum!(
     /// Who reported a call event: the API, the system, or a provider's webhook.
     CallEventSource = "switchboard_entity::enums::CallEventSource" { Api, System, Vapi, Elevenlabs, Retell, Twilio }
 );
+api_enum!(
+    /// How a lead changed.
+    LeadChange = "switchboard_app::events::LeadChange" { Created, Updated, Deleted, Restored }
+);

@@ -1,47 +1,34 @@
 //! The API's errors and their `extensions.code`, mapped in one place.
 //!
-//! Every resolver returns [`ApiError`]; [`From<ApiError> for
-//! async_graphql::Error`] is the single exhaustive mapping to a code, so a new
+//! Every resolver returns [`ApiError`], the GraphQL face of the application
+//! layer's [`AppError`]; [`From<ApiError> for async_graphql::Error`] is the
+//! single exhaustive mapping to a code, so a new
 //! variant forces a decision. Database errors never reach a client verbatim:
 //! they are logged with their cause in the request span and answered as
 //! `INTERNAL_SERVER_ERROR`.
 
 use async_graphql::ErrorExtensions;
 use sea_orm::DbErr;
-use switchboard_domain::dial::DialBlock;
+pub use switchboard_app::error::{AppError, AppResult};
 use uuid::Uuid;
 
-/// An error a client can act on, or an internal one it cannot.
+/// The GraphQL face of an [`AppError`].
 ///
 /// Deliberately not `Display`: async-graphql converts any `Display` type into
 /// an error without extensions, and a missing `extensions.code` must not
-/// compile. [`ApiError::message`] is the text a client sees.
+/// compile. Resolvers return [`ApiResult`], and `?` lifts an [`AppError`].
 #[derive(Debug, Clone)]
-pub enum ApiError {
-    Unauthenticated(String),
-    Forbidden(String),
-    NotFound {
-        entity: &'static str,
-        id: String,
-    },
-    BadUserInput {
-        field: String,
-        message: String,
-    },
-    Conflict {
-        field: Option<String>,
-        message: String,
-        existing_id: Option<Uuid>,
-    },
-    DialBlocked {
-        reasons: Vec<DialBlock>,
-    },
-    Internal(DbErr),
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        Self(err)
+    }
 }
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
-        Self::Internal(err)
+        Self(AppError::Internal(err))
     }
 }
 
@@ -49,63 +36,80 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
-        Self::NotFound {
-            entity,
-            id: id.to_string(),
-        }
+        Self(AppError::not_found(entity, id))
     }
 
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::BadUserInput {
-            field: field.into(),
-            message: message.into(),
+        Self(AppError::bad_input(field, message))
+    }
+
+    /// The stable machine-readable code (Apollo's names where they exist).
+    pub fn code(&self) -> &'static str {
+        match &self.0 {
+            AppError::Unauthenticated(_) => "UNAUTHENTICATED",
+            AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::NotFound { .. } => "NOT_FOUND",
+            AppError::BadUserInput { .. } => "BAD_USER_INPUT",
+            AppError::Conflict { .. } => "CONFLICT",
+            AppError::DialBlocked { .. } => "DIAL_BLOCKED",
+            AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
 
     /// What a client is told.
     pub fn message(&self) -> String {
-        match self {
-            Self::Unauthenticated(message) | Self::Forbidden(message) => message.clone(),
-            Self::NotFound { entity, id } => format!("{entity} `{id}` was not found"),
-            Self::BadUserInput { message, .. } | Self::Conflict { message, .. } => message.clone(),
-            Self::DialBlocked { reasons } => format!(
-                "the call cannot be placed: {}",
-                reasons
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            Self::Internal(_) => "internal error".to_owned(),
-        }
+        self.0.message()
     }
 
-    /// The stable machine-readable code (Apollo's names where they exist).
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::Forbidden(_) => "FORBIDDEN",
-            Self::NotFound { .. } => "NOT_FOUND",
-            Self::BadUserInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict { .. } => "CONFLICT",
-            Self::DialBlocked { .. } => "DIAL_BLOCKED",
-            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+    /// Places the application's field key under the GraphQL argument it came
+    /// from: `phoneNumber` of argument `input` becomes `input.phoneNumber`,
+    /// and `[3].tags` becomes `input[3].tags`. An empty key names the
+    /// argument itself.
+    pub fn under(mut self, argument: &str) -> Self {
+        let place = |field: &mut String| {
+            *field = if field.is_empty() {
+                argument.to_owned()
+            } else if field.starts_with('[') {
+                format!("{argument}{field}")
+            } else {
+                format!("{argument}.{field}")
+            };
+        };
+        match &mut self.0 {
+            AppError::BadUserInput { field, .. } => place(field),
+            AppError::Conflict {
+                field: Some(field), ..
+            } => place(field),
+            _ => {}
         }
+        self
+    }
+}
+
+/// Puts an application result's field keys under a GraphQL argument.
+pub trait UnderArgument<T> {
+    /// See [`ApiError::under`].
+    fn under(self, argument: &str) -> ApiResult<T>;
+}
+
+impl<T, E: Into<ApiError>> UnderArgument<T> for Result<T, E> {
+    fn under(self, argument: &str) -> ApiResult<T> {
+        self.map_err(|e| e.into().under(argument))
     }
 }
 
 impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
         let code = err.code();
-        if let ApiError::Internal(cause) = &err {
+        if let AppError::Internal(cause) = &err.0 {
             tracing::error!(error = %cause, "database error");
         }
         let message = err.message();
         async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", code);
-            match &err {
-                ApiError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
-                ApiError::Conflict {
+            match &err.0 {
+                AppError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
+                AppError::Conflict {
                     field, existing_id, ..
                 } => {
                     if let Some(field) = field {
@@ -115,11 +119,11 @@ impl From<ApiError> for async_graphql::Error {
                         ext.set("existingId", id.to_string());
                     }
                 }
-                ApiError::NotFound { entity, id } => {
+                AppError::NotFound { entity, id } => {
                     ext.set("entity", *entity);
                     ext.set("id", id.as_str());
                 }
-                ApiError::DialBlocked { reasons } => {
+                AppError::DialBlocked { reasons } => {
                     let reasons: Vec<async_graphql::Value> = reasons
                         .iter()
                         .map(|r| {
@@ -137,7 +141,7 @@ impl From<ApiError> for async_graphql::Error {
                         .collect();
                     ext.set("reasons", reasons);
                 }
-                ApiError::Unauthenticated(_) | ApiError::Forbidden(_) | ApiError::Internal(_) => {}
+                AppError::Unauthenticated(_) | AppError::Forbidden(_) | AppError::Internal(_) => {}
             }
         })
     }
@@ -147,4 +151,20 @@ impl From<ApiError> for async_graphql::Error {
 pub fn parse_id(field: &str, id: &async_graphql::ID) -> ApiResult<Uuid> {
     Uuid::parse_str(id.as_str())
         .map_err(|_| ApiError::bad_input(field, format!("`{}` is not a valid id", id.as_str())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_keys_are_placed_under_their_argument() {
+        let placed = |key: &str| match ApiError::bad_input(key, "no").under("input").0 {
+            AppError::BadUserInput { field, .. } => field,
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(placed("phoneNumber"), "input.phoneNumber");
+        assert_eq!(placed("[3].tags"), "input[3].tags");
+        assert_eq!(placed(""), "input");
+    }
 }

@@ -9,10 +9,10 @@ use switchboard_entity::enums::CreditKind;
 
 use crate::context::{self, Permission, require};
 use crate::error::{ApiResult, parse_id};
-use crate::ledger::{self, Entry};
 use crate::pagination::{Cursor, Direction, Page, SortKey};
-use crate::service::begin_write;
 use crate::types::{Call, CreditTransactionConnection, Total};
+use switchboard_app::leads::write::begin_write;
+use switchboard_app::ledger::{self, Entry};
 
 /// One ledger entry.
 pub struct CreditTransaction(pub credit_transactions::Model);
@@ -73,7 +73,7 @@ impl CreditTransaction {
             .calls
             .load_one(call)
             .await
-            .map_err(|e| crate::error::ApiError::Internal((*e).clone()))?;
+            .map_err(|e| switchboard_app::AppError::Internal((*e).clone()))?;
         Ok(rows.and_then(|r| r.into_iter().next()).map(Call))
     }
 }

@@ -10,41 +10,32 @@ pub mod analytics_api;
 pub mod analytics_funnel;
 pub mod analytics_stats;
 pub mod analytics_targets;
-pub mod bulk;
-pub mod calls;
 pub mod calls_api;
 pub mod context;
 pub mod deadline;
 pub mod enums;
 pub mod error;
-pub mod events;
 pub mod filter;
-pub mod ledger;
 pub mod ledger_api;
 pub mod limits;
-pub mod live;
 pub mod loaders;
 pub mod mutation;
 pub mod pagination;
 pub mod prefetch;
 pub mod query;
-pub mod rollups;
-pub mod service;
 pub mod setup_api;
 pub mod subscription;
-pub mod summary;
 pub mod types;
-pub mod webhooks;
 pub mod webhooks_api;
 
 use async_graphql::Schema;
 use sea_orm::DatabaseConnection;
 
 pub use context::{Auth, Viewer};
-pub use events::EventBus;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;
+pub use switchboard_app::EventBus;
 
 /// The schema type served at `/graphql`.
 pub type SwitchboardSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -119,6 +110,11 @@ pub fn build_schema(
         MutationRoot::default(),
         SubscriptionRoot,
     )
+    .data(switchboard_app::App::new(
+        db.clone(),
+        bus.clone(),
+        config.secret_key.clone(),
+    ))
     .data(db)
     .data(bus)
     .data(config.secret_key.clone())

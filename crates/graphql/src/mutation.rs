@@ -13,11 +13,11 @@ use uuid::Uuid;
 
 use crate::context::{self, Permission, require};
 use crate::enums::*;
-use crate::error::{ApiError, ApiResult, parse_id};
-use crate::events::{LeadChange, LeadEvent, Message, Outbox};
+use crate::error::{ApiError, ApiResult, AppError, parse_id};
 use crate::filter::{Compiler, LeadFilter, load_segments};
-use crate::service::{self, LeadChanges, NewLead, begin_write};
 use crate::types::*;
+use switchboard_app::events::{LeadChange, LeadEvent, Message, Outbox};
+use switchboard_app::leads::write::{self as service, LeadChanges, NewLead, begin_write};
 
 /// The root of every mutation: the CRM's and the calls'.
 #[derive(async_graphql::MergedObject, Default)]
@@ -180,14 +180,14 @@ async fn commit_lead(
     Ok(())
 }
 
-fn segment_name_taken(err: sea_orm::DbErr, name: &str) -> ApiError {
+fn segment_name_taken(err: sea_orm::DbErr, name: &str) -> AppError {
     match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict {
             field: Some("input.name".into()),
             message: format!("a segment named `{name}` already exists"),
             existing_id: None,
         },
-        _ => ApiError::Internal(err),
+        _ => AppError::Internal(err),
     }
 }
 
@@ -301,11 +301,12 @@ impl CrmMutations {
             .one(&txn)
             .await?
         {
-            return Err(ApiError::Conflict {
+            return Err(AppError::Conflict {
                 field: Some("input.phoneNumber".into()),
                 message: format!("{phone} is already on the DNC list"),
                 existing_id: Some(existing.id),
-            });
+            }
+            .into());
         }
         let now = Utc::now();
         let entry = dnc_list::ActiveModel {

@@ -18,7 +18,7 @@ use crate::loaders::{Loaders, PageKey};
 use crate::pagination::{Direction, Page};
 
 fn db_error(err: std::sync::Arc<sea_orm::DbErr>) -> ApiError {
-    ApiError::Internal((*err).clone())
+    ApiError::from((*err).clone())
 }
 
 /// The subfields named `name` of `fields`.

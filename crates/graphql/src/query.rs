@@ -371,14 +371,14 @@ impl CoreQueries {
     async fn dnc_check(&self, ctx: &Context<'_>, phone_number: String) -> ApiResult<DncCheck> {
         let viewer = require(ctx, Permission::Read)?;
         let db = context::db(ctx)?;
-        let phone = crate::service::normalize_phone(
+        let phone = switchboard_app::leads::write::normalize_phone(
             db,
             viewer.organization_id,
             "phoneNumber",
             &phone_number,
         )
         .await?;
-        let entry = crate::service::active_dnc_entry(
+        let entry = switchboard_app::leads::write::active_dnc_entry(
             db,
             viewer.organization_id,
             &phone,

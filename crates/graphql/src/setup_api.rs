@@ -8,14 +8,14 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use switchboard_entity::*;
 use uuid::Uuid;
 
-use crate::bulk::{self, RowOutcome};
 use crate::context::{self, Permission, require};
 use crate::enums::*;
-use crate::error::{ApiError, ApiResult, parse_id};
-use crate::events::{LeadChange, LeadEvent, Message, Outbox};
+use crate::error::{ApiError, ApiResult, AppError, parse_id};
 use crate::mutation::CreateLeadInput;
-use crate::service::{self, begin_write, check_timezone};
 use crate::types::{Agent, Campaign, PhoneNumber};
+use switchboard_app::events::{LeadChange, LeadEvent, Message, Outbox};
+use switchboard_app::leads::bulk::{self, RowOutcome};
+use switchboard_app::leads::write::{self as service, begin_write, check_timezone};
 
 /// Agents, campaigns and numbers.
 #[derive(Default)]
@@ -152,14 +152,14 @@ fn window(start: Option<NaiveTime>, end: Option<NaiveTime>) -> ApiResult<()> {
     }
 }
 
-fn conflict(err: sea_orm::DbErr, field: &str, message: String) -> ApiError {
+fn conflict(err: sea_orm::DbErr, field: &str, message: String) -> AppError {
     match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict {
             field: Some(field.into()),
             message,
             existing_id: None,
         },
-        _ => ApiError::Internal(err),
+        _ => AppError::Internal(err),
     }
 }
 
@@ -220,11 +220,12 @@ fn report(outcomes: Vec<RowOutcome>) -> ImportResult {
                 RowOutcome::Failed(err) => {
                     failed += 1;
                     row.status = "FAILED".into();
+                    let err = ApiError(err);
                     row.code = Some(err.code().into());
                     row.message = Some(err.message());
-                    match err {
-                        ApiError::BadUserInput { field, .. } => row.field = Some(field),
-                        ApiError::Conflict {
+                    match err.0 {
+                        AppError::BadUserInput { field, .. } => row.field = Some(field),
+                        AppError::Conflict {
                             field, existing_id, ..
                         } => {
                             row.field = field;

@@ -28,9 +28,9 @@ use crate::context::{self, Permission, require};
 use crate::deadline::OperationTimeout;
 use crate::enums::{CallEventKind, CallStatus};
 use crate::error::{ApiError, ApiResult, parse_id};
-use crate::events::{CallEvent, LeadChange, LeadEvent, Message, OrganizationReceiver};
-use crate::live::{self, LiveCounters};
 use crate::types::{Call, CallAnalysis, Lead, Transcript};
+use switchboard_app::analytics::live::{self, LiveCounters};
+use switchboard_app::events::{CallEvent, LeadEvent, Message, OrganizationReceiver};
 
 /// The root of every subscription.
 #[derive(Default)]
@@ -178,8 +178,8 @@ impl LeadUpdate {
     async fn lead_id(&self) -> ID {
         ID(self.0.lead_id.to_string())
     }
-    async fn change(&self) -> LeadChange {
-        self.0.change
+    async fn change(&self) -> crate::enums::LeadChange {
+        self.0.change.into()
     }
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
@@ -447,7 +447,7 @@ impl Follower {
                 self.live_received += 1;
                 // A duplicate was published after this subscriber subscribed,
                 // so it is among the channel's first `BUFFER` messages.
-                if self.live_received > crate::events::BUFFER {
+                if self.live_received > switchboard_app::events::BUFFER {
                     self.replayed = HashSet::new();
                 }
             }

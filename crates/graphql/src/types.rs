@@ -8,13 +8,13 @@ use uuid::Uuid;
 
 use crate::context::{self, Permission};
 use crate::enums::*;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, AppError};
 use crate::loaders::{Loaders, PageKey};
 use crate::pagination::{Cursor, Direction, Page, PageInfo, SortKey};
 
 pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Loaders> {
     ctx.data::<Loaders>()
-        .map_err(|_| ApiError::Unauthenticated("a bearer token is required".into()))
+        .map_err(|_| AppError::Unauthenticated("a bearer token is required".into()).into())
 }
 
 fn id(uuid: Uuid) -> ID {
@@ -87,13 +87,13 @@ impl Total {
                 .call_counts_by_lead
                 .load_one(*lead)
                 .await
-                .map_err(|e| ApiError::Internal((*e).clone()))?
+                .map_err(|e| ApiError::from((*e).clone()))?
                 .unwrap_or(0),
             Self::CallsOfAgent(agent) => loaders(ctx)?
                 .call_counts_by_agent
                 .load_one(*agent)
                 .await
-                .map_err(|e| ApiError::Internal((*e).clone()))?
+                .map_err(|e| ApiError::from((*e).clone()))?
                 .unwrap_or(0),
             Self::None => {
                 return Err(ApiError::bad_input(
@@ -168,7 +168,7 @@ where
     loader
         .load_one(key)
         .await
-        .map_err(|e| ApiError::Internal((*e).clone()))
+        .map_err(|e| ApiError::from((*e).clone()))
 }
 
 /// An organization: the tenant everything belongs to.

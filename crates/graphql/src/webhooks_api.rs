@@ -11,9 +11,9 @@ use switchboard_domain::webhooks::Provider;
 use switchboard_entity::{organizations, system_config};
 
 use crate::context::{self, Permission, require};
-use crate::error::{ApiError, ApiResult};
-use crate::service::begin_write;
-use crate::webhooks::{secret_key_name, set_signing_secret};
+use crate::error::{ApiError, ApiResult, AppError};
+use switchboard_app::leads::write::begin_write;
+use switchboard_app::webhooks::{secret_key_name, set_signing_secret};
 
 /// A voice or telephony provider that reports calls through a webhook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -113,7 +113,7 @@ impl WebhookMutations {
     ) -> ApiResult<WebhookEndpoint> {
         let viewer = require(ctx, Permission::Administer)?;
         let key = ctx.data::<Arc<SecretKey>>().map_err(|_| {
-            ApiError::Internal(sea_orm::DbErr::Custom("no secret key configured".into()))
+            AppError::Internal(sea_orm::DbErr::Custom("no secret key configured".into()))
         })?;
         let slug = slug(ctx, viewer.organization_id).await?;
         let txn = begin_write(context::db(ctx)?).await?;

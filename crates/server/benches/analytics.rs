@@ -30,11 +30,11 @@ use chrono_tz::Tz;
 use sea_orm::sqlx::{self, Row, postgres::PgPoolOptions};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
+use switchboard_app::actor::{Actor, Viewer};
+use switchboard_app::events::EventBus;
 use switchboard_domain::analytics::day_start;
 use switchboard_entity::enums::{CallStatus, MemberRole};
 use switchboard_entity::{calls, organization_memberships, organizations};
-use switchboard_graphql::context::{Actor, Viewer};
-use switchboard_graphql::events::EventBus;
 use switchboard_server::app::HttpConfig;
 use uuid::Uuid;
 
@@ -71,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
             let started = Instant::now();
-            let rebuilt = switchboard_graphql::rollups::rebuild(
+            let rebuilt = switchboard_app::analytics::rollups::rebuild(
                 &db,
                 Some(summary.organization_id),
                 None,
@@ -90,7 +90,7 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     let started = Instant::now();
-    switchboard_graphql::summary::refresh_once(&db).await?;
+    switchboard_app::analytics::summary::refresh_once(&db).await?;
     let refresh = started.elapsed();
     let owner = organization_memberships::Entity::find()
         .filter(organization_memberships::Column::OrganizationId.eq(org.id))
@@ -275,8 +275,8 @@ async fn main() -> anyhow::Result<()> {
                 for id in chunk {
                     let mut actor = Actor::member(viewer);
                     actor.maintain_rollups = maintain;
-                    let txn = switchboard_graphql::service::begin_write(&db).await?;
-                    switchboard_graphql::calls::update_call_status(
+                    let txn = switchboard_app::leads::write::begin_write(&db).await?;
+                    switchboard_app::calls::update_call_status(
                         &txn,
                         &actor,
                         id,

@@ -248,8 +248,8 @@ impl Application {
         let bus = EventBus::new(db.get_database_backend());
         if db.get_database_backend() == sea_orm::DbBackend::Postgres {
             // Every instance listens, so a subscriber here sees writes made anywhere.
-            tokio::spawn(switchboard_graphql::events::listen(db.clone(), bus.clone()));
-            tokio::spawn(switchboard_graphql::summary::refresh_loop(
+            tokio::spawn(switchboard_app::events::listen(db.clone(), bus.clone()));
+            tokio::spawn(switchboard_app::analytics::summary::refresh_loop(
                 db.clone(),
                 bus.clone(),
                 config.summary_refresh,

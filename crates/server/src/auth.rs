@@ -12,10 +12,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
 };
+use switchboard_app::events::Message;
 use switchboard_domain::auth::{TokenError, verify};
 use switchboard_entity::enums::{MemberRole, MembershipStatus};
 use switchboard_entity::{organization_memberships, organizations, users};
-use switchboard_graphql::events::Message;
 use switchboard_graphql::{Auth, EventBus, Viewer};
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;

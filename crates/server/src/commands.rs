@@ -108,9 +108,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .context("loading the demo data failed")?;
         if demo.created {
             // Seeded rows bypass the write path: their rollups are computed once.
-            switchboard_graphql::rollups::rebuild(&db, Some(demo.organization_id), None, None)
-                .await
-                .context("computing the demo's analytics failed")?;
+            switchboard_app::analytics::rollups::rebuild(
+                &db,
+                Some(demo.organization_id),
+                None,
+                None,
+            )
+            .await
+            .context("computing the demo's analytics failed")?;
             tracing::info!(organization = %demo.organization_id, "demo data loaded");
         }
         let token = switchboard_domain::auth::mint(
@@ -236,7 +241,7 @@ async fn analytics(action: AnalyticsAction, database: DatabaseArgs) -> anyhow::R
             };
             let started = std::time::Instant::now();
             let rebuilt =
-                switchboard_graphql::rollups::rebuild(&db, organization, from, to).await?;
+                switchboard_app::analytics::rollups::rebuild(&db, organization, from, to).await?;
             println!(
                 "rebuilt {} organization(s) from {} ended call(s): {} organization day(s), {} agent day(s) in {:.1}s",
                 rebuilt.organizations,
@@ -274,8 +279,13 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
         let demo = switchboard_seed::demo(&db, chrono::Utc::now()).await?;
         if demo.created {
             // Seeded rows bypass the write path: their rollups are computed once.
-            switchboard_graphql::rollups::rebuild(&db, Some(demo.organization_id), None, None)
-                .await?;
+            switchboard_app::analytics::rollups::rebuild(
+                &db,
+                Some(demo.organization_id),
+                None,
+                None,
+            )
+            .await?;
             println!(
                 "demo organization loaded: {} (slug `{}`)",
                 demo.organization_id,
@@ -291,8 +301,13 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
     if let Some(scale) = args.choice.scale {
         let started = std::time::Instant::now();
         let summary = switchboard_seed::scale(&db, scale, args.random_seed, !args.quiet).await?;
-        switchboard_graphql::rollups::rebuild(&db, Some(summary.organization_id), None, None)
-            .await?;
+        switchboard_app::analytics::rollups::rebuild(
+            &db,
+            Some(summary.organization_id),
+            None,
+            None,
+        )
+        .await?;
         println!(
             "scale {scale}: {} leads, {} calls, {} transcripts in {:.1}s (organization {})",
             summary.leads,

@@ -36,7 +36,7 @@ pub async fn rotate(
                 row.key
             );
         };
-        let context = switchboard_graphql::webhooks::secret_context(organization_id, &row.key);
+        let context = switchboard_app::webhooks::secret_context(organization_id, &row.key);
         let plaintext: SecretString = open(current, &row.value, &context)
             .with_context(|| {
                 format!(

@@ -2,7 +2,7 @@
 //!
 //! The order matters: the organization and its signing secret are found,
 //! the signature is verified over the raw bytes, and only then is the body
-//! parsed and applied ([`switchboard_graphql::webhooks::apply`], one
+//! parsed and applied ([`switchboard_app::webhooks::apply`], one
 //! transaction). A refused delivery changes nothing and is logged:
 //!
 //! | status | when |
@@ -21,9 +21,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use switchboard_app::AppError;
+use switchboard_app::webhooks::{apply, organization_by_slug, signing_secret};
 use switchboard_domain::webhooks::{self, Delivery, Provider};
-use switchboard_graphql::error::ApiError;
-use switchboard_graphql::webhooks::{apply, organization_by_slug, signing_secret};
 
 use crate::app::AppState;
 
@@ -145,17 +145,29 @@ pub async fn receive(
             }))
             .into_response()
         }
-        Err(err @ ApiError::Conflict { .. }) => {
-            refuse(StatusCode::CONFLICT, name, org, err.message())
-        }
-        Err(err @ (ApiError::BadUserInput { .. } | ApiError::NotFound { .. })) => {
-            refuse(StatusCode::BAD_REQUEST, name, org, err.message())
-        }
-        Err(err) => failed(name, org, err),
+        Err(err) => match status_of(&err) {
+            StatusCode::INTERNAL_SERVER_ERROR => failed(name, org, err),
+            status => refuse(status, name, org, err.message()),
+        },
     }
 }
 
-fn failed(provider: &str, org: Option<&str>, err: ApiError) -> Response {
+/// The status a provider is answered with when applying its delivery
+/// failed: its own mistakes are 4xx (it must not retry them), ours 500
+/// (it retries).
+fn status_of(err: &AppError) -> StatusCode {
+    match err {
+        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::BadUserInput { .. }
+        | AppError::NotFound { .. }
+        | AppError::DialBlocked { .. } => StatusCode::BAD_REQUEST,
+        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn failed(provider: &str, org: Option<&str>, err: AppError) -> Response {
     tracing::error!(
         provider,
         org,

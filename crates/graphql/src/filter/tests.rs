@@ -2,6 +2,7 @@
 
 use super::*;
 use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use switchboard_app::AppError;
 
 fn sql(backend: DbBackend, filter: &LeadFilter) -> String {
     let segments = Default::default();
@@ -105,7 +106,7 @@ fn nesting_is_bounded() {
     };
     assert!(matches!(
         compiler.lead(&filter),
-        Err(ApiError::BadUserInput { .. })
+        Err(ApiError(AppError::BadUserInput { .. }))
     ));
 }
 
@@ -123,7 +124,7 @@ fn compile(
 
 fn refusal(result: ApiResult<SimpleExpr>) -> String {
     match result {
-        Err(ApiError::BadUserInput { field, message }) => {
+        Err(ApiError(AppError::BadUserInput { field, message })) => {
             assert_eq!(field, "filter");
             message
         }
@@ -194,7 +195,7 @@ fn lists_wider_than_their_limit_are_refused() {
             segments: &segments,
         }
         .call(&wide_calls),
-        Err(ApiError::BadUserInput { .. })
+        Err(ApiError(AppError::BadUserInput { .. }))
     ));
 }
 

@@ -67,7 +67,7 @@ impl CallEvent {
 }
 
 /// How a lead changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LeadChange {
     Created,
     Updated,

@@ -15,8 +15,8 @@ use switchboard_entity::enums::{LeadAuditAction, LeadStatus, TriggerType};
 use switchboard_entity::*;
 use uuid::Uuid;
 
-use crate::context::Viewer;
-use crate::error::{ApiError, ApiResult};
+use crate::actor::Viewer;
+use crate::error::{AppError, AppResult};
 
 /// Begins a write transaction. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`), so two writers queue instead of failing on upgrade.
@@ -34,15 +34,15 @@ pub async fn normalize_phone(
     organization_id: Uuid,
     field: &str,
     input: &str,
-) -> ApiResult<String> {
+) -> AppResult<String> {
     let region = organizations::Entity::find_by_id(organization_id)
         .one(db)
         .await?
         .map_or_else(|| "US".to_owned(), |o| o.default_region);
     let region = switchboard_domain::phone::parse_region(&region)
-        .map_err(|e| ApiError::bad_input(field, e.to_string()))?;
+        .map_err(|e| AppError::bad_input(field, e.to_string()))?;
     switchboard_domain::phone::normalize(input, region)
-        .map_err(|e| ApiError::bad_input(field, e.to_string()))
+        .map_err(|e| AppError::bad_input(field, e.to_string()))
 }
 
 /// The DNC entry that blocks `phone` at `at`, if any.
@@ -51,7 +51,7 @@ pub async fn active_dnc_entry(
     organization_id: Uuid,
     phone: &str,
     at: DateTime<Utc>,
-) -> ApiResult<Option<dnc_list::Model>> {
+) -> AppResult<Option<dnc_list::Model>> {
     Ok(dnc_list::Entity::find()
         .filter(dnc_list::Column::OrganizationId.eq(organization_id))
         .filter(dnc_list::Column::PhoneNumber.eq(phone))
@@ -69,7 +69,7 @@ pub async fn live_lead_with_phone(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
     phone: &str,
-) -> ApiResult<Option<leads::Model>> {
+) -> AppResult<Option<leads::Model>> {
     Ok(leads::Entity::find()
         .filter(leads::Column::OrganizationId.eq(organization_id))
         .filter(leads::Column::PhoneNumber.eq(phone))
@@ -83,12 +83,12 @@ pub async fn find_lead(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
     id: Uuid,
-) -> ApiResult<leads::Model> {
+) -> AppResult<leads::Model> {
     leads::Entity::find_by_id(id)
         .filter(leads::Column::OrganizationId.eq(organization_id))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("lead", id))
+        .ok_or_else(|| AppError::not_found("lead", id))
 }
 
 /// Checks that `user` is a member of the organization.
@@ -97,14 +97,14 @@ pub async fn require_member(
     organization_id: Uuid,
     field: &str,
     user: Uuid,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     let found = organization_memberships::Entity::find()
         .filter(organization_memberships::Column::OrganizationId.eq(organization_id))
         .filter(organization_memberships::Column::UserId.eq(user))
         .one(db)
         .await?;
     found.map(|_| ()).ok_or_else(|| {
-        ApiError::bad_input(
+        AppError::bad_input(
             field,
             format!("user `{user}` is not a member of this organization"),
         )
@@ -130,24 +130,24 @@ pub struct NewLead {
     pub owner_id: Option<Uuid>,
 }
 
-pub fn check_score(field: &str, score: i32) -> ApiResult<i32> {
+pub fn check_score(field: &str, score: i32) -> AppResult<i32> {
     if (0..=100).contains(&score) {
         Ok(score)
     } else {
-        Err(ApiError::bad_input(
+        Err(AppError::bad_input(
             field,
             "a lead score is between 0 and 100",
         ))
     }
 }
 
-pub fn check_timezone(field: &str, zone: &str) -> ApiResult<String> {
+pub fn check_timezone(field: &str, zone: &str) -> AppResult<String> {
     zone.parse::<chrono_tz::Tz>()
         .map(|tz| tz.name().to_owned())
-        .map_err(|_| ApiError::bad_input(field, format!("`{zone}` is not an IANA time zone")))
+        .map_err(|_| AppError::bad_input(field, format!("`{zone}` is not an IANA time zone")))
 }
 
-pub fn check_email(field: &str, email: &str) -> ApiResult<String> {
+pub fn check_email(field: &str, email: &str) -> AppResult<String> {
     let email = email.trim();
     match email.split_once('@') {
         Some((local, domain))
@@ -155,7 +155,7 @@ pub fn check_email(field: &str, email: &str) -> ApiResult<String> {
         {
             Ok(email.to_owned())
         }
-        _ => Err(ApiError::bad_input(
+        _ => Err(AppError::bad_input(
             field,
             format!("`{email}` is not an email address"),
         )),
@@ -164,10 +164,10 @@ pub fn check_email(field: &str, email: &str) -> ApiResult<String> {
 
 /// Clean, distinct, non-empty tags within the domain's bounds
 /// ([`TagSet`]: at most 50 of at most 64 characters).
-pub fn clean_tags(field: &str, tags: &[String]) -> ApiResult<Vec<String>> {
+pub fn clean_tags(field: &str, tags: &[String]) -> AppResult<Vec<String>> {
     TagSet::parse(tags)
         .map(TagSet::into_vec)
-        .map_err(|e| ApiError::bad_input(field, e.to_string()))
+        .map_err(|e| AppError::bad_input(field, e.to_string()))
 }
 
 /// Creates a lead: E.164 phone, unique among the organization's live leads
@@ -178,7 +178,7 @@ pub async fn create_lead(
     viewer: Viewer,
     input: NewLead,
     now: DateTime<Utc>,
-) -> ApiResult<leads::Model> {
+) -> AppResult<leads::Model> {
     // First, before any statement: tags are the one unbounded list here.
     let tags = clean_tags("input.tags", &input.tags)?;
     let org = viewer.organization_id;
@@ -277,7 +277,7 @@ pub async fn create_auto_lead(
     phone: &str,
     call_id: Uuid,
     now: DateTime<Utc>,
-) -> ApiResult<leads::Model> {
+) -> AppResult<leads::Model> {
     let on_dnc = active_dnc_entry(txn, organization_id, phone, now)
         .await?
         .is_some();
@@ -339,8 +339,8 @@ pub async fn create_auto_lead(
     Ok(lead)
 }
 
-fn duplicate_phone(phone: &str, existing: Uuid) -> ApiError {
-    ApiError::Conflict {
+fn duplicate_phone(phone: &str, existing: Uuid) -> AppError {
+    AppError::Conflict {
         field: Some("input.phoneNumber".into()),
         message: format!("a lead with {phone} already exists"),
         existing_id: Some(existing),
@@ -348,14 +348,14 @@ fn duplicate_phone(phone: &str, existing: Uuid) -> ApiError {
 }
 
 /// A unique violation that raced past the pre-check is still a CONFLICT.
-fn unique_to_conflict(err: DbErr, phone: &str) -> ApiError {
+fn unique_to_conflict(err: DbErr, phone: &str) -> AppError {
     match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict {
             field: Some("input.phoneNumber".into()),
             message: format!("a lead with {phone} already exists"),
             existing_id: None,
         },
-        _ => ApiError::Internal(err),
+        _ => AppError::Internal(err),
     }
 }
 
@@ -392,7 +392,7 @@ async fn audit(
     old: Option<serde_json::Value>,
     new: Option<serde_json::Value>,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     let by = by.into();
     lead_audit_log::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -425,7 +425,7 @@ async fn status_history(
     to: LeadStatus,
     reason: &str,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     let by = by.into();
     let (trigger, call) = match by {
         ChangedBy::Member(_) => (TriggerType::Manual, None),
@@ -456,7 +456,7 @@ async fn score_history(
     old: Option<i32>,
     new: i32,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     lead_score_history::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(lead.organization_id),
@@ -481,7 +481,7 @@ async fn assignment(
     from: Option<Uuid>,
     to: Option<Uuid>,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     lead_assignments::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(lead.organization_id),
@@ -526,11 +526,11 @@ pub async fn update_lead(
     id: Uuid,
     changes: LeadChanges,
     now: DateTime<Utc>,
-) -> ApiResult<leads::Model> {
+) -> AppResult<leads::Model> {
     let org = viewer.organization_id;
     let before = find_lead(txn, org, id).await?;
     if before.deleted_at.is_some() {
-        return Err(ApiError::bad_input(
+        return Err(AppError::bad_input(
             "id",
             "the lead is deleted: restore it first",
         ));
@@ -676,7 +676,7 @@ pub async fn delete_lead(
     viewer: Viewer,
     id: Uuid,
     now: DateTime<Utc>,
-) -> ApiResult<leads::Model> {
+) -> AppResult<leads::Model> {
     let lead = find_lead(txn, viewer.organization_id, id).await?;
     if lead.deleted_at.is_some() {
         return Ok(lead);
@@ -705,7 +705,7 @@ pub async fn restore_lead(
     viewer: Viewer,
     id: Uuid,
     now: DateTime<Utc>,
-) -> ApiResult<leads::Model> {
+) -> AppResult<leads::Model> {
     let lead = find_lead(txn, viewer.organization_id, id).await?;
     if lead.deleted_at.is_none() {
         return Ok(lead);
@@ -713,7 +713,7 @@ pub async fn restore_lead(
     if let Some(existing) =
         live_lead_with_phone(txn, viewer.organization_id, &lead.phone_number).await?
     {
-        return Err(ApiError::Conflict {
+        return Err(AppError::Conflict {
             field: Some("id".into()),
             message: format!("another lead now has {}", lead.phone_number),
             existing_id: Some(existing.id),
@@ -745,14 +745,14 @@ pub async fn change_tags(
     add: &[String],
     remove: &[String],
     now: DateTime<Utc>,
-) -> ApiResult<leads::Model> {
+) -> AppResult<leads::Model> {
     // Parsed before the lead is read: a refused list costs no statement.
-    let bad = |e: switchboard_domain::tags::TagError| ApiError::bad_input("tags", e.to_string());
+    let bad = |e: switchboard_domain::tags::TagError| AppError::bad_input("tags", e.to_string());
     let add = TagSet::parse(add).map_err(bad)?;
     let remove = TagSet::parse(remove).map_err(bad)?;
     let lead = find_lead(txn, viewer.organization_id, id).await?;
     if lead.deleted_at.is_some() {
-        return Err(ApiError::bad_input(
+        return Err(AppError::bad_input(
             "id",
             "the lead is deleted: restore it first",
         ));
@@ -785,7 +785,7 @@ pub async fn touch_last_contact(
     db: &impl ConnectionTrait,
     lead: Uuid,
     at: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     leads::Entity::update_many()
         .col_expr(leads::Column::LastContactAt, Expr::val(at))
         .filter(leads::Column::Id.eq(lead))

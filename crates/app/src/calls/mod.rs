@@ -1,5 +1,5 @@
 //! Writes and checks on calls, as plain functions over a connection or
-//! transaction (the call-side counterpart of [`crate::service`]).
+//! transaction (the call-side counterpart of [`crate::leads::write`]).
 //!
 //! Every lookup is scoped by the viewer's organization, so an id of another
 //! organization is NOT_FOUND. Every write to a call appends a `call_events`
@@ -26,10 +26,10 @@ use switchboard_entity::enums::{
 use switchboard_entity::*;
 use uuid::Uuid;
 
-use crate::context::Actor;
-use crate::error::{ApiError, ApiResult};
+use crate::actor::Actor;
+use crate::error::{AppError, AppResult};
 use crate::events::{CallEvent, Message};
-use crate::service;
+use crate::leads::write as service;
 
 /// The `system_config` key of the credits charged per billed minute.
 pub const CREDITS_PER_MINUTE_KEY: &str = "credits_per_minute";
@@ -47,12 +47,12 @@ pub async fn find_call(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
     id: Uuid,
-) -> ApiResult<calls::Model> {
+) -> AppResult<calls::Model> {
     calls::Entity::find_by_id(id)
         .filter(calls::Column::OrganizationId.eq(organization_id))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("call", id))
+        .ok_or_else(|| AppError::not_found("call", id))
 }
 
 /// A call of the organization, its row locked until the transaction ends
@@ -62,13 +62,13 @@ pub async fn lock_call(
     txn: &DatabaseTransaction,
     organization_id: Uuid,
     id: Uuid,
-) -> ApiResult<calls::Model> {
+) -> AppResult<calls::Model> {
     calls::Entity::find_by_id(id)
         .filter(calls::Column::OrganizationId.eq(organization_id))
         .lock_exclusive()
         .one(txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("call", id))
+        .ok_or_else(|| AppError::not_found("call", id))
 }
 
 /// An agent of the organization, or NOT_FOUND.
@@ -76,12 +76,12 @@ pub async fn find_agent(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
     id: Uuid,
-) -> ApiResult<agents::Model> {
+) -> AppResult<agents::Model> {
     agents::Entity::find_by_id(id)
         .filter(agents::Column::OrganizationId.eq(organization_id))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("agent", id))
+        .ok_or_else(|| AppError::not_found("agent", id))
 }
 
 /// A campaign of the organization, or NOT_FOUND.
@@ -89,12 +89,12 @@ pub async fn find_campaign(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
     id: Uuid,
-) -> ApiResult<campaigns::Model> {
+) -> AppResult<campaigns::Model> {
     campaigns::Entity::find_by_id(id)
         .filter(campaigns::Column::OrganizationId.eq(organization_id))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("campaign", id))
+        .ok_or_else(|| AppError::not_found("campaign", id))
 }
 
 /// A phone number of the organization, or NOT_FOUND.
@@ -102,12 +102,12 @@ pub async fn find_phone_number(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
     id: Uuid,
-) -> ApiResult<phone_numbers::Model> {
+) -> AppResult<phone_numbers::Model> {
     phone_numbers::Entity::find_by_id(id)
         .filter(phone_numbers::Column::OrganizationId.eq(organization_id))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("phone number", id))
+        .ok_or_else(|| AppError::not_found("phone number", id))
 }
 
 /// Credits charged per billed minute: the organization's `credits_per_minute`
@@ -117,7 +117,7 @@ pub async fn find_phone_number(
 pub async fn credits_per_minute(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
-) -> ApiResult<i64> {
+) -> AppResult<i64> {
     let rows = system_config::Entity::find()
         .filter(system_config::Column::Key.eq(CREDITS_PER_MINUTE_KEY))
         .filter(
@@ -156,7 +156,7 @@ async fn record_event(
     payload: serde_json::Value,
     occurred_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> ApiResult<call_events::Model> {
+) -> AppResult<call_events::Model> {
     let event = call_events::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(call.organization_id),
@@ -188,9 +188,9 @@ fn text(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-fn check_range_i32(field: &str, value: Option<i32>, min: i32, max: i32) -> ApiResult<Option<i32>> {
+fn check_range_i32(field: &str, value: Option<i32>, min: i32, max: i32) -> AppResult<Option<i32>> {
     match value {
-        Some(v) if !(min..=max).contains(&v) => Err(ApiError::bad_input(
+        Some(v) if !(min..=max).contains(&v) => Err(AppError::bad_input(
             field,
             format!("`{field}` is between {min} and {max}, not {v}"),
         )),
@@ -198,9 +198,9 @@ fn check_range_i32(field: &str, value: Option<i32>, min: i32, max: i32) -> ApiRe
     }
 }
 
-fn check_range_f64(field: &str, value: Option<f64>, min: f64, max: f64) -> ApiResult<Option<f64>> {
+fn check_range_f64(field: &str, value: Option<f64>, min: f64, max: f64) -> AppResult<Option<f64>> {
     match value {
-        Some(v) if !(v.is_finite() && (min..=max).contains(&v)) => Err(ApiError::bad_input(
+        Some(v) if !(v.is_finite() && (min..=max).contains(&v)) => Err(AppError::bad_input(
             field,
             format!("`{field}` is between {min} and {max}, not {v}"),
         )),
@@ -208,9 +208,9 @@ fn check_range_f64(field: &str, value: Option<f64>, min: f64, max: f64) -> ApiRe
     }
 }
 
-fn check_non_negative(field: &str, value: Option<i64>) -> ApiResult<Option<i64>> {
+fn check_non_negative(field: &str, value: Option<i64>) -> AppResult<Option<i64>> {
     match value {
-        Some(v) if v < 0 => Err(ApiError::bad_input(
+        Some(v) if v < 0 => Err(AppError::bad_input(
             field,
             format!("`{field}` cannot be negative"),
         )),
@@ -218,9 +218,9 @@ fn check_non_negative(field: &str, value: Option<i64>) -> ApiResult<Option<i64>>
     }
 }
 
-fn not_deleted(field: &str, lead: &leads::Model) -> ApiResult<()> {
+fn not_deleted(field: &str, lead: &leads::Model) -> AppResult<()> {
     if lead.deleted_at.is_some() {
-        return Err(ApiError::bad_input(
+        return Err(AppError::bad_input(
             field,
             "the lead is deleted: restore it first",
         ));
@@ -266,11 +266,11 @@ pub async fn dial_gate(
     lead: Option<&leads::Model>,
     campaign: Option<&campaigns::Model>,
     at: DateTime<Utc>,
-) -> ApiResult<DialGate> {
+) -> AppResult<DialGate> {
     let organization = organizations::Entity::find_by_id(organization_id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("organization", organization_id))?;
+        .ok_or_else(|| AppError::not_found("organization", organization_id))?;
     let dnc = service::active_dnc_entry(db, organization_id, phone_number, at)
         .await?
         .map(|entry| dial::DncEntry {
@@ -317,7 +317,7 @@ pub async fn dial_eligibility(
     phone_number: Option<&str>,
     campaign_id: Option<Uuid>,
     at: DateTime<Utc>,
-) -> ApiResult<DialGate> {
+) -> AppResult<DialGate> {
     let org = organization_id;
     let (phone, lead) = match (lead_id, phone_number) {
         (Some(id), None) => {
@@ -330,13 +330,13 @@ pub async fn dial_eligibility(
             (phone, lead)
         }
         (Some(_), Some(_)) => {
-            return Err(ApiError::bad_input(
+            return Err(AppError::bad_input(
                 "phoneNumber",
                 "give a leadId or a phoneNumber, not both",
             ));
         }
         (None, None) => {
-            return Err(ApiError::bad_input(
+            return Err(AppError::bad_input(
                 "leadId",
                 "give a leadId or a phoneNumber",
             ));
@@ -408,7 +408,7 @@ async fn resolve_references(
     txn: &DatabaseTransaction,
     org: Uuid,
     input: &NewCall,
-) -> ApiResult<References> {
+) -> AppResult<References> {
     let lead = match input.lead_id {
         Some(id) => {
             let lead = service::find_lead(txn, org, id).await?;
@@ -430,7 +430,7 @@ async fn resolve_references(
         (Some(raw), _) => service::normalize_phone(txn, org, "input.phoneNumber", raw).await?,
         (None, Some(lead)) => lead.phone_number.clone(),
         (None, None) => {
-            return Err(ApiError::bad_input(
+            return Err(AppError::bad_input(
                 "input.phoneNumber",
                 "give a leadId or a phoneNumber",
             ));
@@ -449,7 +449,7 @@ async fn insert_call(
     input: NewCall,
     refs: References,
     now: DateTime<Utc>,
-) -> ApiResult<calls::Model> {
+) -> AppResult<calls::Model> {
     let lead_source = text(input.lead_source).or_else(|| {
         refs.lead
             .as_ref()
@@ -539,7 +539,7 @@ pub async fn create_call_without_number(
     actor: &Actor,
     input: NewCall,
     now: DateTime<Utc>,
-) -> ApiResult<calls::Model> {
+) -> AppResult<calls::Model> {
     let refs = References {
         lead: None,
         phone: None,
@@ -559,7 +559,7 @@ pub async fn create_call(
     actor: &Actor,
     input: NewCall,
     now: DateTime<Utc>,
-) -> ApiResult<calls::Model> {
+) -> AppResult<calls::Model> {
     let refs = resolve_references(txn, actor.organization_id, &input).await?;
     insert_call(txn, actor, input, refs, now).await
 }
@@ -584,9 +584,9 @@ pub async fn schedule_outbound_call(
     actor: &Actor,
     input: OutboundCall,
     now: DateTime<Utc>,
-) -> ApiResult<calls::Model> {
+) -> AppResult<calls::Model> {
     if input.call_type == CallType::Inbound {
-        return Err(ApiError::bad_input(
+        return Err(AppError::bad_input(
             "input.callType",
             "an outbound call cannot be INBOUND",
         ));
@@ -617,7 +617,7 @@ pub async fn schedule_outbound_call(
     )
     .await?;
     if !gate.eligible() {
-        return Err(ApiError::DialBlocked {
+        return Err(AppError::DialBlocked {
             reasons: gate.blocks,
         });
     }
@@ -657,11 +657,11 @@ pub async fn update_call_status(
     to: CallStatus,
     at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> ApiResult<(calls::Model, Option<call_events::Model>)> {
+) -> AppResult<(calls::Model, Option<call_events::Model>)> {
     let call = lock_call(txn, actor.organization_id, id).await?;
     let from = call.status;
     match transition(from, to) {
-        Err(illegal) => return Err(ApiError::bad_input("status", illegal.to_string())),
+        Err(illegal) => return Err(AppError::bad_input("status", illegal.to_string())),
         Ok(Transition::Unchanged) => return Ok((call, None)),
         Ok(Transition::Changed) => {}
     }
@@ -675,7 +675,7 @@ pub async fn update_call_status(
     let mut payload = json!({});
     if to.is_terminal() {
         if let Some(started) = started_at.filter(|s| at < *s) {
-            return Err(ApiError::bad_input(
+            return Err(AppError::bad_input(
                 "at",
                 format!(
                     "the call cannot end at {} before it started at {}",
@@ -713,7 +713,7 @@ pub async fn update_call_status(
     }
     // Terminal statuses are final, so a call is counted exactly once.
     if to.is_terminal() && actor.maintain_rollups {
-        crate::rollups::call_ended(txn, &call, now).await?;
+        crate::analytics::rollups::call_ended(txn, &call, now).await?;
     }
     let event = record_event(
         txn,
@@ -800,7 +800,7 @@ pub async fn record_call_outcome(
     id: Uuid,
     input: Outcome,
     now: DateTime<Utc>,
-) -> ApiResult<calls::Model> {
+) -> AppResult<calls::Model> {
     let payment_plan_amount = check_non_negative(
         "input.paymentPlanAmountCents",
         input.payment_plan_amount_cents,
@@ -812,7 +812,7 @@ pub async fn record_call_outcome(
     let call = lock_call(txn, actor.organization_id, id).await?;
     let stage = match input.closed {
         Some(closed) if call.status != CallStatus::Completed => {
-            return Err(ApiError::bad_input(
+            return Err(AppError::bad_input(
                 "input.closed",
                 format!(
                     "only a completed call can be closed as {}; this one is {}",
@@ -899,17 +899,17 @@ pub struct NewTranscript {
     pub language: Option<String>,
 }
 
-fn check_segments(segments: &[Segment]) -> ApiResult<()> {
+fn check_segments(segments: &[Segment]) -> AppResult<()> {
     for (i, segment) in segments.iter().enumerate() {
         let field = |name: &str| format!("input.segments[{i}].{name}");
         if segment.speaker.trim().is_empty() {
-            return Err(ApiError::bad_input(field("speaker"), "a speaker is named"));
+            return Err(AppError::bad_input(field("speaker"), "a speaker is named"));
         }
         for (name, value) in [("start", segment.start), ("end", segment.end)] {
             if let Some(v) = value
                 && !(v.is_finite() && v >= 0.0)
             {
-                return Err(ApiError::bad_input(
+                return Err(AppError::bad_input(
                     field(name),
                     format!("a segment's {name} is a number of seconds, at least 0"),
                 ));
@@ -918,7 +918,7 @@ fn check_segments(segments: &[Segment]) -> ApiResult<()> {
         if let (Some(start), Some(end)) = (segment.start, segment.end)
             && start > end
         {
-            return Err(ApiError::bad_input(
+            return Err(AppError::bad_input(
                 field("end"),
                 format!("a segment cannot end ({end}) before it starts ({start})"),
             ));
@@ -936,9 +936,9 @@ pub async fn attach_transcript(
     call_id: Uuid,
     input: NewTranscript,
     now: DateTime<Utc>,
-) -> ApiResult<transcripts::Model> {
+) -> AppResult<transcripts::Model> {
     if input.content.trim().is_empty() {
-        return Err(ApiError::bad_input(
+        return Err(AppError::bad_input(
             "input.content",
             "a transcript has content",
         ));
@@ -949,7 +949,7 @@ pub async fn attach_transcript(
         Some(language) => {
             let language = language.trim().to_owned();
             if language.is_empty() || language.len() > 35 {
-                return Err(ApiError::bad_input(
+                return Err(AppError::bad_input(
                     "input.language",
                     "a language is a tag such as `en` or `es-MX`",
                 ));
@@ -958,7 +958,7 @@ pub async fn attach_transcript(
         }
     };
     let segments = serde_json::to_value(&input.segments)
-        .map_err(|e| ApiError::bad_input("input.segments", e.to_string()))?;
+        .map_err(|e| AppError::bad_input("input.segments", e.to_string()))?;
     let call = lock_call(txn, actor.organization_id, call_id).await?;
     let existing = transcripts::Entity::find()
         .filter(transcripts::Column::OrganizationId.eq(call.organization_id))
@@ -1068,7 +1068,7 @@ pub async fn record_call_analysis(
     call_id: Uuid,
     input: NewAnalysis,
     now: DateTime<Utc>,
-) -> ApiResult<lead_analytics::Model> {
+) -> AppResult<lead_analytics::Model> {
     let score = |field: &str, value: Option<i32>| check_range_i32(field, value, 0, 100);
     let intent_score = score("input.intentScore", input.intent_score)?;
     let urgency_score = score("input.urgencyScore", input.urgency_score)?;
@@ -1135,7 +1135,8 @@ pub async fn record_call_analysis(
         row.insert(txn).await?
     };
     if actor.maintain_rollups {
-        crate::rollups::analysis_changed(txn, &call, before.as_ref(), &analysis, now).await?;
+        crate::analytics::rollups::analysis_changed(txn, &call, before.as_ref(), &analysis, now)
+            .await?;
     }
     record_event(
         txn,

@@ -16,9 +16,9 @@ use switchboard_entity::enums::{LeadAuditAction, LeadStatus, TriggerType};
 use switchboard_entity::*;
 use uuid::Uuid;
 
-use crate::context::Viewer;
-use crate::error::{ApiError, ApiResult};
-use crate::service::{NewLead, check_email, check_score, check_timezone, clean_tags};
+use crate::actor::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::leads::write::{NewLead, check_email, check_score, check_timezone, clean_tags};
 
 /// Rows per statement: under both backends' bind-parameter limits for the
 /// widest row written here.
@@ -28,9 +28,9 @@ pub const MAX_BATCH: usize = 5_000;
 
 /// Refuses a batch of more than [`MAX_BATCH`] rows; resolvers call it
 /// before anything else, so an oversized batch costs no statement.
-pub fn check_batch(rows: usize) -> ApiResult<()> {
+pub fn check_batch(rows: usize) -> AppResult<()> {
     if rows > MAX_BATCH {
-        return Err(ApiError::bad_input(
+        return Err(AppError::bad_input(
             "input",
             format!("at most {MAX_BATCH} rows a batch ({rows} given)"),
         ));
@@ -43,7 +43,7 @@ pub fn check_batch(rows: usize) -> ApiResult<()> {
 pub enum RowOutcome {
     Created(Uuid),
     Updated(Uuid),
-    Failed(ApiError),
+    Failed(AppError),
     /// Valid, but not written because another row failed (all-or-nothing).
     Skipped,
 }
@@ -62,14 +62,14 @@ async fn validate(
     viewer: Viewer,
     input: Vec<NewLead>,
     now: DateTime<Utc>,
-) -> ApiResult<(Vec<Row>, HashMap<usize, RowOutcome>)> {
+) -> AppResult<(Vec<Row>, HashMap<usize, RowOutcome>)> {
     check_batch(input.len())?;
     let org = organizations::Entity::find_by_id(viewer.organization_id)
         .one(txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("organization", viewer.organization_id))?;
+        .ok_or_else(|| AppError::not_found("organization", viewer.organization_id))?;
     let region = switchboard_domain::phone::parse_region(&org.default_region)
-        .map_err(|e| ApiError::bad_input("input", e.to_string()))?;
+        .map_err(|e| AppError::bad_input("input", e.to_string()))?;
     let members: HashSet<Uuid> = organization_memberships::Entity::find()
         .filter(organization_memberships::Column::OrganizationId.eq(viewer.organization_id))
         .all(txn)
@@ -82,18 +82,18 @@ async fn validate(
     let mut first_with_phone: HashMap<String, usize> = HashMap::new();
     for (index, lead) in input.into_iter().enumerate() {
         let field = |name: &str| format!("input[{index}].{name}");
-        let checked = (|| -> ApiResult<leads::Model> {
+        let checked = (|| -> AppResult<leads::Model> {
             let phone = switchboard_domain::phone::normalize(&lead.phone_number, region)
-                .map_err(|e| ApiError::bad_input(field("phoneNumber"), e.to_string()))?;
+                .map_err(|e| AppError::bad_input(field("phoneNumber"), e.to_string()))?;
             if let Some(first) = first_with_phone.get(&phone) {
-                return Err(ApiError::Conflict {
+                return Err(AppError::Conflict {
                     field: Some(field("phoneNumber")),
                     message: format!("{phone} repeats row {first} of this batch"),
                     existing_id: None,
                 });
             }
             if let Some(owner) = lead.owner_id.filter(|o| !members.contains(o)) {
-                return Err(ApiError::bad_input(
+                return Err(AppError::bad_input(
                     field("ownerId"),
                     format!("user `{owner}` is not a member of this organization"),
                 ));
@@ -147,7 +147,7 @@ async fn existing(
     txn: &DatabaseTransaction,
     organization_id: Uuid,
     phones: &[String],
-) -> ApiResult<HashMap<String, Uuid>> {
+) -> AppResult<HashMap<String, Uuid>> {
     let mut found = HashMap::new();
     for chunk in phones.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<(Uuid, String)> = leads::Entity::find()
@@ -171,7 +171,7 @@ async fn on_dnc(
     organization_id: Uuid,
     phones: &[String],
     now: DateTime<Utc>,
-) -> ApiResult<HashSet<String>> {
+) -> AppResult<HashSet<String>> {
     let mut found = HashSet::new();
     for chunk in phones.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<String> = dnc_list::Entity::find()
@@ -198,7 +198,7 @@ async fn record_created(
     viewer: Viewer,
     created: &[leads::Model],
     now: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     for chunk in created.chunks(ROWS_PER_STATEMENT) {
         lead_audit_log::Entity::insert_many(chunk.iter().map(|lead| lead_audit_log::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -254,7 +254,7 @@ pub async fn import(
     input: Vec<NewLead>,
     all_or_nothing: bool,
     now: DateTime<Utc>,
-) -> ApiResult<Vec<RowOutcome>> {
+) -> AppResult<Vec<RowOutcome>> {
     let total = input.len();
     let (rows, mut outcomes) = validate(txn, viewer, input, now).await?;
     let phones: Vec<String> = rows.iter().map(|r| r.model.phone_number.clone()).collect();
@@ -265,7 +265,7 @@ pub async fn import(
         if let Some(existing) = taken.get(&row.model.phone_number) {
             outcomes.insert(
                 row.index,
-                RowOutcome::Failed(ApiError::Conflict {
+                RowOutcome::Failed(AppError::Conflict {
                     field: Some(format!("input[{}].phoneNumber", row.index)),
                     message: format!("a lead with {} already exists", row.model.phone_number),
                     existing_id: Some(*existing),
@@ -309,7 +309,7 @@ pub async fn upsert(
     viewer: Viewer,
     input: Vec<NewLead>,
     now: DateTime<Utc>,
-) -> ApiResult<Vec<RowOutcome>> {
+) -> AppResult<Vec<RowOutcome>> {
     let total = input.len();
     let (rows, mut outcomes) = validate(txn, viewer, input, now).await?;
     let phones: Vec<String> = rows.iter().map(|r| r.model.phone_number.clone()).collect();

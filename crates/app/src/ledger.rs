@@ -18,7 +18,7 @@ use switchboard_entity::enums::CreditKind;
 use switchboard_entity::{calls, credit_transactions, organizations};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 /// An entry to append.
 #[derive(Debug, Clone)]
@@ -33,7 +33,7 @@ pub struct Entry {
 }
 
 /// Whether `amount` has the sign `kind` requires.
-pub fn check_amount(field: &str, kind: CreditKind, amount: i64) -> ApiResult<()> {
+pub fn check_amount(field: &str, kind: CreditKind, amount: i64) -> AppResult<()> {
     let fine = match kind {
         CreditKind::Purchase | CreditKind::Bonus | CreditKind::Refund => amount > 0,
         CreditKind::Usage => amount < 0,
@@ -42,7 +42,7 @@ pub fn check_amount(field: &str, kind: CreditKind, amount: i64) -> ApiResult<()>
     if fine {
         Ok(())
     } else {
-        Err(ApiError::bad_input(
+        Err(AppError::bad_input(
             field,
             format!("a {} of {amount} credits is not allowed", kind.as_str()),
         ))
@@ -55,13 +55,13 @@ pub async fn append(
     organization_id: Uuid,
     entry: Entry,
     now: DateTime<Utc>,
-) -> ApiResult<credit_transactions::Model> {
+) -> AppResult<credit_transactions::Model> {
     check_amount("amount", entry.kind, entry.amount)?;
     let organization = organizations::Entity::find_by_id(organization_id)
         .lock_exclusive()
         .one(txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("organization", organization_id))?;
+        .ok_or_else(|| AppError::not_found("organization", organization_id))?;
     let last: Option<i64> = credit_transactions::Entity::find()
         .select_only()
         .column_as(credit_transactions::Column::Sequence.max(), "last")
@@ -90,7 +90,7 @@ pub async fn append(
     .insert(txn)
     .await
     .map_err(|err| match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict {
             field: entry
                 .external_payment_id
                 .as_ref()
@@ -98,7 +98,7 @@ pub async fn append(
             message: "this charge, payment or refund is already in the ledger".into(),
             existing_id: None,
         },
-        _ => ApiError::Internal(err),
+        _ => AppError::Internal(err),
     })?;
     organizations::Entity::update_many()
         .col_expr(organizations::Column::CreditBalance, Expr::value(after))
@@ -115,7 +115,7 @@ pub async fn charge_call(
     txn: &DatabaseTransaction,
     call: &calls::Model,
     now: DateTime<Utc>,
-) -> ApiResult<Option<credit_transactions::Model>> {
+) -> AppResult<Option<credit_transactions::Model>> {
     if call.credits_used <= 0 {
         return Ok(None);
     }
@@ -152,14 +152,14 @@ pub async fn refund(
     reason: Option<String>,
     by: Uuid,
     now: DateTime<Utc>,
-) -> ApiResult<credit_transactions::Model> {
+) -> AppResult<credit_transactions::Model> {
     let original = credit_transactions::Entity::find_by_id(transaction_id)
         .filter(credit_transactions::Column::OrganizationId.eq(organization_id))
         .one(txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("credit transaction", transaction_id))?;
+        .ok_or_else(|| AppError::not_found("credit transaction", transaction_id))?;
     if original.kind != CreditKind::Usage {
-        return Err(ApiError::bad_input(
+        return Err(AppError::bad_input(
             "transactionId",
             "only usage can be refunded",
         ));
@@ -169,7 +169,7 @@ pub async fn refund(
         .one(txn)
         .await?;
     if let Some(existing) = refunded {
-        return Err(ApiError::Conflict {
+        return Err(AppError::Conflict {
             field: Some("transactionId".into()),
             message: "this charge was already refunded".into(),
             existing_id: Some(existing.id),

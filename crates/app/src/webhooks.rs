@@ -38,11 +38,11 @@ use switchboard_entity::enums::{
 use switchboard_entity::{agents, call_events, calls, system_config};
 use uuid::Uuid;
 
+use crate::actor::Actor;
 use crate::calls::{self as call_service, NewAnalysis, NewCall, NewTranscript, Outcome, Segment};
-use crate::context::Actor;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 use crate::events::{CallEvent, EventBus, LeadChange, LeadEvent, Message};
-use crate::service::{self, begin_write};
+use crate::leads::write::{self as service, begin_write};
 
 /// The `call_events.source` of a provider.
 pub fn source(provider: Provider) -> CallEventSource {
@@ -98,9 +98,9 @@ pub async fn set_signing_secret(
     secret: &str,
     user_id: Uuid,
     now: DateTime<Utc>,
-) -> ApiResult<system_config::Model> {
+) -> AppResult<system_config::Model> {
     if secret.trim().len() < 8 {
-        return Err(ApiError::bad_input(
+        return Err(AppError::bad_input(
             "secret",
             "a signing secret has at least 8 characters",
         ));
@@ -150,7 +150,7 @@ pub async fn signing_secret(
     key: &SecretKey,
     organization_id: Uuid,
     provider: Provider,
-) -> ApiResult<Option<String>> {
+) -> AppResult<Option<String>> {
     let name = secret_key_name(provider);
     let Some(row) = system_config::Entity::find()
         .filter(system_config::Column::OrganizationId.eq(organization_id))
@@ -166,7 +166,7 @@ pub async fn signing_secret(
     secrets::open(key, &row.value, &secret_context(organization_id, &name))
         .map(Some)
         .map_err(|e| {
-            ApiError::Internal(sea_orm::DbErr::Custom(format!(
+            AppError::Internal(sea_orm::DbErr::Custom(format!(
                 "the {} signing secret cannot be decrypted: {e}",
                 provider.as_str()
             )))
@@ -199,7 +199,7 @@ pub async fn apply(
     organization_id: Uuid,
     event: &ProviderEvent,
     now: DateTime<Utc>,
-) -> ApiResult<Applied> {
+) -> AppResult<Applied> {
     let source = source(event.provider);
     // A redelivery is recognised without taking any lock.
     if let Some(seen) = already_applied(db, source, &event.event_id).await? {
@@ -223,13 +223,13 @@ pub async fn apply(
                 let seen = already_applied(db, source, &event.event_id)
                     .await?
                     .ok_or_else(|| {
-                        ApiError::Internal(sea_orm::DbErr::Custom(
+                        AppError::Internal(sea_orm::DbErr::Custom(
                             "a duplicate delivery left no event".into(),
                         ))
                     })?;
                 return duplicate(db, organization_id, seen).await;
             }
-            Err(Stored::Failed(ApiError::Internal(err))) if attempts < 3 && retryable(&err) => {
+            Err(Stored::Failed(AppError::Internal(err))) if attempts < 3 && retryable(&err) => {
                 txn.rollback().await?;
             }
             Err(Stored::Failed(err)) => {
@@ -258,10 +258,10 @@ fn retryable(err: &sea_orm::DbErr) -> bool {
 enum Stored {
     /// The delivery's event row exists already (a racing copy won).
     Duplicate,
-    Failed(ApiError),
+    Failed(AppError),
 }
 
-impl<E: Into<ApiError>> From<E> for Stored {
+impl<E: Into<AppError>> From<E> for Stored {
     fn from(err: E) -> Self {
         Self::Failed(err.into())
     }
@@ -271,7 +271,7 @@ async fn already_applied(
     db: &impl ConnectionTrait,
     source: CallEventSource,
     event_id: &str,
-) -> ApiResult<Option<call_events::Model>> {
+) -> AppResult<Option<call_events::Model>> {
     Ok(call_events::Entity::find()
         .filter(call_events::Column::Source.eq(source))
         .filter(call_events::Column::ProviderEventId.eq(event_id))
@@ -283,7 +283,7 @@ async fn duplicate(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
     seen: call_events::Model,
-) -> ApiResult<Applied> {
+) -> AppResult<Applied> {
     if seen.organization_id != organization_id {
         return Err(foreign_call());
     }
@@ -297,8 +297,8 @@ async fn duplicate(
     })
 }
 
-fn foreign_call() -> ApiError {
-    ApiError::Conflict {
+fn foreign_call() -> AppError {
+    AppError::Conflict {
         field: None,
         message: "this provider call belongs to another organization".into(),
         existing_id: None,
@@ -445,7 +445,7 @@ async fn advance(
     event: &ProviderEvent,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> ApiResult<calls::Model> {
+) -> AppResult<calls::Model> {
     if call.status.is_terminal() || call.status == to {
         return Ok(call);
     }
@@ -549,7 +549,7 @@ async fn find_or_create_call(
     actor: &Actor,
     event: &ProviderEvent,
     now: DateTime<Utc>,
-) -> ApiResult<(calls::Model, bool, bool)> {
+) -> AppResult<(calls::Model, bool, bool)> {
     let org = actor.organization_id;
     let provider = telephony(event.provider);
     if let Some(existing) = calls::Entity::find()
@@ -628,7 +628,7 @@ async fn find_or_create_call(
 }
 
 /// Whether a webhook's organization exists, by slug.
-pub async fn organization_by_slug(db: &DatabaseConnection, slug: &str) -> ApiResult<Option<Uuid>> {
+pub async fn organization_by_slug(db: &DatabaseConnection, slug: &str) -> AppResult<Option<Uuid>> {
     use switchboard_entity::organizations;
     Ok(organizations::Entity::find()
         .filter(organizations::Column::Slug.eq(slug))
