@@ -21,5 +21,7 @@ pub mod score;
 pub mod secrets;
 pub mod tags;
 pub mod target;
+pub mod text;
 pub mod timezone;
+pub mod transcript;
 pub mod webhooks;
