@@ -15,6 +15,7 @@ pub mod calls;
 pub mod dial;
 pub mod email;
 pub mod field;
+pub mod money;
 pub mod phone;
 pub mod rollups;
 pub mod score;
