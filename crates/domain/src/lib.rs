@@ -17,6 +17,7 @@ pub mod email;
 pub mod field;
 pub mod money;
 pub mod phone;
+pub mod range;
 pub mod rollups;
 pub mod score;
 pub mod secrets;
