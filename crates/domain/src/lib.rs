@@ -10,11 +10,13 @@
 
 pub mod analytics;
 pub mod auth;
+pub mod batch;
 pub mod call_status;
 pub mod calls;
 pub mod dial;
 pub mod email;
 pub mod field;
+pub mod hours;
 pub mod money;
 pub mod phone;
 pub mod range;
