@@ -7,6 +7,8 @@
 
 use std::collections::HashSet;
 
+use crate::field::FieldError;
+
 /// Most tags one lead (or one tag list of a request) has.
 pub const MAX_TAGS: usize = 50;
 /// Longest tag, in characters (after trimming).
@@ -21,6 +23,13 @@ pub enum TagError {
     Empty(usize),
     #[error("a tag has 1 to {MAX_TAG_CHARS} characters (tag {0} is longer)")]
     TooLong(usize),
+}
+
+/// A refused tag list as a field error, keyed `tags`.
+impl From<TagError> for FieldError {
+    fn from(error: TagError) -> Self {
+        FieldError::new("tags", error.to_string())
+    }
 }
 
 /// Distinct, trimmed, non-empty tags of at most [`MAX_TAG_CHARS`]
@@ -130,6 +139,18 @@ mod tests {
                 .as_slice()
                 .len(),
             MAX_TAGS
+        );
+    }
+
+    #[test]
+    fn a_refused_list_is_a_field_error_keyed_tags() {
+        let error = FieldError::from(TagSet::parse(&["a", ""]).expect_err("refused"));
+        assert_eq!(
+            error.row(3).under("input").into_parts(),
+            (
+                "input[3].tags".to_owned(),
+                "a tag has 1 to 64 characters (tag 1 is empty)".to_owned()
+            )
         );
     }
 
