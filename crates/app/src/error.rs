@@ -5,6 +5,7 @@
 
 use sea_orm::DbErr;
 use switchboard_domain::dial::DialBlock;
+use switchboard_domain::field::FieldError;
 use uuid::Uuid;
 
 /// An error a caller can act on, or an internal one it cannot.
@@ -19,10 +20,11 @@ pub enum AppError {
     /// The thing does not exist in the actor's organization.
     #[error("{entity} `{id}` was not found")]
     NotFound { entity: &'static str, id: String },
-    /// An input broke a rule; `field` names it (a path relative to the
-    /// use case's input, such as `phoneNumber` or `[3].tags`).
-    #[error("{message}")]
-    BadUserInput { field: String, message: String },
+    /// An input broke a rule; the error's key names the field (a path
+    /// relative to the use case's input, such as `phoneNumber` or
+    /// `[3].tags`), which the transport re-keys to its own path.
+    #[error("{}", .0.message())]
+    BadUserInput(FieldError),
     /// The write collides with existing data.
     #[error("{message}")]
     Conflict {
@@ -46,6 +48,12 @@ fn join(reasons: &[DialBlock]) -> String {
         .join("; ")
 }
 
+impl From<FieldError> for AppError {
+    fn from(err: FieldError) -> Self {
+        Self::BadUserInput(err)
+    }
+}
+
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         Self::Internal(err)
@@ -64,10 +72,7 @@ impl AppError {
     }
 
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::BadUserInput {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self::BadUserInput(FieldError::new(field, message))
     }
 
     /// An internal error that is not the database's.

@@ -10,6 +10,7 @@
 use async_graphql::ErrorExtensions;
 use sea_orm::DbErr;
 pub use switchboard_app::error::{AppError, AppResult};
+use switchboard_domain::field::FieldError;
 use uuid::Uuid;
 
 /// The GraphQL face of an [`AppError`].
@@ -49,7 +50,7 @@ impl ApiError {
             AppError::Unauthenticated(_) => "UNAUTHENTICATED",
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::NotFound { .. } => "NOT_FOUND",
-            AppError::BadUserInput { .. } => "BAD_USER_INPUT",
+            AppError::BadUserInput(_) => "BAD_USER_INPUT",
             AppError::Conflict { .. } => "CONFLICT",
             AppError::DialBlocked { .. } => "DIAL_BLOCKED",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
@@ -66,20 +67,17 @@ impl ApiError {
     /// and `[3].tags` becomes `input[3].tags`. An empty key names the
     /// argument itself.
     pub fn under(mut self, argument: &str) -> Self {
-        let place = |field: &mut String| {
-            *field = if field.is_empty() {
-                argument.to_owned()
-            } else if field.starts_with('[') {
-                format!("{argument}{field}")
-            } else {
-                format!("{argument}.{field}")
-            };
-        };
         match &mut self.0 {
-            AppError::BadUserInput { field, .. } => place(field),
+            AppError::BadUserInput(error) => *error = error.clone().under(argument),
             AppError::Conflict {
                 field: Some(field), ..
-            } => place(field),
+            } => {
+                // The same placing rule as a refused field's.
+                *field = FieldError::new(field.as_str(), "")
+                    .under(argument)
+                    .field()
+                    .to_owned();
+            }
             _ => {}
         }
         self
@@ -108,7 +106,7 @@ impl From<ApiError> for async_graphql::Error {
         async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", code);
             match &err.0 {
-                AppError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
+                AppError::BadUserInput(error) => ext.set("field", error.field()),
                 AppError::Conflict {
                     field, existing_id, ..
                 } => {
@@ -160,7 +158,7 @@ mod tests {
     #[test]
     fn field_keys_are_placed_under_their_argument() {
         let placed = |key: &str| match ApiError::bad_input(key, "no").under("input").0 {
-            AppError::BadUserInput { field, .. } => field,
+            AppError::BadUserInput(error) => error.field().to_owned(),
             other => panic!("unexpected {other:?}"),
         };
         assert_eq!(placed("phoneNumber"), "input.phoneNumber");

@@ -262,7 +262,7 @@ mod tests {
         );
         assert!(matches!(
             Cursor::decode("after", "bm9wZQ"),
-            Err(ApiError(switchboard_app::AppError::BadUserInput { .. }))
+            Err(ApiError(switchboard_app::AppError::BadUserInput(_)))
         ));
     }
 

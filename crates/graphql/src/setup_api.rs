@@ -224,7 +224,7 @@ fn report(outcomes: Vec<RowOutcome>) -> ImportResult {
                     row.code = Some(err.code().into());
                     row.message = Some(err.message());
                     match err.0 {
-                        AppError::BadUserInput { field, .. } => row.field = Some(field),
+                        AppError::BadUserInput(error) => row.field = Some(error.field().to_owned()),
                         AppError::Conflict {
                             field, existing_id, ..
                         } => {

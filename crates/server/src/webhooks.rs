@@ -158,9 +158,9 @@ pub async fn receive(
 fn status_of(err: &AppError) -> StatusCode {
     match err {
         AppError::Conflict { .. } => StatusCode::CONFLICT,
-        AppError::BadUserInput { .. }
-        | AppError::NotFound { .. }
-        | AppError::DialBlocked { .. } => StatusCode::BAD_REQUEST,
+        AppError::BadUserInput(_) | AppError::NotFound { .. } | AppError::DialBlocked { .. } => {
+            StatusCode::BAD_REQUEST
+        }
         AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
