@@ -3,6 +3,7 @@
 mod analytics;
 mod analytics_funnel;
 mod analytics_stats;
+mod architecture;
 mod attack_connections;
 mod attack_documents;
 mod attack_inputs;
@@ -24,5 +25,6 @@ mod migrations;
 mod parity;
 mod schema;
 mod seed;
+mod snapshots;
 mod subscriptions;
 mod webhooks;

@@ -81,41 +81,20 @@ async fn main() -> anyhow::Result<()> {
     )?;
     let span = lead_time_span(&url, org).await?;
 
-    // The server, as its own process, so its memory is its own.
-    let port = 18_000 + rand::rng().random_range(0..1000);
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            &url,
-        ])
-        .env("SWITCHBOARD_JWT_SECRET", secret)
-        .env(
-            "SWITCHBOARD_SECRET_KEY",
-            switchboard_domain::secrets::SecretKey::generate().to_base64(),
-        )
-        // A benchmark is a flood from one address and token: unthrottled.
-        .env("SWITCHBOARD_RATE_LIMIT_PER_IP", "0")
-        .env("SWITCHBOARD_RATE_LIMIT_PER_TOKEN", "0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()?;
-    let pid = server
-        .id()
-        .ok_or_else(|| anyhow::anyhow!("no server pid"))?;
-    let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
         .build()?;
-    wait_ready(&client, &base).await?;
-
-    // Warm both paths, then measure each for `duration`.
-    let graphql = {
-        let (client, base, token) = (client.clone(), base.clone(), token.clone());
+    // The server, as its own process, so its memory is its own; with
+    // BENCH_BASELINE_BIN, a second build (e.g. the previous commit's) is
+    // measured in the same run against the same database.
+    let (mut server, pid, base) =
+        spawn_server(env!("CARGO_BIN_EXE_switchboard"), &url, secret, &client).await?;
+    let baseline = match std::env::var("BENCH_BASELINE_BIN") {
+        Ok(bin) => Some(spawn_server(&bin, &url, secret, &client).await?),
+        Err(_) => None,
+    };
+    let graphql_at = |base: String| {
+        let (client, token) = (client.clone(), token.clone());
         move |before: chrono::DateTime<chrono::Utc>| {
             let (client, base, token) = (client.clone(), base.clone(), token.clone());
             async move {
@@ -133,6 +112,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     };
+    let graphql = graphql_at(base);
     let pool = PgPoolOptions::new()
         .max_connections(POOL_SIZE)
         .connect(&url)
@@ -147,6 +127,14 @@ async fn main() -> anyhow::Result<()> {
     let (sql_stats, _) = run("raw SQL", duration, span, raw.clone(), None).await?;
     let (gql_stats, rss) = run("GraphQL", duration, span, graphql.clone(), Some(pid)).await?;
     server.kill().await.ok();
+    let baseline_stats = match baseline {
+        Some((mut process, pid, base)) => {
+            let stats = run("baseline", duration, span, graphql_at(base), Some(pid)).await?;
+            process.kill().await.ok();
+            Some(stats)
+        }
+        None => None,
+    };
 
     println!();
     println!(
@@ -169,7 +157,59 @@ async fn main() -> anyhow::Result<()> {
         "  server  : {:.1} MiB resident at peak under load",
         rss as f64 / 1024.0
     );
+    if let Some((stats, rss)) = baseline_stats {
+        println!(
+            "  baseline: {:>8.1} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  {:.1} MiB at peak",
+            stats.rps,
+            stats.p50,
+            stats.p99,
+            rss as f64 / 1024.0
+        );
+        println!(
+            "  ratio   : {:.2}x of the baseline build's throughput ({:.2}x of raw SQL for it)",
+            gql_stats.rps / stats.rps,
+            stats.rps / sql_stats.rps
+        );
+    }
+    println!("  load    : {}", support::load_average());
     Ok(())
+}
+
+/// Starts `bin serve` over `url` on a free port and waits until it is ready.
+async fn spawn_server(
+    bin: &str,
+    url: &str,
+    secret: &str,
+    client: &reqwest::Client,
+) -> anyhow::Result<(tokio::process::Child, u32, String)> {
+    let port = 18_000 + rand::rng().random_range(0..1000);
+    let server = tokio::process::Command::new(bin)
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            url,
+        ])
+        .env("SWITCHBOARD_JWT_SECRET", secret)
+        .env(
+            "SWITCHBOARD_SECRET_KEY",
+            switchboard_domain::secrets::SecretKey::generate().to_base64(),
+        )
+        // A benchmark is a flood from one address and token: unthrottled.
+        .env("SWITCHBOARD_RATE_LIMIT_PER_IP", "0")
+        .env("SWITCHBOARD_RATE_LIMIT_PER_TOKEN", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()?;
+    let pid = server
+        .id()
+        .ok_or_else(|| anyhow::anyhow!("no server pid"))?;
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(client, &base).await?;
+    Ok((server, pid, base))
 }
 
 struct Stats {

@@ -59,3 +59,12 @@ pub fn rss_kib(pid: u32) -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// The machine's load averages (1, 5, 15 minutes) and core count, so a
+/// figure can be read against how busy the machine was.
+pub fn load_average() -> String {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let averages: Vec<&str> = load.split_whitespace().take(3).collect();
+    format!("{} on {cores} cores", averages.join(" "))
+}
