@@ -22,6 +22,7 @@ use crate::context::{self, Permission, require};
 use crate::enums::{CrmStage, TrafficSource};
 use crate::error::{ApiError, ApiResult, parse_id};
 use crate::filter::{CallFilter, Compiler};
+use crate::scalars::Date;
 use crate::types::Agent;
 
 /// How periods are cut.
@@ -171,7 +172,7 @@ pub(crate) fn agent_contribution(row: &agent_analytics::Model) -> Contribution {
 #[derive(SimpleObject)]
 pub struct OrganizationPeriod {
     /// The period's first day (a Monday for weeks, the 1st for months).
-    pub period_start: NaiveDate,
+    pub period_start: Date,
     pub figures: Figures,
 }
 
@@ -180,7 +181,7 @@ pub struct OrganizationPeriod {
 #[graphql(complex)]
 pub struct AgentPeriod {
     pub agent_id: ID,
-    pub period_start: NaiveDate,
+    pub period_start: Date,
     pub figures: Figures,
     /// 1 = most successful calls in the period (ties: more calls first,
     /// then equal ranks).
@@ -266,7 +267,7 @@ impl AgentPeriod {
 #[derive(SimpleObject)]
 pub struct KpiSummary {
     /// The last day included (today in the organization's time zone by default).
-    pub as_of: NaiveDate,
+    pub as_of: Date,
     pub last_7_days: Figures,
     pub last_30_days: Figures,
     pub lifetime: Figures,
@@ -300,7 +301,7 @@ pub struct CallSummaryRow {
     pub traffic_source: Option<TrafficSource>,
     pub crm_stage: Option<CrmStage>,
     /// The first day of the day, week or month, in the organization's time zone.
-    pub period_start: Option<NaiveDate>,
+    pub period_start: Option<Date>,
     pub agent_id: Option<ID>,
     pub campaign_id: Option<ID>,
     pub call_count: i64,
@@ -379,11 +380,12 @@ impl RollupAnalytics {
     async fn organization_analytics(
         &self,
         ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
+        from: Date,
+        to: Date,
         #[graphql(default)] granularity: Granularity,
     ) -> ApiResult<Vec<OrganizationPeriod>> {
         let viewer = require(ctx, Permission::Read)?;
+        let (from, to) = (NaiveDate::from(from), NaiveDate::from(to));
         check_range(from, to)?;
         let rows = organization_analytics::Entity::find()
             .filter(organization_analytics::Column::OrganizationId.eq(viewer.organization_id))
@@ -395,7 +397,7 @@ impl RollupAnalytics {
             by_period(&rows, granularity.into(), |r| r.day, org_contribution)
                 .into_iter()
                 .map(|(period_start, c)| OrganizationPeriod {
-                    period_start,
+                    period_start: period_start.into(),
                     figures: Figures::of(&c, true),
                 })
                 .collect(),
@@ -407,12 +409,13 @@ impl RollupAnalytics {
     async fn agent_performance(
         &self,
         ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
+        from: Date,
+        to: Date,
         #[graphql(default)] granularity: Granularity,
         agent_id: Option<ID>,
     ) -> ApiResult<Vec<AgentPeriod>> {
         let viewer = require(ctx, Permission::Read)?;
+        let (from, to) = (NaiveDate::from(from), NaiveDate::from(to));
         check_range(from, to)?;
         let only = agent_id.map(|id| parse_id("agentId", &id)).transpose()?;
         let cut: Cut = granularity.into();
@@ -484,7 +487,7 @@ impl RollupAnalytics {
                     target,
                     agent_id: ID(agent.to_string()),
                     agent_uuid: *agent,
-                    period_start: period,
+                    period_start: period.into(),
                     rank: i32::try_from(rank).unwrap_or(i32::MAX),
                     ranked_agents: i32::try_from(ranked).unwrap_or(i32::MAX),
                     calls_change: c.total_calls - previous.total_calls,
@@ -502,15 +505,13 @@ impl RollupAnalytics {
 
     /// The last 7 and 30 days (ending `asOf`, default today in the
     /// organization's time zone), the lifetime, and the best agent.
-    async fn kpi_summary(
-        &self,
-        ctx: &Context<'_>,
-        as_of: Option<NaiveDate>,
-    ) -> ApiResult<KpiSummary> {
+    async fn kpi_summary(&self, ctx: &Context<'_>, as_of: Option<Date>) -> ApiResult<KpiSummary> {
         let viewer = require(ctx, Permission::Read)?;
         let db = context::db(ctx)?;
         let tz = viewer.timezone;
-        let as_of = as_of.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+        let as_of = as_of
+            .map(NaiveDate::from)
+            .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
         let rows = organization_analytics::Entity::find()
             .filter(organization_analytics::Column::OrganizationId.eq(viewer.organization_id))
             .filter(organization_analytics::Column::Day.lte(as_of))
@@ -556,7 +557,7 @@ impl RollupAnalytics {
                     ))
             });
         Ok(KpiSummary {
-            as_of,
+            as_of: as_of.into(),
             last_7_days: Figures::of(&span(7), true),
             last_30_days: Figures::of(&span(30), true),
             lifetime: Figures::of(&lifetime, true),
@@ -677,7 +678,7 @@ impl RollupAnalytics {
                     CallSummaryRow {
                         traffic_source: source.map(Into::into),
                         crm_stage: stage.map(Into::into),
-                        period_start: period,
+                        period_start: period.map(Date),
                         agent_id: agent.map(|a| ID(a.to_string())),
                         campaign_id: campaign.map(|c| ID(c.to_string())),
                         call_count: all,

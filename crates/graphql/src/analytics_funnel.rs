@@ -25,6 +25,7 @@ use uuid::Uuid;
 use crate::context::{self, Permission, require};
 use crate::enums::{CallOutcome, CallType, LeadStatus};
 use crate::error::{ApiError, ApiResult, parse_id};
+use crate::scalars::Date;
 use crate::service::begin_write;
 
 /// The longest range an analytics query reads, in days (about ten years).
@@ -468,8 +469,8 @@ impl LeadSourceCost {
         Some(self.0.sub_source.as_str()).filter(|s| !s.is_empty())
     }
     /// The first day of the month.
-    async fn month(&self) -> NaiveDate {
-        self.0.month
+    async fn month(&self) -> Date {
+        self.0.month.into()
     }
     async fn cost_cents(&self) -> i64 {
         self.0.cost_cents
@@ -496,7 +497,7 @@ pub struct RecordLeadSourceCostInput {
     pub source: String,
     pub sub_source: Option<String>,
     /// The first day of the month.
-    pub month: NaiveDate,
+    pub month: Date,
     /// At least 0.
     pub cost_cents: i64,
     /// ISO 4217 code, three letters (stored upper-case).
@@ -531,13 +532,13 @@ impl RecordLeadSourceCostInput {
                 "a sub-source is at most 200 characters",
             ));
         }
-        if self.month.day() != 1 {
+        if self.month.0.day() != 1 {
             return Err(ApiError::bad_input(
                 "input.month",
                 format!(
                     "a month is given by its first day ({}, not {})",
-                    month_of(self.month),
-                    self.month
+                    month_of(self.month.0),
+                    self.month.0
                 ),
             ));
         }
@@ -561,7 +562,7 @@ impl RecordLeadSourceCostInput {
         Ok(CostRecord {
             source,
             sub_source,
-            month: self.month,
+            month: self.month.0,
             cost_cents: self.cost_cents,
             currency,
             notes: self.notes.filter(|n| !n.trim().is_empty()),
@@ -698,11 +699,11 @@ impl FunnelAnalytics {
     async fn lead_source_roi(
         &self,
         ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
+        from: Date,
+        to: Date,
     ) -> ApiResult<Vec<LeadSourceRoi>> {
         let viewer = require(ctx, Permission::Read)?;
-        let (first, after) = month_span(from, to)?;
+        let (first, after) = month_span(from.into(), to.into())?;
         let db = context::db(ctx)?;
         let tz = viewer.timezone;
         let (start, end) = (day_start(tz, first), day_start(tz, after));
@@ -825,11 +826,11 @@ impl FunnelAnalytics {
     async fn lead_source_costs(
         &self,
         ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
+        from: Date,
+        to: Date,
     ) -> ApiResult<Vec<LeadSourceCost>> {
         let viewer = require(ctx, Permission::Read)?;
-        let (first, after) = month_span(from, to)?;
+        let (first, after) = month_span(from.into(), to.into())?;
         use lead_source_costs::Column as K;
         Ok(lead_source_costs::Entity::find()
             .filter(K::OrganizationId.eq(viewer.organization_id))

@@ -57,6 +57,7 @@ use crate::context::{self, Permission, require};
 use crate::enums::{CallOutcome, CallStatus, CallType, CrmStage, LeadStatus, TrafficSource};
 use crate::error::{ApiError, ApiResult};
 use crate::filter::{CallFilter, Compiler, DateTimeRange, LeadFilter, load_segments};
+use crate::scalars::Date;
 
 /// The most groups a stats field returns.
 pub const MAX_GROUPS: i32 = 10_000;
@@ -109,7 +110,7 @@ pub struct LeadStatsRow {
     pub owner_id: Option<ID>,
     pub tag: Option<String>,
     /// The first day of the day, week (a Monday) or month.
-    pub period_start: Option<NaiveDate>,
+    pub period_start: Option<Date>,
     /// Leads in the group.
     pub count: i64,
     pub min_lead_score: Option<i32>,
@@ -131,7 +132,7 @@ pub struct CallStatsRow {
     pub campaign_id: Option<ID>,
     pub lead_id: Option<ID>,
     /// The first day of the day, week (a Monday) or month.
-    pub period_start: Option<NaiveDate>,
+    pub period_start: Option<Date>,
     /// Calls in the group.
     pub count: i64,
     pub total_duration_seconds: i64,
@@ -235,7 +236,7 @@ impl StatsAnalytics {
                         D::Owner => out.owner_id = id(row, "owner")?,
                         D::Tag => out.tag = row.try_get("", "dim_tag")?,
                         D::CreatedDay | D::CreatedWeek | D::CreatedMonth => {
-                            out.period_start = period(row)?;
+                            out.period_start = period(row)?.map(Date);
                         }
                     }
                 }
@@ -365,7 +366,7 @@ impl StatsAnalytics {
                         D::Agent => out.agent_id = id(row, "agent")?,
                         D::Campaign => out.campaign_id = id(row, "campaign")?,
                         D::Lead => out.lead_id = id(row, "lead")?,
-                        D::Day | D::Week | D::Month => out.period_start = period(row)?,
+                        D::Day | D::Week | D::Month => out.period_start = period(row)?.map(Date),
                     }
                 }
                 Ok(out)

@@ -29,6 +29,7 @@ pub mod pagination;
 pub mod prefetch;
 pub mod query;
 pub mod rollups;
+pub mod scalars;
 pub mod service;
 pub mod setup_api;
 pub mod subscription;

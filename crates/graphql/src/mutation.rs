@@ -21,6 +21,7 @@ use crate::types::*;
 
 /// The root of every mutation: the CRM's and the calls'.
 #[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(
     CrmMutations,
     crate::calls_api::CallMutations,

@@ -17,6 +17,7 @@ use crate::types::*;
 
 /// The root of every query: the core's and the calls'.
 #[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     CoreQueries,
     crate::calls_api::CallQueries,

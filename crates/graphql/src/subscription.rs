@@ -532,7 +532,7 @@ async fn bounded<T>(
 /// burst of status changes costs one recount per subscriber, not one each.
 const RECOUNT_AFTER: Duration = Duration::from_millis(250);
 
-#[Subscription]
+#[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Status changes of the organization's calls, filtered by call, lead,
     /// campaign or agent (none: every call). With `after` (an `eventId`),

@@ -2,7 +2,7 @@
 //! the API shows; relations resolve through the request's [`Loaders`].
 
 use async_graphql::{Context, ID, Json, Object, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use switchboard_entity::*;
 use uuid::Uuid;
 
@@ -11,6 +11,7 @@ use crate::enums::*;
 use crate::error::{ApiError, ApiResult};
 use crate::loaders::{Loaders, PageKey};
 use crate::pagination::{Cursor, Direction, Page, PageInfo, SortKey};
+use crate::scalars::Date;
 
 pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Loaders> {
     ctx.data::<Loaders>()
@@ -1095,8 +1096,8 @@ impl FollowUp {
     async fn id(&self) -> ID {
         id(self.0.id)
     }
-    async fn date(&self) -> NaiveDate {
-        self.0.follow_up_date
+    async fn date(&self) -> Date {
+        self.0.follow_up_date.into()
     }
     async fn remark(&self) -> Option<&str> {
         self.0.remark.as_deref()
