@@ -20,15 +20,19 @@ use crate::scalars::Date;
 /// Input of `setAgentTarget`: any of the four targets (unset ones are cleared).
 #[derive(async_graphql::InputObject)]
 pub struct AgentTargetInput {
+    /// The agent's id.
     pub agent_id: ID,
+    /// Whether the target is for a day, a week or a month.
     pub granularity: Granularity,
     /// The period's first day: any day for DAY, a Monday for WEEK, the 1st for MONTH.
     pub period_start: Date,
+    /// Calls to make in the period, at least 0.
     pub target_calls: Option<i32>,
-    /// 0-100.
+    /// Success rate to reach, 0-100.
     pub target_success_rate: Option<f64>,
+    /// Leads to generate in the period, at least 0.
     pub target_leads: Option<i32>,
-    /// 0-100.
+    /// Conversion rate to reach, 0-100.
     pub target_conversion_rate: Option<f64>,
 }
 
@@ -42,7 +46,7 @@ impl AnalyticsMutations {
     async fn set_agent_target(
         &self,
         ctx: &Context<'_>,
-        input: AgentTargetInput,
+        #[graphql(desc = "The agent, the period and the targets.")] input: AgentTargetInput,
     ) -> ApiResult<TargetProgress> {
         use sea_orm::ActiveValue::Set;
         use sea_orm::sea_query::OnConflict;
