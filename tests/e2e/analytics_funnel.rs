@@ -789,7 +789,7 @@ async fn the_lead_funnel_counts_entries_stays_and_drop_offs_by_hand(backend: Bac
 
 // -------------------------------------------------------------- leadSourceRoi
 
-const ROI: &str = "query($from: NaiveDate!, $to: NaiveDate!) { analytics { leadSourceRoi(from: $from, to: $to) { source subSource leads qualified recruited costCents revenueCents currency currencies costPerLeadCents costPerRecruitCents roi } } }";
+const ROI: &str = "query($from: Date!, $to: Date!) { analytics { leadSourceRoi(from: $from, to: $to) { source subSource leads qualified recruited costCents revenueCents currency currencies costPerLeadCents costPerRecruitCents roi } } }";
 
 const RECORD: &str = "mutation($input: RecordLeadSourceCostInput!) { recordLeadSourceCost(input: $input) { id source subSource month costCents currency notes } }";
 

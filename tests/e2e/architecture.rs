@@ -36,7 +36,12 @@ fn normal_dependencies_of(start: &str) -> BTreeSet<String> {
         .as_array()
         .expect("packages")
         .iter()
-        .map(|p| (p["id"].as_str().unwrap_or(""), p["name"].as_str().unwrap_or("")))
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap_or(""),
+                p["name"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     let nodes: HashMap<&str, &serde_json::Value> = metadata["resolve"]["nodes"]
         .as_array()
@@ -71,10 +76,16 @@ fn normal_dependencies_of(start: &str) -> BTreeSet<String> {
 #[test]
 fn the_application_layer_depends_on_no_transport() {
     let deps = normal_dependencies_of("switchboard-app");
-    let transports: Vec<&str> = ["async-graphql", "async-graphql-axum", "axum", "hyper", "tower-http"]
-        .into_iter()
-        .filter(|t| deps.contains(*t))
-        .collect();
+    let transports: Vec<&str> = [
+        "async-graphql",
+        "async-graphql-axum",
+        "axum",
+        "hyper",
+        "tower-http",
+    ]
+    .into_iter()
+    .filter(|t| deps.contains(*t))
+    .collect();
     assert!(
         transports.is_empty(),
         "switchboard-app reaches {transports:?}: use cases must not know the transport"
@@ -96,7 +107,10 @@ fn the_rules_depend_on_no_layer_above_them_and_no_transport() {
         "axum",
         "hyper",
     ] {
-        assert!(!deps.contains(forbidden), "switchboard-domain reaches {forbidden}");
+        assert!(
+            !deps.contains(forbidden),
+            "switchboard-domain reaches {forbidden}"
+        );
     }
 }
 

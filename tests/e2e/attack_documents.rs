@@ -140,17 +140,17 @@ fn truncated(body: &Value) -> String {
 /// The server still answers a trivial query.
 pub async fn still_answers(app: &TestApp) {
     let body = app.graphql(None, "{ __typename }", json!({})).await;
-    assert_eq!(body["data"]["__typename"], "QueryRoot", "{body}");
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
 }
 
 async fn a_fragment_bomb_is_refused_at_once(backend: Backend) {
     let app = spawn_app(backend).await;
     let acme = Tenant::create(&app.db.db, "acme").await;
     let token = acme.token(acme.viewer);
-    let mut query = String::from("query { ...F30 }\nfragment F0 on QueryRoot { __typename }\n");
+    let mut query = String::from("query { ...F30 }\nfragment F0 on Query { __typename }\n");
     for i in 1..=30 {
         query.push_str(&format!(
-            "fragment F{i} on QueryRoot {{ ...F{} ...F{} }}\n",
+            "fragment F{i} on Query {{ ...F{} ...F{} }}\n",
             i - 1,
             i - 1
         ));
@@ -173,10 +173,10 @@ async fn a_fragment_bomb_is_refused_at_once(backend: Backend) {
     // The refusal itself ran nothing; the membership lookup is the one statement.
     assert!(app.statements() - before <= 2);
     // Spreads that select nothing, ending in a fragment that does not exist.
-    let mut empty = String::from("query { ...F60 }\nfragment F0 on QueryRoot { ...Missing }\n");
+    let mut empty = String::from("query { ...F60 }\nfragment F0 on Query { ...Missing }\n");
     for i in 1..=60 {
         empty.push_str(&format!(
-            "fragment F{i} on QueryRoot {{ ...F{} ...F{} }}\n",
+            "fragment F{i} on Query {{ ...F{} ...F{} }}\n",
             i - 1,
             i - 1
         ));
@@ -272,7 +272,7 @@ async fn fragment_cycles_are_refused(backend: Backend) {
     refused(
         &app,
         None,
-        "query { ...A } fragment A on QueryRoot { ...B } fragment B on QueryRoot { __typename ...A }",
+        "query { ...A } fragment A on Query { ...B } fragment B on Query { __typename ...A }",
         json!({}),
         "GRAPHQL_VALIDATION_FAILED",
     )
@@ -288,9 +288,9 @@ async fn the_standard_introspection_query_passes_the_default_limits(backend: Bac
             .await;
         assert!(body.get("errors").is_none(), "{}", truncated(&body));
         let schema = &body["data"]["__schema"];
-        assert_eq!(schema["queryType"]["name"], "QueryRoot");
-        assert_eq!(schema["mutationType"]["name"], "MutationRoot");
-        assert_eq!(schema["subscriptionType"]["name"], "SubscriptionRoot");
+        assert_eq!(schema["queryType"]["name"], "Query");
+        assert_eq!(schema["mutationType"]["name"], "Mutation");
+        assert_eq!(schema["subscriptionType"]["name"], "Subscription");
         let types = schema["types"].as_array().expect("types");
         assert!(
             types.iter().any(|t| t["name"] == "LeadFilter"),
@@ -346,7 +346,7 @@ async fn string_slots(app: &TestApp) -> Vec<StringSlot> {
         .expect("types")
         .clone();
     let by_name = |name: &str| types.iter().find(|t| t["name"] == name).cloned();
-    let mutation = by_name("MutationRoot").expect("mutation root");
+    let mutation = by_name("Mutation").expect("mutation root");
     let mut slots = Vec::new();
     for field in mutation["fields"].as_array().expect("fields") {
         let mutation_name = field["name"].as_str().expect("name").to_owned();

@@ -99,7 +99,7 @@ async fn answer_to(socket: &mut Socket, id: &str) -> Value {
 
 async fn still_answers(app: &TestApp, socket: &mut Socket) {
     let body = app.graphql(None, "{ __typename }", json!({})).await;
-    assert_eq!(body["data"]["__typename"], "QueryRoot", "{body}");
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
     start(socket, "alive", COUNTERS, json!({})).await;
     let message = answer_to(socket, "alive").await;
     assert_eq!(message["type"], "next", "{message}");
@@ -381,7 +381,7 @@ async fn an_oversized_message_before_connection_init_closes_the_socket(backend: 
     let code = closed(&mut socket, Duration::from_secs(5)).await;
     assert!(matches!(code, None | Some(1009)), "closed with {code:?}");
     let body = app.graphql(None, "{ __typename }", json!({})).await;
-    assert_eq!(body["data"]["__typename"], "QueryRoot");
+    assert_eq!(body["data"]["__typename"], "Query");
 }
 
 async fn a_suspended_members_socket_and_stream_close(backend: Backend) {

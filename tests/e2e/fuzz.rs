@@ -136,7 +136,7 @@ impl Schema {
                     "yesterday",
                 ][c.pick(6)]
             ),
-            "NaiveDate" | "Date" => {
+            "Date" => {
                 json!(["2026-12-01", "2026-01-01", "0001-01-01", "2026-13-01"][c.pick(4)])
             }
             "JSON" => [
@@ -259,9 +259,9 @@ impl Schema {
     /// One generated request: a document and its variables.
     fn request(&self, c: &mut Choices) -> (String, Value) {
         let (keyword, root) = if c.chance(50) {
-            ("query", "QueryRoot")
+            ("query", "Query")
         } else {
-            ("mutation", "MutationRoot")
+            ("mutation", "Mutation")
         };
         let fields = self
             .by_name(root)

@@ -181,7 +181,7 @@ async fn in_chromium(chromium: &Path) {
             &session,
             "(() => { const d = document.querySelector('.graphiql-doc-explorer'); \
              const t = d ? d.innerText : ''; \
-             return ['Root Types', 'QueryRoot', 'MutationRoot', 'SubscriptionRoot'] \
+             return ['Root Types', 'Query', 'Mutation', 'Subscription'] \
              .every(s => t.includes(s)) ? t : null; })()",
         )
         .await;
@@ -209,7 +209,7 @@ async fn in_chromium(chromium: &Path) {
             &session,
             "(() => { const r = document.querySelector('.graphiql-response'); \
              const t = r ? r.innerText : ''; \
-             return t.includes('\"__typename\": \"QueryRoot\"') ? t : null; })()",
+             return t.includes('\"__typename\": \"Query\"') ? t : null; })()",
         )
         .await;
     assert!(

@@ -169,7 +169,7 @@ async fn introspection_can_be_turned_off(backend: Backend) {
     let body = open
         .graphql(None, "{ __schema { queryType { name } } }", json!({}))
         .await;
-    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "QueryRoot");
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
 
     let config = HttpConfig {
         schema: SchemaConfig {

@@ -22,15 +22,18 @@ use crate::context::{self, Permission, require};
 use crate::enums::{CrmStage, TrafficSource};
 use crate::error::{ApiError, ApiResult, parse_id};
 use crate::filter::{CallFilter, Compiler};
+use crate::scalars::Date;
 use crate::types::Agent;
 
-/// How periods are cut.
+/// How a span of days is cut into periods (in the organization's calendar).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Default)]
 pub enum Granularity {
+    /// One period per day: the default.
     #[default]
     Day,
     /// ISO weeks, from Monday.
     Week,
+    /// Calendar months, from the 1st.
     Month,
 }
 
@@ -44,9 +47,13 @@ impl From<Granularity> for Cut {
     }
 }
 
-/// Counters of a period and what derives from them.
+/// What the calls that ended in a period add up to (by the day they ended,
+/// in the organization's time zone), and the rates and averages derived from
+/// that. Rates are percentages rounded to two decimals, null when their
+/// denominator is 0.
 #[derive(SimpleObject, Clone, Debug, PartialEq)]
 pub struct Figures {
+    /// Calls that reached a terminal status.
     pub total_calls: i64,
     /// Calls that ended `completed`.
     pub successful_calls: i64,
@@ -54,20 +61,31 @@ pub struct Figures {
     pub failed_calls: i64,
     /// Calls that connected (`completed` or `voicemail`); organization figures only.
     pub answered_calls: Option<i64>,
+    /// INBOUND calls; organization figures only.
     pub inbound_calls: Option<i64>,
+    /// Calls of any outbound type; organization figures only.
     pub outbound_calls: Option<i64>,
+    /// Their durations added up, in seconds.
     pub total_duration_seconds: i64,
+    /// Their billed minutes added up.
     pub total_billed_minutes: i64,
+    /// Credits charged for them.
     pub credits_used: i64,
     /// Calls whose lead the call itself created (new callers).
     pub leads_generated: i64,
+    /// Calls with an AI analysis.
     pub analyzed_calls: i64,
     /// Analyzed calls marked qualified.
     pub qualified_leads: i64,
+    /// Analyzed calls where the lead asked about pricing.
     pub cta_pricing_clicks: i64,
+    /// Analyzed calls where the lead asked for a demo.
     pub cta_demo_clicks: i64,
+    /// Analyzed calls where the lead asked to be followed up.
     pub cta_followup_clicks: i64,
+    /// Analyzed calls where the lead asked for a sample.
     pub cta_sample_clicks: i64,
+    /// Analyzed calls where the lead asked for a human.
     pub cta_human_escalations: i64,
     /// Analyzed calls with at least one CTA.
     pub calls_with_cta: i64,
@@ -77,13 +95,20 @@ pub struct Figures {
     pub conversion_rate: Option<f64>,
     /// calls with a CTA / analyzed × 100.
     pub cta_conversion_rate: Option<f64>,
+    /// Seconds per call, two decimals.
     pub average_duration_seconds: Option<f64>,
-    /// Score averages over analyzed calls (a missing score counts 0).
+    /// The average intent score of the analyzed calls, two decimals (a
+    /// missing score counts 0, as in the other score averages).
     pub average_intent_score: Option<f64>,
+    /// The average urgency score of the analyzed calls.
     pub average_urgency_score: Option<f64>,
+    /// The average budget score of the analyzed calls.
     pub average_budget_score: Option<f64>,
+    /// The average fit score of the analyzed calls.
     pub average_fit_score: Option<f64>,
+    /// The average engagement score of the analyzed calls.
     pub average_engagement_score: Option<f64>,
+    /// The average total score of the analyzed calls.
     pub average_total_score: Option<f64>,
 }
 
@@ -171,7 +196,8 @@ pub(crate) fn agent_contribution(row: &agent_analytics::Model) -> Contribution {
 #[derive(SimpleObject)]
 pub struct OrganizationPeriod {
     /// The period's first day (a Monday for weeks, the 1st for months).
-    pub period_start: NaiveDate,
+    pub period_start: Date,
+    /// The organization's figures for the period.
     pub figures: Figures,
 }
 
@@ -179,8 +205,11 @@ pub struct OrganizationPeriod {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct AgentPeriod {
+    /// The agent's id.
     pub agent_id: ID,
-    pub period_start: NaiveDate,
+    /// The period's first day (a Monday for weeks, the 1st for months).
+    pub period_start: Date,
+    /// The agent's figures for the period (no answered, inbound or outbound split).
     pub figures: Figures,
     /// 1 = most successful calls in the period (ties: more calls first,
     /// then equal ranks).
@@ -203,13 +232,21 @@ pub struct AgentPeriod {
 /// A target and its achievement: actual / target × 100 for each figure set.
 #[derive(SimpleObject, Clone, Debug, PartialEq)]
 pub struct TargetProgress {
+    /// Calls to make in the period.
     pub target_calls: Option<i32>,
+    /// Success rate to reach, 0-100.
     pub target_success_rate: Option<f64>,
+    /// Leads to generate in the period.
     pub target_leads: Option<i32>,
+    /// Conversion rate to reach, 0-100.
     pub target_conversion_rate: Option<f64>,
+    /// Calls made / target calls × 100; null without that target.
     pub calls_achievement: Option<f64>,
+    /// Success rate / target success rate × 100; null without that target.
     pub success_rate_achievement: Option<f64>,
+    /// Leads generated / target leads × 100; null without that target.
     pub leads_achievement: Option<f64>,
+    /// Conversion rate / target conversion rate × 100; null without that target.
     pub conversion_rate_achievement: Option<f64>,
 }
 
@@ -252,6 +289,7 @@ pub(crate) fn target_period(g: Granularity) -> TargetPeriod {
 
 #[async_graphql::ComplexObject]
 impl AgentPeriod {
+    /// The agent; null if it is no longer the organization's.
     async fn agent(&self, ctx: &Context<'_>) -> ApiResult<Option<Agent>> {
         let viewer = require(ctx, Permission::Read)?;
         Ok(agents::Entity::find_by_id(self.agent_uuid)
@@ -266,9 +304,12 @@ impl AgentPeriod {
 #[derive(SimpleObject)]
 pub struct KpiSummary {
     /// The last day included (today in the organization's time zone by default).
-    pub as_of: NaiveDate,
+    pub as_of: Date,
+    /// The 7 days ending `asOf`.
     pub last_7_days: Figures,
+    /// The 30 days ending `asOf`.
     pub last_30_days: Figures,
+    /// Every day up to `asOf`.
     pub lifetime: Figures,
     /// The agent with the most successful calls over the last 30 days.
     pub best_agent: Option<AgentPeriodRef>,
@@ -277,35 +318,50 @@ pub struct KpiSummary {
 /// An agent and its figures over a span.
 #[derive(SimpleObject)]
 pub struct AgentPeriodRef {
+    /// The agent's id.
     pub agent_id: ID,
+    /// The agent's figures over the span.
     pub figures: Figures,
 }
 
 /// What `callAnalyticsSummary` groups by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum SummaryDimension {
+    /// One group per traffic source.
     TrafficSource,
+    /// One group per CRM stage.
     CrmStage,
+    /// One group per day the calls were created on.
     Day,
+    /// One group per ISO week (from Monday).
     Week,
+    /// One group per calendar month.
     Month,
+    /// One group per agent (calls without one form their own group).
     Agent,
+    /// One group per campaign (calls without one form their own group).
     Campaign,
 }
 
-/// One group of `callAnalyticsSummary` (seed 000's `call_analytics_summary`).
+/// One group of `callAnalyticsSummary`: its calls, and their show and close rates.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
 pub struct CallSummaryRow {
-    /// Set when grouped by it.
+    /// The traffic source, when grouped by it (as are the other keys: null
+    /// when not grouped by them).
     pub traffic_source: Option<TrafficSource>,
+    /// The CRM stage, when grouped by it.
     pub crm_stage: Option<CrmStage>,
     /// The first day of the day, week or month, in the organization's time zone.
-    pub period_start: Option<NaiveDate>,
+    pub period_start: Option<Date>,
+    /// The agent's id, when grouped by agent (null: calls without an agent).
     pub agent_id: Option<ID>,
+    /// The campaign's id, when grouped by campaign (null: calls without one).
     pub campaign_id: Option<ID>,
+    /// Calls in the group.
     pub call_count: i64,
     /// Calls in stage completed, no_show, closed_won or lost.
     pub completed_calls: i64,
+    /// Calls in stage CLOSED_WON.
     pub closed_won_calls: i64,
     /// completed / all × 100, two decimals.
     pub show_rate: Option<f64>,
@@ -324,6 +380,7 @@ type GroupKey = (
 #[derive(Default)]
 pub struct AnalyticsQueries;
 
+/// The entry point of the analytics namespace.
 #[Object]
 impl AnalyticsQueries {
     /// Analytics of the viewer's organization.
@@ -333,9 +390,10 @@ impl AnalyticsQueries {
     }
 }
 
-/// The analytics namespace: rollup periods and the call summary (here), the
-/// ad-hoc group-bys ([`crate::analytics_stats`]) and the lead funnel, source
-/// ROI and call metrics ([`crate::analytics_funnel`]).
+/// The figures managers run the business on, for the viewer's organization:
+/// rollups per period and agent, KPI summaries, the call summary, ad-hoc
+/// group-bys of leads and calls, the lead funnel, source ROI and call metrics.
+/// Days and months are the organization's (its time zone).
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Analytics(
     RollupAnalytics,
@@ -379,11 +437,16 @@ impl RollupAnalytics {
     async fn organization_analytics(
         &self,
         ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
-        #[graphql(default)] granularity: Granularity,
+        #[graphql(desc = "The first day, inclusive.")] from: Date,
+        #[graphql(
+            desc = "The last day, inclusive; at most about ten years (3,700 days) after `from`."
+        )]
+        to: Date,
+        #[graphql(default, desc = "How the days are grouped; default DAY.")]
+        granularity: Granularity,
     ) -> ApiResult<Vec<OrganizationPeriod>> {
         let viewer = require(ctx, Permission::Read)?;
+        let (from, to) = (NaiveDate::from(from), NaiveDate::from(to));
         check_range(from, to)?;
         let rows = organization_analytics::Entity::find()
             .filter(organization_analytics::Column::OrganizationId.eq(viewer.organization_id))
@@ -395,7 +458,7 @@ impl RollupAnalytics {
             by_period(&rows, granularity.into(), |r| r.day, org_contribution)
                 .into_iter()
                 .map(|(period_start, c)| OrganizationPeriod {
-                    period_start,
+                    period_start: period_start.into(),
                     figures: Figures::of(&c, true),
                 })
                 .collect(),
@@ -407,12 +470,17 @@ impl RollupAnalytics {
     async fn agent_performance(
         &self,
         ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
-        #[graphql(default)] granularity: Granularity,
-        agent_id: Option<ID>,
+        #[graphql(desc = "The first day, inclusive (its whole period is reported).")] from: Date,
+        #[graphql(
+            desc = "The last day, inclusive; at most about ten years (3,700 days) after `from`."
+        )]
+        to: Date,
+        #[graphql(default, desc = "How the days are grouped; default DAY.")]
+        granularity: Granularity,
+        #[graphql(desc = "Only this agent (still ranked among all of them).")] agent_id: Option<ID>,
     ) -> ApiResult<Vec<AgentPeriod>> {
         let viewer = require(ctx, Permission::Read)?;
+        let (from, to) = (NaiveDate::from(from), NaiveDate::from(to));
         check_range(from, to)?;
         let only = agent_id.map(|id| parse_id("agentId", &id)).transpose()?;
         let cut: Cut = granularity.into();
@@ -484,7 +552,7 @@ impl RollupAnalytics {
                     target,
                     agent_id: ID(agent.to_string()),
                     agent_uuid: *agent,
-                    period_start: period,
+                    period_start: period.into(),
                     rank: i32::try_from(rank).unwrap_or(i32::MAX),
                     ranked_agents: i32::try_from(ranked).unwrap_or(i32::MAX),
                     calls_change: c.total_calls - previous.total_calls,
@@ -505,12 +573,15 @@ impl RollupAnalytics {
     async fn kpi_summary(
         &self,
         ctx: &Context<'_>,
-        as_of: Option<NaiveDate>,
+        #[graphql(desc = "The last day counted; default today in the organization's time zone.")]
+        as_of: Option<Date>,
     ) -> ApiResult<KpiSummary> {
         let viewer = require(ctx, Permission::Read)?;
         let db = context::db(ctx)?;
         let tz = viewer.timezone;
-        let as_of = as_of.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+        let as_of = as_of
+            .map(NaiveDate::from)
+            .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
         let rows = organization_analytics::Entity::find()
             .filter(organization_analytics::Column::OrganizationId.eq(viewer.organization_id))
             .filter(organization_analytics::Column::Day.lte(as_of))
@@ -556,7 +627,7 @@ impl RollupAnalytics {
                     ))
             });
         Ok(KpiSummary {
-            as_of,
+            as_of: as_of.into(),
             last_7_days: Figures::of(&span(7), true),
             last_30_days: Figures::of(&span(30), true),
             lifetime: Figures::of(&lifetime, true),
@@ -567,16 +638,20 @@ impl RollupAnalytics {
         })
     }
 
-    /// Seed 000's call summary: calls created from `from` (inclusive) to
+    /// Show and close rates: calls created from `from` (inclusive) to
     /// `to` (exclusive) matching `filter`, grouped by `groupBy` (days, weeks
     /// and months in the organization's time zone; none: one row).
     async fn call_analytics_summary(
         &self,
         ctx: &Context<'_>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        #[graphql(default)] group_by: Vec<SummaryDimension>,
-        filter: Option<CallFilter>,
+        #[graphql(desc = "Calls created from this instant, inclusive.")] from: DateTime<Utc>,
+        #[graphql(desc = "Calls created before this instant; after `from`.")] to: DateTime<Utc>,
+        #[graphql(
+            default,
+            desc = "The dimensions to group by, each once, with at most one of DAY, WEEK and MONTH; default none (one row)."
+        )]
+        group_by: Vec<SummaryDimension>,
+        #[graphql(desc = "Which calls count; none: every call.")] filter: Option<CallFilter>,
     ) -> ApiResult<Vec<CallSummaryRow>> {
         let viewer = require(ctx, Permission::Read)?;
         if from >= to {
@@ -679,7 +754,7 @@ impl RollupAnalytics {
                     CallSummaryRow {
                         traffic_source: source.map(Into::into),
                         crm_stage: stage.map(Into::into),
-                        period_start: period,
+                        period_start: period.map(Date),
                         agent_id: agent.map(|a| ID(a.to_string())),
                         campaign_id: campaign.map(|c| ID(c.to_string())),
                         call_count: all,

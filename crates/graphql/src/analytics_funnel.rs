@@ -25,6 +25,7 @@ use uuid::Uuid;
 use crate::context::{self, Permission, require};
 use crate::enums::{CallOutcome, CallType, LeadStatus};
 use crate::error::{ApiError, ApiResult, AppError, parse_id};
+use crate::scalars::Date;
 use switchboard_app::leads::write::begin_write;
 
 /// The longest range an analytics query reads, in days (about ten years).
@@ -90,9 +91,11 @@ fn month_span(from: NaiveDate, to: NaiveDate) -> ApiResult<(NaiveDate, NaiveDate
 
 // ---------------------------------------------------------------- callMetrics
 
-/// Seed 003's call dashboard over the calls created in a range.
+/// The call dashboard over the calls created in a range: bookings, call
+/// time, insurance, payment plans, collections, transfers and outcomes.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
 pub struct CallMetrics {
+    /// Calls created in the range (matching the optional agent, campaign and type).
     pub total_calls: i64,
     /// Calls with outcome BOOKED.
     pub booked_calls: i64,
@@ -100,12 +103,15 @@ pub struct CallMetrics {
     pub booking_rate: Option<f64>,
     /// Calls with a duration (the average's denominator).
     pub calls_with_duration: i64,
+    /// Their durations added up, in seconds.
     pub total_duration_seconds: i64,
     /// Seconds, over the calls with a duration.
     pub average_call_time_seconds: Option<f64>,
     /// Calls with `insuranceVerified`.
     pub insurance_verified: i64,
+    /// Payment plans discussed.
     pub payment_plans: PaymentPlanMetrics,
+    /// Debt collection attempts and their results.
     pub collections: CollectionMetrics,
     /// Calls with `transferredToStaff`.
     pub transfers: i64,
@@ -142,6 +148,7 @@ pub struct CollectionMetrics {
 pub struct OutcomeShare {
     /// Null for calls without an outcome.
     pub outcome: Option<CallOutcome>,
+    /// Calls with that outcome.
     pub count: i64,
     /// count / all calls × 100.
     pub percentage: Option<f64>,
@@ -237,6 +244,7 @@ pub struct LeadFunnel {
 /// when the next change also falls before `to`.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
 pub struct LeadFunnelStage {
+    /// The status this stage is about.
     pub status: LeadStatus,
     /// Distinct leads that entered the status in the range.
     pub leads_entered: i64,
@@ -347,6 +355,7 @@ pub struct LeadSourceRoi {
     pub source: Option<String>,
     /// Null for leads (and costs) without a sub-source.
     pub sub_source: Option<String>,
+    /// Leads created in the months with this source and sub-source.
     pub leads: i64,
     /// Leads that reached QUALIFIED or beyond (HOT, RECRUITED): their status
     /// is one of those now, or their status history ever entered one (a
@@ -455,11 +464,15 @@ impl SourceRow {
 /// What a lead source (and sub-source) cost in one month.
 pub struct LeadSourceCost(pub lead_source_costs::Model);
 
+/// What a lead source (and sub-source) cost in one month: the cost side of
+/// `leadSourceRoi` (cost per lead, cost per recruit, ROI).
 #[Object]
 impl LeadSourceCost {
+    /// The record's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The lead source, as leads name it in `source`.
     async fn source(&self) -> &str {
         &self.0.source
     }
@@ -468,9 +481,10 @@ impl LeadSourceCost {
         Some(self.0.sub_source.as_str()).filter(|s| !s.is_empty())
     }
     /// The first day of the month.
-    async fn month(&self) -> NaiveDate {
-        self.0.month
+    async fn month(&self) -> Date {
+        self.0.month.into()
     }
+    /// The cost, in cents of `currency`.
     async fn cost_cents(&self) -> i64 {
         self.0.cost_cents
     }
@@ -478,12 +492,15 @@ impl LeadSourceCost {
     async fn currency(&self) -> &str {
         &self.0.currency
     }
+    /// Free-form notes (e.g. the invoice).
     async fn notes(&self) -> Option<&str> {
         self.0.notes.as_deref()
     }
+    /// When the cost was first recorded.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it was last recorded again.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -493,15 +510,18 @@ impl LeadSourceCost {
 /// source, sub-source and month replaces the cost, currency and notes.
 #[derive(InputObject)]
 pub struct RecordLeadSourceCostInput {
+    /// The lead source, 1 to 200 characters (trimmed), as leads name it.
     pub source: String,
+    /// The sub-source, at most 200 characters; none: the source as a whole.
     pub sub_source: Option<String>,
     /// The first day of the month.
-    pub month: NaiveDate,
-    /// At least 0.
+    pub month: Date,
+    /// The cost, in cents of `currency`; at least 0.
     pub cost_cents: i64,
-    /// ISO 4217 code, three letters (stored upper-case).
+    /// ISO 4217 code, three letters (stored upper-case); default USD.
     #[graphql(default_with = "Some(\"USD\".to_owned())")]
     pub currency: Option<String>,
+    /// Free-form notes (e.g. the invoice); blank notes are dropped.
     pub notes: Option<String>,
 }
 
@@ -531,13 +551,13 @@ impl RecordLeadSourceCostInput {
                 "a sub-source is at most 200 characters",
             ));
         }
-        if self.month.day() != 1 {
+        if self.month.0.day() != 1 {
             return Err(ApiError::bad_input(
                 "input.month",
                 format!(
                     "a month is given by its first day ({}, not {})",
-                    month_of(self.month),
-                    self.month
+                    month_of(self.month.0),
+                    self.month.0
                 ),
             ));
         }
@@ -561,7 +581,7 @@ impl RecordLeadSourceCostInput {
         Ok(CostRecord {
             source,
             sub_source,
-            month: self.month,
+            month: self.month.0,
             cost_cents: self.cost_cents,
             currency,
             notes: self.notes.filter(|n| !n.trim().is_empty()),
@@ -577,16 +597,19 @@ pub struct FunnelAnalytics;
 
 #[Object]
 impl FunnelAnalytics {
-    /// Seed 003's dashboard over the calls created from `from` (inclusive)
+    /// The call dashboard over the calls created from `from` (inclusive)
     /// to `to` (exclusive), optionally of one agent, campaign or call type.
     async fn call_metrics(
         &self,
         ctx: &Context<'_>,
-        from: DateTime<Utc>,
+        #[graphql(desc = "Calls created from this instant, inclusive.")] from: DateTime<Utc>,
+        #[graphql(
+            desc = "Calls created before this instant; after `from`, at most ten years later."
+        )]
         to: DateTime<Utc>,
-        agent_id: Option<ID>,
-        campaign_id: Option<ID>,
-        call_type: Option<CallType>,
+        #[graphql(desc = "Only this agent's calls.")] agent_id: Option<ID>,
+        #[graphql(desc = "Only this campaign's calls.")] campaign_id: Option<ID>,
+        #[graphql(desc = "Only calls of this type.")] call_type: Option<CallType>,
     ) -> ApiResult<CallMetrics> {
         let viewer = require(ctx, Permission::Read)?;
         check_instants(from, to)?;
@@ -662,7 +685,10 @@ impl FunnelAnalytics {
     async fn lead_funnel(
         &self,
         ctx: &Context<'_>,
-        from: DateTime<Utc>,
+        #[graphql(desc = "Status changes from this instant, inclusive.")] from: DateTime<Utc>,
+        #[graphql(
+            desc = "Status changes before this instant; after `from`, at most ten years later."
+        )]
         to: DateTime<Utc>,
     ) -> ApiResult<LeadFunnel> {
         let viewer = require(ctx, Permission::Read)?;
@@ -698,11 +724,11 @@ impl FunnelAnalytics {
     async fn lead_source_roi(
         &self,
         ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
+        #[graphql(desc = "Any day of the first month.")] from: Date,
+        #[graphql(desc = "Any day of the last month (inclusive); not before `from`.")] to: Date,
     ) -> ApiResult<Vec<LeadSourceRoi>> {
         let viewer = require(ctx, Permission::Read)?;
-        let (first, after) = month_span(from, to)?;
+        let (first, after) = month_span(from.into(), to.into())?;
         let db = context::db(ctx)?;
         let tz = viewer.timezone;
         let (start, end) = (day_start(tz, first), day_start(tz, after));
@@ -825,11 +851,11 @@ impl FunnelAnalytics {
     async fn lead_source_costs(
         &self,
         ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
+        #[graphql(desc = "Any day of the first month.")] from: Date,
+        #[graphql(desc = "Any day of the last month (inclusive); not before `from`.")] to: Date,
     ) -> ApiResult<Vec<LeadSourceCost>> {
         let viewer = require(ctx, Permission::Read)?;
-        let (first, after) = month_span(from, to)?;
+        let (first, after) = month_span(from.into(), to.into())?;
         use lead_source_costs::Column as K;
         Ok(lead_source_costs::Entity::find()
             .filter(K::OrganizationId.eq(viewer.organization_id))
@@ -860,7 +886,7 @@ impl FunnelMutations {
     async fn record_lead_source_cost(
         &self,
         ctx: &Context<'_>,
-        input: RecordLeadSourceCostInput,
+        #[graphql(desc = "The source, month and cost.")] input: RecordLeadSourceCostInput,
     ) -> ApiResult<LeadSourceCost> {
         let viewer = require(ctx, Permission::Manage)?;
         let record = input.validate()?;
@@ -908,7 +934,7 @@ impl FunnelMutations {
     async fn delete_lead_source_cost(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The record's id; NOT_FOUND if it is not the organization's.")] id: ID,
     ) -> ApiResult<LeadSourceCost> {
         let viewer = require(ctx, Permission::Manage)?;
         let cost_id = parse_id("id", &id)?;

@@ -57,6 +57,7 @@ use crate::context::{self, Permission, require};
 use crate::enums::{CallOutcome, CallStatus, CallType, CrmStage, LeadStatus, TrafficSource};
 use crate::error::{ApiError, ApiResult};
 use crate::filter::{CallFilter, Compiler, DateTimeRange, LeadFilter, load_segments};
+use crate::scalars::Date;
 
 /// The most groups a stats field returns.
 pub const MAX_GROUPS: i32 = 10_000;
@@ -64,8 +65,11 @@ pub const MAX_GROUPS: i32 = 10_000;
 /// What `leadStats` groups by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum LeadStatsDimension {
+    /// One group per lead status.
     Status,
+    /// One group per source (null: leads without one).
     Source,
+    /// One group per sub-source (null: leads without one).
     SubSource,
     /// The owning user.
     Owner,
@@ -83,13 +87,21 @@ pub enum LeadStatsDimension {
 /// What `callStats` groups by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum CallStatsDimension {
+    /// One group per call status.
     Status,
+    /// One group per outcome (null: no outcome recorded).
     Outcome,
+    /// One group per CRM stage.
     CrmStage,
+    /// One group per traffic source.
     TrafficSource,
+    /// One group per call type.
     CallType,
+    /// One group per agent (null: calls without one).
     Agent,
+    /// One group per campaign (null: calls without one).
     Campaign,
+    /// One group per lead (null: calls without one).
     Lead,
     /// The day of `createdAt` in the organization's time zone.
     Day,
@@ -103,18 +115,25 @@ pub enum CallStatsDimension {
 /// null for the group of rows without a value).
 #[derive(SimpleObject, Debug, Clone, Default, PartialEq)]
 pub struct LeadStatsRow {
+    /// The status, when grouped by it.
     pub status: Option<LeadStatus>,
+    /// The source, when grouped by it.
     pub source: Option<String>,
+    /// The sub-source, when grouped by it.
     pub sub_source: Option<String>,
+    /// The owner's id, when grouped by owner.
     pub owner_id: Option<ID>,
+    /// The tag, when grouped by tag.
     pub tag: Option<String>,
     /// The first day of the day, week (a Monday) or month.
-    pub period_start: Option<NaiveDate>,
+    pub period_start: Option<Date>,
     /// Leads in the group.
     pub count: i64,
+    /// The lowest lead score in the group.
     pub min_lead_score: Option<i32>,
     /// Two decimals.
     pub avg_lead_score: Option<f64>,
+    /// The highest lead score in the group.
     pub max_lead_score: Option<i32>,
 }
 
@@ -122,24 +141,35 @@ pub struct LeadStatsRow {
 /// null for the group of rows without a value).
 #[derive(SimpleObject, Debug, Clone, Default, PartialEq)]
 pub struct CallStatsRow {
+    /// The status, when grouped by it.
     pub status: Option<CallStatus>,
+    /// The outcome, when grouped by it.
     pub outcome: Option<CallOutcome>,
+    /// The CRM stage, when grouped by it.
     pub crm_stage: Option<CrmStage>,
+    /// The traffic source, when grouped by it.
     pub traffic_source: Option<TrafficSource>,
+    /// The call type, when grouped by it.
     pub call_type: Option<CallType>,
+    /// The agent's id, when grouped by agent.
     pub agent_id: Option<ID>,
+    /// The campaign's id, when grouped by campaign.
     pub campaign_id: Option<ID>,
+    /// The lead's id, when grouped by lead.
     pub lead_id: Option<ID>,
     /// The first day of the day, week (a Monday) or month.
-    pub period_start: Option<NaiveDate>,
+    pub period_start: Option<Date>,
     /// Calls in the group.
     pub count: i64,
+    /// Their durations added up, in seconds (calls without one count 0).
     pub total_duration_seconds: i64,
     /// Over the calls with a duration; two decimals.
     pub average_duration_seconds: Option<f64>,
+    /// What the providers charged for them, in cents.
     pub total_cost_cents: i64,
     /// Over all calls of the group; two decimals.
     pub average_cost_cents: Option<f64>,
+    /// Credits charged for them.
     pub total_credits_used: i64,
     /// Over all calls of the group; two decimals.
     pub average_credits_used: Option<f64>,
@@ -159,9 +189,17 @@ impl StatsAnalytics {
     async fn lead_stats(
         &self,
         ctx: &Context<'_>,
-        filter: Option<LeadFilter>,
-        #[graphql(default)] group_by: Vec<LeadStatsDimension>,
-        #[graphql(default = 1000)] first: i32,
+        #[graphql(desc = "Which leads count; none: every live lead.")] filter: Option<LeadFilter>,
+        #[graphql(
+            default,
+            desc = "The dimensions to group by, each once, with at most one of CREATED_DAY, CREATED_WEEK and CREATED_MONTH; default none (one row)."
+        )]
+        group_by: Vec<LeadStatsDimension>,
+        #[graphql(
+            default = 1000,
+            desc = "The most groups to return, 1 to 10,000; default 1,000."
+        )]
+        first: i32,
     ) -> ApiResult<Vec<LeadStatsRow>> {
         use LeadStatsDimension as D;
         let viewer = require(ctx, Permission::Read)?;
@@ -235,7 +273,7 @@ impl StatsAnalytics {
                         D::Owner => out.owner_id = id(row, "owner")?,
                         D::Tag => out.tag = row.try_get("", "dim_tag")?,
                         D::CreatedDay | D::CreatedWeek | D::CreatedMonth => {
-                            out.period_start = period(row)?;
+                            out.period_start = period(row)?.map(Date);
                         }
                     }
                 }
@@ -252,9 +290,17 @@ impl StatsAnalytics {
     async fn call_stats(
         &self,
         ctx: &Context<'_>,
-        filter: Option<CallFilter>,
-        #[graphql(default)] group_by: Vec<CallStatsDimension>,
-        #[graphql(default = 1000)] first: i32,
+        #[graphql(desc = "Which calls count; none: every call.")] filter: Option<CallFilter>,
+        #[graphql(
+            default,
+            desc = "The dimensions to group by, each once, with at most one of DAY, WEEK and MONTH; default none (one row)."
+        )]
+        group_by: Vec<CallStatsDimension>,
+        #[graphql(
+            default = 1000,
+            desc = "The most groups to return, 1 to 10,000; default 1,000."
+        )]
+        first: i32,
     ) -> ApiResult<Vec<CallStatsRow>> {
         use CallStatsDimension as D;
         let viewer = require(ctx, Permission::Read)?;
@@ -365,7 +411,7 @@ impl StatsAnalytics {
                         D::Agent => out.agent_id = id(row, "agent")?,
                         D::Campaign => out.campaign_id = id(row, "campaign")?,
                         D::Lead => out.lead_id = id(row, "lead")?,
-                        D::Day | D::Week | D::Month => out.period_start = period(row)?,
+                        D::Day | D::Week | D::Month => out.period_start = period(row)?.map(Date),
                     }
                 }
                 Ok(out)

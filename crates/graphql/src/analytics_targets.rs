@@ -3,7 +3,7 @@
 //! `agentPerformance`).
 
 use async_graphql::{Context, ID, Object};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use switchboard_domain::analytics::Granularity as Cut;
 use switchboard_domain::rollups::Contribution;
@@ -15,19 +15,24 @@ use crate::analytics_api::{
 };
 use crate::context::{self, Permission, require};
 use crate::error::{ApiError, ApiResult, parse_id};
+use crate::scalars::Date;
 
 /// Input of `setAgentTarget`: any of the four targets (unset ones are cleared).
 #[derive(async_graphql::InputObject)]
 pub struct AgentTargetInput {
+    /// The agent's id.
     pub agent_id: ID,
+    /// Whether the target is for a day, a week or a month.
     pub granularity: Granularity,
     /// The period's first day: any day for DAY, a Monday for WEEK, the 1st for MONTH.
-    pub period_start: NaiveDate,
+    pub period_start: Date,
+    /// Calls to make in the period, at least 0.
     pub target_calls: Option<i32>,
-    /// 0-100.
+    /// Success rate to reach, 0-100.
     pub target_success_rate: Option<f64>,
+    /// Leads to generate in the period, at least 0.
     pub target_leads: Option<i32>,
-    /// 0-100.
+    /// Conversion rate to reach, 0-100.
     pub target_conversion_rate: Option<f64>,
 }
 
@@ -41,14 +46,14 @@ impl AnalyticsMutations {
     async fn set_agent_target(
         &self,
         ctx: &Context<'_>,
-        input: AgentTargetInput,
+        #[graphql(desc = "The agent, the period and the targets.")] input: AgentTargetInput,
     ) -> ApiResult<TargetProgress> {
         use sea_orm::ActiveValue::Set;
         use sea_orm::sea_query::OnConflict;
         let viewer = require(ctx, Permission::Manage)?;
         let agent = parse_id("input.agentId", &input.agent_id)?;
         let cut: Cut = input.granularity.into();
-        if cut.period_start(input.period_start) != input.period_start {
+        if cut.period_start(input.period_start.0) != input.period_start.0 {
             return Err(ApiError::bad_input(
                 "input.periodStart",
                 "a week starts on a Monday and a month on its 1st",
@@ -78,7 +83,7 @@ impl AnalyticsMutations {
             organization_id: Set(viewer.organization_id),
             agent_id: Set(agent),
             period: Set(target_period(input.granularity)),
-            period_start: Set(input.period_start),
+            period_start: Set(input.period_start.0),
             target_calls: Set(input.target_calls),
             target_success_rate: Set(input.target_success_rate),
             target_leads: Set(input.target_leads),
@@ -108,22 +113,22 @@ impl AnalyticsMutations {
         let saved = agent_targets::Entity::find()
             .filter(agent_targets::Column::AgentId.eq(agent))
             .filter(agent_targets::Column::Period.eq(target_period(input.granularity)))
-            .filter(agent_targets::Column::PeriodStart.eq(input.period_start))
+            .filter(agent_targets::Column::PeriodStart.eq(input.period_start.0))
             .one(db)
             .await?
             .ok_or_else(|| ApiError::not_found("agent target", agent))?;
         // Achievement against the period's figures so far.
         let end = match cut {
-            Cut::Day => input.period_start,
-            Cut::Week => input.period_start + chrono::Days::new(6),
+            Cut::Day => input.period_start.0,
+            Cut::Week => input.period_start.0 + chrono::Days::new(6),
             Cut::Month => Cut::Month
-                .period_start(input.period_start + chrono::Days::new(32))
+                .period_start(input.period_start.0 + chrono::Days::new(32))
                 .pred_opt()
-                .unwrap_or(input.period_start),
+                .unwrap_or(input.period_start.0),
         };
         let actual = agent_analytics::Entity::find()
             .filter(agent_analytics::Column::AgentId.eq(agent))
-            .filter(agent_analytics::Column::Day.gte(input.period_start))
+            .filter(agent_analytics::Column::Day.gte(input.period_start.0))
             .filter(agent_analytics::Column::Day.lte(end))
             .all(db)
             .await?

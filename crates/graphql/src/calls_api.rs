@@ -38,21 +38,30 @@ pub struct CreateCallInput {
     pub lead_id: Option<ID>,
     /// The other party's number, any common format; defaults to the lead's.
     pub phone_number: Option<String>,
+    /// The AI agent holding the call.
     pub agent_id: Option<ID>,
+    /// The campaign the call belongs to.
     pub campaign_id: Option<ID>,
     /// The organization's number the call is made from.
     pub phone_number_id: Option<ID>,
+    /// Inbound or which kind of outbound call; default OUTBOUND_LEAD.
     #[graphql(default_with = "CallType::OutboundLead")]
     pub call_type: CallType,
+    /// Phone network or internet; default UNKNOWN.
     #[graphql(default_with = "CallSource::Unknown")]
     pub call_source: CallSource,
+    /// The status to record the call in (any status, terminal ones included); default SCHEDULED.
     #[graphql(default_with = "CallStatus::Scheduled")]
     pub status: CallStatus,
+    /// When the call is planned for.
     pub scheduled_at: Option<DateTime<Utc>>,
+    /// Why the call is made.
     pub purpose: Option<String>,
+    /// Free-form notes.
     pub notes: Option<String>,
     /// Wins over the classification by appointment and lead source.
     pub traffic_source: Option<TrafficSource>,
+    /// How the appointment behind the call was set; classifies the traffic source when none is given.
     pub source_of_set_appointment: Option<AppointmentSource>,
     /// Defaults to the lead's source.
     pub lead_source: Option<String>,
@@ -61,12 +70,15 @@ pub struct CreateCallInput {
 /// An outbound call to schedule, behind the dial gate.
 #[derive(InputObject)]
 pub struct ScheduleOutboundCallInput {
+    /// The lead to call (not deleted); the call goes to its number.
     pub lead_id: ID,
+    /// The AI agent to place the call.
     pub agent_id: Option<ID>,
     /// The campaign's calling window applies too.
     pub campaign_id: Option<ID>,
     /// When to dial; the gate is checked at this instant.
     pub scheduled_at: DateTime<Utc>,
+    /// Why the call is made.
     pub purpose: Option<String>,
     /// Any outbound type (INBOUND is refused).
     #[graphql(default_with = "CallType::OutboundLead")]
@@ -76,7 +88,9 @@ pub struct ScheduleOutboundCallInput {
 /// How a completed call closed.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClosedStage {
+    /// The deal was won: CRM stage CLOSED_WON.
     ClosedWon,
+    /// The deal was lost: CRM stage LOST.
     Lost,
 }
 
@@ -89,39 +103,54 @@ impl From<ClosedStage> for Closed {
     }
 }
 
-/// What a call achieved, with seed 003's insurance, payment and collection
+/// What a call achieved, with its insurance, payment and collection
 /// details. Omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct RecordCallOutcomeInput {
+    /// What the call achieved (replaces any earlier outcome).
     pub outcome: CallOutcome,
     /// Only for a COMPLETED call: sets its CRM stage to CLOSED_WON or LOST.
     pub closed: Option<ClosedStage>,
+    /// Whether the caller's insurance was verified.
     pub insurance_verified: Option<bool>,
+    /// The caller's insurance company.
     pub insurance_provider: Option<String>,
+    /// Whether a payment plan was discussed.
     pub payment_plan_discussed: Option<bool>,
-    /// At least 0.
+    /// The payment plan amount discussed, in cents, at least 0.
     pub payment_plan_amount_cents: Option<i64>,
+    /// Whether the call tried to collect a payment.
     pub collection_attempt: Option<bool>,
-    /// At least 0.
+    /// The amount asked for, in cents, at least 0.
     pub collection_amount_cents: Option<i64>,
+    /// Whether the collection succeeded.
     pub collection_success: Option<bool>,
+    /// Whether the call was handed over to a human.
     pub transferred_to_staff: Option<bool>,
+    /// Who (or which line) the call was transferred to.
     pub transferred_to: Option<String>,
+    /// Whether someone must follow up on the call.
     pub follow_up_required: Option<bool>,
+    /// When to follow up.
     pub follow_up_date: Option<DateTime<Utc>>,
-    /// 1-5.
+    /// How well the call went, 1 (poor) to 5 (excellent).
     pub call_quality: Option<i32>,
+    /// The other party's overall mood on the call.
     pub customer_sentiment: Option<Sentiment>,
-    /// 0-1.
+    /// How sure the AI is of the outcome, 0 to 1.
     pub ai_confidence: Option<f64>,
+    /// A short account of the call.
     pub summary: Option<String>,
+    /// Free-form notes (replace the call's notes).
     pub notes: Option<String>,
 }
 
 /// One speaker's turn.
 #[derive(InputObject)]
 pub struct SpeakerSegmentInput {
+    /// Who spoke (e.g. `agent`, `user`); not empty.
     pub speaker: String,
+    /// What they said.
     pub text: String,
     /// Seconds from the start of the call, at least 0.
     pub start: Option<f64>,
@@ -142,6 +171,7 @@ pub struct TranscriptInput {
     /// At most 10,000 segments.
     #[graphql(default)]
     pub segments: Vec<SpeakerSegmentInput>,
+    /// The language spoken, a BCP 47 tag such as `en` or `es-MX`; default `en`.
     #[graphql(default_with = "\"en\".to_owned()")]
     pub language: String,
 }
@@ -150,46 +180,69 @@ pub struct TranscriptInput {
 /// whole: omitted fields are cleared.
 #[derive(InputObject)]
 pub struct CallAnalysisInput {
+    /// How strongly the lead intends to buy.
     pub intent_level: Option<Level>,
-    /// 0-100, as are the other scores.
+    /// Intent, 0-100 (as are the other scores).
     pub intent_score: Option<i32>,
+    /// How soon the lead needs a solution.
     pub urgency_level: Option<Level>,
+    /// Urgency, 0-100.
     pub urgency_score: Option<i32>,
+    /// How far the lead's budget fits (HIGH: little constraint).
     pub budget_level: Option<Level>,
+    /// Budget, 0-100.
     pub budget_score: Option<i32>,
+    /// How well the product fits the lead's needs.
     pub fit_level: Option<Level>,
+    /// Fit, 0-100.
     pub fit_score: Option<i32>,
+    /// How engaged the lead was.
     pub engagement_level: Option<Level>,
+    /// Engagement, 0-100.
     pub engagement_score: Option<i32>,
+    /// The overall lead score of the call, 0-100.
     pub total_score: Option<i32>,
+    /// The model's qualification tag for the lead (free text).
     pub lead_status_tag: Option<String>,
     /// The model's reasons, as JSON.
     pub reasoning: Option<Json<serde_json::Value>>,
+    /// The lead asked about pricing; default false.
     #[graphql(default)]
     pub cta_pricing_clicked: bool,
+    /// The lead asked for a demo; default false.
     #[graphql(default)]
     pub cta_demo_clicked: bool,
+    /// The lead asked to be followed up; default false.
     #[graphql(default)]
     pub cta_followup_clicked: bool,
+    /// The lead asked for a sample; default false.
     #[graphql(default)]
     pub cta_sample_clicked: bool,
+    /// The lead asked for a human; default false.
     #[graphql(default)]
     pub cta_escalated_to_human: bool,
+    /// When the demo the call booked takes place.
     pub demo_scheduled_at: Option<DateTime<Utc>>,
+    /// The lead's name, as the AI heard it.
     pub extracted_name: Option<String>,
+    /// The lead's email, as the AI heard it.
     pub extracted_email: Option<String>,
+    /// The lead's company, as the AI heard it.
     pub company_name: Option<String>,
+    /// Whether the AI judged the lead qualified; default false.
     #[graphql(default)]
     pub is_qualified: bool,
+    /// How warm the lead is after the call.
     pub lead_temperature: Option<LeadTemperature>,
-    /// -1 to 1.
+    /// The lead's sentiment, from -1 (negative) to 1 (positive).
     pub sentiment_score: Option<f64>,
-    /// At most 50.
+    /// The topics the conversation covered, at most 50.
     #[graphql(default)]
     pub key_topics: Vec<String>,
-    /// At most 50.
+    /// The objections the lead raised, at most 50.
     #[graphql(default)]
     pub objections_raised: Vec<String>,
+    /// What should happen next.
     pub next_steps: Option<String>,
 }
 
@@ -209,6 +262,7 @@ pub enum DialBlockCode {
 /// One reason a dial is blocked.
 #[derive(SimpleObject)]
 pub struct DialBlockReason {
+    /// Which check blocks the dial.
     pub code: DialBlockCode,
     /// For people, e.g. "it is 07:30 in America/New_York; …".
     pub message: String,
@@ -232,6 +286,7 @@ impl From<&DialBlock> for DialBlockReason {
 /// Whether a number may be dialed at an instant, and every reason it may not.
 #[derive(SimpleObject)]
 pub struct DialEligibility {
+    /// True when nothing blocks the dial (`reasons` is empty).
     pub eligible: bool,
     /// Every block, in a fixed order: DNC, calling hours, campaign window, credits.
     pub reasons: Vec<DialBlockReason>,
@@ -263,10 +318,16 @@ impl CallQueries {
     async fn dial_eligibility(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The lead to check (its number and time zone); give this or `phoneNumber`."
+        )]
         lead_id: Option<ID>,
+        #[graphql(
+            desc = "A bare number to check, in any common format (the organization's time zone applies); give this or `leadId`."
+        )]
         phone_number: Option<String>,
-        campaign_id: Option<ID>,
-        at: Option<DateTime<Utc>>,
+        #[graphql(desc = "A campaign whose calling window applies too.")] campaign_id: Option<ID>,
+        #[graphql(desc = "The instant to check; default now.")] at: Option<DateTime<Utc>>,
     ) -> ApiResult<DialEligibility> {
         let viewer = require(ctx, Permission::Read)?;
         let lead_id = parse_opt_id("leadId", lead_id)?;
@@ -287,7 +348,11 @@ impl CallQueries {
 #[Object]
 impl CallMutations {
     /// Records a call (no dial gate: see `scheduleOutboundCall`), with its `created` event.
-    async fn create_call(&self, ctx: &Context<'_>, input: CreateCallInput) -> ApiResult<Call> {
+    async fn create_call(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The call to record.")] input: CreateCallInput,
+    ) -> ApiResult<Call> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let new = NewCall {
             lead_id: parse_opt_id("input.leadId", input.lead_id)?,
@@ -317,6 +382,7 @@ impl CallMutations {
     async fn schedule_outbound_call(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The lead, when, and by which agent and campaign.")]
         input: ScheduleOutboundCallInput,
     ) -> ApiResult<Call> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
@@ -341,8 +407,14 @@ impl CallMutations {
     async fn update_call_status(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The call's id.")] id: ID,
+        #[graphql(
+            desc = "The status to move to; it must be reachable from the current one (the same status is a no-op)."
+        )]
         status: CallStatus,
+        #[graphql(
+            desc = "When the change happened (it starts or ends the call); default now. An end before the start is BAD_USER_INPUT."
+        )]
         at: Option<DateTime<Utc>>,
     ) -> ApiResult<Call> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
@@ -359,7 +431,8 @@ impl CallMutations {
     async fn record_call_outcome(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The call's id.")] id: ID,
+        #[graphql(desc = "The outcome; omitted details stay as they are.")]
         input: RecordCallOutcomeInput,
     ) -> ApiResult<Call> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
@@ -395,8 +468,8 @@ impl CallMutations {
     async fn attach_transcript(
         &self,
         ctx: &Context<'_>,
-        call_id: ID,
-        input: TranscriptInput,
+        #[graphql(desc = "The call's id.")] call_id: ID,
+        #[graphql(desc = "The transcript, replacing any the call had.")] input: TranscriptInput,
     ) -> ApiResult<Transcript> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let call_id = parse_id("callId", &call_id)?;
@@ -432,7 +505,8 @@ impl CallMutations {
     async fn record_call_analysis(
         &self,
         ctx: &Context<'_>,
-        call_id: ID,
+        #[graphql(desc = "The call's id.")] call_id: ID,
+        #[graphql(desc = "The analysis, replacing any the call had (omitted fields are cleared).")]
         input: CallAnalysisInput,
     ) -> ApiResult<CallAnalysis> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;

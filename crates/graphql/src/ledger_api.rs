@@ -21,15 +21,24 @@ pub struct CreditTransaction(pub credit_transactions::Model);
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "switchboard_entity::enums::CreditKind")]
 pub enum CreditTransactionKind {
+    /// Credits bought (`purchaseCredits`); positive.
     Purchase,
+    /// A connected call's charge (billed minutes × credits per minute); negative.
     Usage,
+    /// Credits granted for free; positive.
     Bonus,
+    /// A correction by an admin (`adjustCredits`); either sign.
     Adjustment,
+    /// A usage charge given back (`refundCredits`); positive.
     Refund,
 }
 
+/// One entry of the organization's credit ledger. The ledger is
+/// append-only: each entry's `balanceBefore` is the previous entry's
+/// `balanceAfter`, and a correction is a new entry, never an edit.
 #[Object]
 impl CreditTransaction {
+    /// The entry's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -37,6 +46,7 @@ impl CreditTransaction {
     async fn sequence(&self) -> i64 {
         self.0.sequence
     }
+    /// What the entry is.
     async fn kind(&self) -> CreditTransactionKind {
         self.0.kind.into()
     }
@@ -44,15 +54,19 @@ impl CreditTransaction {
     async fn amount(&self) -> i64 {
         self.0.amount
     }
+    /// The organization's balance before this entry.
     async fn balance_before(&self) -> i64 {
         self.0.balance_before
     }
+    /// The balance after it: `balanceBefore` + `amount`.
     async fn balance_after(&self) -> i64 {
         self.0.balance_after
     }
+    /// Why, in words (the reason of an adjustment or refund, a purchase's description).
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// The payment processor's id of a purchase; each is credited once.
     async fn external_payment_id(&self) -> Option<&str> {
         self.0.external_payment_id.as_deref()
     }
@@ -60,6 +74,7 @@ impl CreditTransaction {
     async fn refund_of_id(&self) -> Option<ID> {
         self.0.refund_of_id.map(|id| ID(id.to_string()))
     }
+    /// When the entry was written.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -84,14 +99,24 @@ pub struct LedgerQueries;
 
 #[Object]
 impl LedgerQueries {
-    /// The organization's ledger, newest first.
+    /// The organization's credit ledger, newest entry first.
     #[graphql(complexity = "crate::pagination::complexity(first, last, child_complexity)")]
     async fn credit_transactions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start (or after `after`): 0 to 100, default 20.")]
         first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from this connection (`pageInfo.endCursor` or an edge's `cursor`): the page starts after that row."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many rows from the end (or before `before`): 0 to 100; not together with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from this connection (`pageInfo.startCursor` or an edge's `cursor`): the page ends before that row."
+        )]
         before: Option<String>,
     ) -> ApiResult<CreditTransactionConnection> {
         let viewer = require(ctx, Permission::Read)?;
@@ -141,9 +166,12 @@ impl LedgerMutations {
     async fn purchase_credits(
         &self,
         ctx: &Context<'_>,
-        amount: i64,
+        #[graphql(desc = "Credits bought, more than 0.")] amount: i64,
+        #[graphql(
+            desc = "The payment processor's id of the payment; a second purchase with it is CONFLICT."
+        )]
         external_payment_id: String,
-        description: Option<String>,
+        #[graphql(desc = "A note kept with the entry.")] description: Option<String>,
     ) -> ApiResult<CreditTransaction> {
         let viewer = require(ctx, Permission::Administer)?;
         let entry = Entry {
@@ -166,8 +194,8 @@ impl LedgerMutations {
     async fn adjust_credits(
         &self,
         ctx: &Context<'_>,
-        amount: i64,
-        reason: String,
+        #[graphql(desc = "Credits to add (positive) or take away (negative); not 0.")] amount: i64,
+        #[graphql(desc = "Why, kept as the entry's description.")] reason: String,
     ) -> ApiResult<CreditTransaction> {
         let viewer = require(ctx, Permission::Administer)?;
         let entry = Entry {
@@ -190,8 +218,11 @@ impl LedgerMutations {
     async fn refund_credits(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The usage entry to refund; NOT_FOUND if it is not one of the organization's, CONFLICT if it was refunded already."
+        )]
         transaction_id: ID,
-        reason: Option<String>,
+        #[graphql(desc = "Why, kept as the refund's description.")] reason: Option<String>,
     ) -> ApiResult<CreditTransaction> {
         let viewer = require(ctx, Permission::Administer)?;
         let id = parse_id("transactionId", &transaction_id)?;

@@ -23,6 +23,7 @@ pub mod mutation;
 pub mod pagination;
 pub mod prefetch;
 pub mod query;
+pub mod scalars;
 pub mod setup_api;
 pub mod subscription;
 pub mod types;

@@ -19,8 +19,11 @@ use crate::types::*;
 use switchboard_app::events::{LeadChange, LeadEvent, Message, Outbox};
 use switchboard_app::leads::write::{self as service, LeadChanges, NewLead, begin_write};
 
-/// The root of every mutation: the CRM's and the calls'.
+/// Every write. Each mutation checks the member's role (FORBIDDEN when it is
+/// too low), validates its input (BAD_USER_INPUT naming the field in
+/// `extensions.field`), runs in one transaction and returns what it changed.
 #[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(
     CrmMutations,
     crate::calls_api::CallMutations,
@@ -38,25 +41,34 @@ pub struct CrmMutations;
 /// A new lead.
 #[derive(InputObject)]
 pub struct CreateLeadInput {
+    /// Given name.
     pub first_name: Option<String>,
+    /// Family name.
     pub last_name: Option<String>,
     /// Any common format; stored in E.164 (national numbers take the organization's region).
     pub phone_number: String,
+    /// Email address (checked for a plausible form).
     pub email: Option<String>,
+    /// The company the lead works for.
     pub company: Option<String>,
     /// Defaults to NEW (DNC when the number is on the DNC list, whatever is asked).
     pub status: Option<LeadStatus>,
-    /// 0-100, default 0.
+    /// How promising the lead is, 0-100; default 0.
     pub lead_score: Option<i32>,
     /// At most 50 tags of 1 to 64 characters, trimmed; repeats are kept once.
     #[graphql(default)]
     pub tags: Vec<String>,
+    /// Where the lead came from (e.g. `facebook_ads`); Meta sources make its calls META traffic.
     pub source: Option<String>,
+    /// A finer source within `source`.
     pub sub_source: Option<String>,
+    /// Attribution details such as UTM parameters, as a JSON object.
     pub source_metadata: Option<Json<serde_json::Value>>,
+    /// Free-form notes.
     pub notes: Option<String>,
     /// IANA time zone, e.g. America/Chicago.
     pub timezone: Option<String>,
+    /// The user responsible for the lead: a member of the organization.
     pub owner_id: Option<ID>,
 }
 
@@ -85,17 +97,29 @@ impl CreateLeadInput {
 /// Changes to a lead: omitted fields stay as they are; an empty string clears a text field.
 #[derive(InputObject)]
 pub struct UpdateLeadInput {
+    /// New given name.
     pub first_name: Option<String>,
+    /// New family name.
     pub last_name: Option<String>,
+    /// New number, any common format; CONFLICT if another live lead has it.
     pub phone_number: Option<String>,
+    /// New email address.
     pub email: Option<String>,
+    /// New company.
     pub company: Option<String>,
+    /// New status; the change is kept in the status history with `reason`.
     pub status: Option<LeadStatus>,
+    /// New score, 0-100; the change is kept in the score history.
     pub lead_score: Option<i32>,
+    /// New source.
     pub source: Option<String>,
+    /// New sub-source.
     pub sub_source: Option<String>,
+    /// New notes.
     pub notes: Option<String>,
+    /// New IANA time zone.
     pub timezone: Option<String>,
+    /// New owner, a member of the organization (recorded as an assignment); an owner cannot be removed here.
     pub owner_id: Option<ID>,
     /// Why the status changed, kept in its history.
     pub reason: Option<String>,
@@ -104,8 +128,11 @@ pub struct UpdateLeadInput {
 /// A number to add to the DNC list.
 #[derive(InputObject)]
 pub struct AddDncEntryInput {
+    /// The number, any common format (national numbers take the organization's region).
     pub phone_number: String,
+    /// Why the number is blocked.
     pub reason: Option<String>,
+    /// How the number came onto the list; default MANUAL.
     #[graphql(default_with = "DncSource::Manual")]
     pub source: DncSource,
     /// The opt-out phrase the AI heard.
@@ -117,9 +144,13 @@ pub struct AddDncEntryInput {
 /// A new segment.
 #[derive(InputObject)]
 pub struct CreateSegmentInput {
+    /// 1 to 200 characters, unique in the organization.
     pub name: String,
+    /// What the segment is for.
     pub description: Option<String>,
+    /// The leads it selects; compiled first, so a segment that cannot run is refused.
     pub filter: LeadFilter,
+    /// Whether the segment is shared with the team; default false.
     #[graphql(default)]
     pub is_public: bool,
 }
@@ -127,9 +158,13 @@ pub struct CreateSegmentInput {
 /// Changes to a segment.
 #[derive(InputObject)]
 pub struct UpdateSegmentInput {
+    /// New name, 1 to 200 characters, unique in the organization.
     pub name: Option<String>,
+    /// New description.
     pub description: Option<String>,
+    /// New filter (validated as on creation); the stored count is not refreshed.
     pub filter: Option<LeadFilter>,
+    /// Whether the segment is shared with the team.
     pub is_public: Option<bool>,
 }
 
@@ -194,7 +229,11 @@ fn segment_name_taken(err: sea_orm::DbErr, name: &str) -> AppError {
 #[Object]
 impl CrmMutations {
     /// Creates a lead. A duplicate phone is CONFLICT (with `existingId`); a number on the DNC list makes a lead with status DNC.
-    async fn create_lead(&self, ctx: &Context<'_>, input: CreateLeadInput) -> ApiResult<Lead> {
+    async fn create_lead(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The lead to create.")] input: CreateLeadInput,
+    ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let new = input.into_new_lead()?;
         let txn = begin_write(context::db(ctx)?).await?;
@@ -207,8 +246,8 @@ impl CrmMutations {
     async fn update_lead(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateLeadInput,
+        #[graphql(desc = "The lead's id (a live lead).")] id: ID,
+        #[graphql(desc = "The fields to change.")] input: UpdateLeadInput,
     ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
@@ -234,7 +273,11 @@ impl CrmMutations {
     }
 
     /// Soft-deletes a lead; its number becomes free for a new lead.
-    async fn delete_lead(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Lead> {
+    async fn delete_lead(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The lead's id.")] id: ID,
+    ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
         let txn = begin_write(context::db(ctx)?).await?;
@@ -244,7 +287,11 @@ impl CrmMutations {
     }
 
     /// Restores a soft-deleted lead (CONFLICT if its number was taken meanwhile).
-    async fn restore_lead(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Lead> {
+    async fn restore_lead(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The soft-deleted lead's id.")] id: ID,
+    ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
         let txn = begin_write(context::db(ctx)?).await?;
@@ -255,7 +302,12 @@ impl CrmMutations {
 
     /// Adds tags to a lead (existing ones are kept once): at most 50 tags of
     /// 1 to 64 characters, and a lead keeps at most 50.
-    async fn add_lead_tags(&self, ctx: &Context<'_>, id: ID, tags: Vec<String>) -> ApiResult<Lead> {
+    async fn add_lead_tags(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The lead's id.")] id: ID,
+        #[graphql(desc = "The tags to add.")] tags: Vec<String>,
+    ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
         let txn = begin_write(context::db(ctx)?).await?;
@@ -268,8 +320,8 @@ impl CrmMutations {
     async fn remove_lead_tags(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        tags: Vec<String>,
+        #[graphql(desc = "The lead's id.")] id: ID,
+        #[graphql(desc = "The tags to remove; tags the lead lacks are ignored.")] tags: Vec<String>,
     ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
@@ -283,7 +335,7 @@ impl CrmMutations {
     async fn add_dnc_entry(
         &self,
         ctx: &Context<'_>,
-        input: AddDncEntryInput,
+        #[graphql(desc = "The number and why.")] input: AddDncEntryInput,
     ) -> ApiResult<DncEntry> {
         let viewer = require(ctx, Permission::Manage)?;
         let db = context::db(ctx)?;
@@ -329,7 +381,11 @@ impl CrmMutations {
     }
 
     /// Takes an entry off the DNC list; returns the removed entry.
-    async fn remove_dnc_entry(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DncEntry> {
+    async fn remove_dnc_entry(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entry's id.")] id: ID,
+    ) -> ApiResult<DncEntry> {
         let viewer = require(ctx, Permission::Manage)?;
         let entry_id = parse_id("id", &id)?;
         let txn = begin_write(context::db(ctx)?).await?;
@@ -347,7 +403,7 @@ impl CrmMutations {
     async fn create_segment(
         &self,
         ctx: &Context<'_>,
-        input: CreateSegmentInput,
+        #[graphql(desc = "The segment to save.")] input: CreateSegmentInput,
     ) -> ApiResult<Segment> {
         let viewer = require(ctx, Permission::Manage)?;
         let name = check_name("input.name", &input.name)?;
@@ -378,8 +434,8 @@ impl CrmMutations {
     async fn update_segment(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateSegmentInput,
+        #[graphql(desc = "The segment's id.")] id: ID,
+        #[graphql(desc = "The fields to change; omitted ones stay.")] input: UpdateSegmentInput,
     ) -> ApiResult<Segment> {
         let viewer = require(ctx, Permission::Manage)?;
         let segment_id = parse_id("id", &id)?;
@@ -414,7 +470,11 @@ impl CrmMutations {
     }
 
     /// Deletes a segment; returns its id.
-    async fn delete_segment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ID> {
+    async fn delete_segment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The segment's id.")] id: ID,
+    ) -> ApiResult<ID> {
         let viewer = require(ctx, Permission::Manage)?;
         let segment_id = parse_id("id", &id)?;
         let result = segments::Entity::delete_many()
@@ -429,7 +489,11 @@ impl CrmMutations {
     }
 
     /// Counts the leads a segment matches now and stores the count.
-    async fn refresh_segment_count(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Segment> {
+    async fn refresh_segment_count(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The segment's id.")] id: ID,
+    ) -> ApiResult<Segment> {
         let viewer = require(ctx, Permission::Read)?;
         let segment_id = parse_id("id", &id)?;
         let txn = begin_write(context::db(ctx)?).await?;

@@ -26,12 +26,17 @@ pub fn complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize
     rows.saturating_mul(child_complexity).saturating_add(1)
 }
 
-/// Relay's page info.
+/// Where a page of a connection sits: whether rows come before or after it,
+/// and the cursors to page on with.
 #[derive(SimpleObject, Debug, Clone, Default)]
 pub struct PageInfo {
+    /// Whether rows follow this page: page on with `after: endCursor`.
     pub has_next_page: bool,
+    /// Whether rows precede this page: page back with `before: startCursor`.
     pub has_previous_page: bool,
+    /// The first edge's cursor; null on an empty page.
     pub start_cursor: Option<String>,
+    /// The last edge's cursor; null on an empty page.
     pub end_cursor: Option<String>,
 }
 
@@ -102,10 +107,12 @@ impl Cursor {
     }
 }
 
-/// Sort direction.
+/// The order a list is sorted in; the id breaks ties in the same direction.
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Direction {
+    /// Smallest (or oldest) first.
     Asc,
+    /// Largest (or newest) first: the default.
     #[default]
     Desc,
 }

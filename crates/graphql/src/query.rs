@@ -15,8 +15,12 @@ use crate::pagination::{Cursor, Direction, Page, SortKey};
 use crate::prefetch;
 use crate::types::*;
 
-/// The root of every query: the core's and the calls'.
+/// Everything a member can read, always within their own organization (the
+/// one their token acts in). Every field but `serverVersion` answers
+/// UNAUTHENTICATED without a valid token, and NOT_FOUND for an id that is
+/// not the organization's.
 #[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     CoreQueries,
     crate::calls_api::CallQueries,
@@ -120,7 +124,11 @@ impl CoreQueries {
     }
 
     /// A lead by id (soft-deleted leads included).
-    async fn lead(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Lead> {
+    async fn lead(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The lead's id; NOT_FOUND if no lead of the organization has it.")] id: ID,
+    ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::Read)?;
         let lead_id = parse_id("id", &id)?;
         leads::Entity::find_by_id(lead_id)
@@ -136,11 +144,21 @@ impl CoreQueries {
     async fn leads(
         &self,
         ctx: &Context<'_>,
-        filter: Option<LeadFilter>,
-        order_by: Option<LeadOrder>,
+        #[graphql(desc = "Which leads; none: every live lead.")] filter: Option<LeadFilter>,
+        #[graphql(desc = "Default: newest first by creation time.")] order_by: Option<LeadOrder>,
+        #[graphql(desc = "How many rows from the start (or after `after`): 0 to 100, default 20.")]
         first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from this connection (`pageInfo.endCursor` or an edge's `cursor`): the page starts after that row."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many rows from the end (or before `before`): 0 to 100; not together with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from this connection (`pageInfo.startCursor` or an edge's `cursor`): the page ends before that row."
+        )]
         before: Option<String>,
     ) -> ApiResult<LeadConnection> {
         let viewer = require(ctx, Permission::Read)?;
@@ -156,7 +174,11 @@ impl CoreQueries {
     }
 
     /// A call by id.
-    async fn call(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Call> {
+    async fn call(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The call's id; NOT_FOUND if no call of the organization has it.")] id: ID,
+    ) -> ApiResult<Call> {
         let viewer = require(ctx, Permission::Read)?;
         let call_id = parse_id("id", &id)?;
         calls::Entity::find_by_id(call_id)
@@ -172,11 +194,21 @@ impl CoreQueries {
     async fn calls(
         &self,
         ctx: &Context<'_>,
-        filter: Option<CallFilter>,
-        order_by: Option<CallOrder>,
+        #[graphql(desc = "Which calls; none: every call.")] filter: Option<CallFilter>,
+        #[graphql(desc = "By creation time; default newest first.")] order_by: Option<CallOrder>,
+        #[graphql(desc = "How many rows from the start (or after `after`): 0 to 100, default 20.")]
         first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from this connection (`pageInfo.endCursor` or an edge's `cursor`): the page starts after that row."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many rows from the end (or before `before`): 0 to 100; not together with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "A cursor from this connection (`pageInfo.startCursor` or an edge's `cursor`): the page ends before that row."
+        )]
         before: Option<String>,
     ) -> ApiResult<CallConnection> {
         let viewer = require(ctx, Permission::Read)?;
@@ -222,8 +254,15 @@ impl CoreQueries {
     async fn search_transcripts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The words to find (at least one); on PostgreSQL, web-search syntax: \"quoted phrases\", `or`, `-excluded`."
+        )]
         query: String,
+        #[graphql(desc = "How many rows from the start (or after `after`): 0 to 100, default 20.")]
         first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from this connection (`pageInfo.endCursor` or an edge's `cursor`): the page starts after that row."
+        )]
         after: Option<String>,
     ) -> ApiResult<TranscriptConnection> {
         let viewer = require(ctx, Permission::Read)?;
@@ -274,11 +313,11 @@ impl CoreQueries {
         ))
     }
 
-    /// The organization's agents, by name.
+    /// The organization's agents, by name (active ones unless `includeInactive`).
     async fn agents(
         &self,
         ctx: &Context<'_>,
-        include_inactive: Option<bool>,
+        #[graphql(desc = "Also inactive agents; default false.")] include_inactive: Option<bool>,
     ) -> ApiResult<Vec<Agent>> {
         let viewer = require(ctx, Permission::Read)?;
         let mut select = agents::Entity::find()
@@ -308,11 +347,11 @@ impl CoreQueries {
             .collect())
     }
 
-    /// The organization's phone numbers.
+    /// The organization's phone numbers, by name (active ones unless `includeInactive`).
     async fn phone_numbers(
         &self,
         ctx: &Context<'_>,
-        include_inactive: Option<bool>,
+        #[graphql(desc = "Also inactive numbers; default false.")] include_inactive: Option<bool>,
     ) -> ApiResult<Vec<PhoneNumber>> {
         let viewer = require(ctx, Permission::Read)?;
         let mut select = phone_numbers::Entity::find()
@@ -343,7 +382,12 @@ impl CoreQueries {
     }
 
     /// A segment by id.
-    async fn segment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Segment> {
+    async fn segment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The segment's id; NOT_FOUND if no segment of the organization has it.")]
+        id: ID,
+    ) -> ApiResult<Segment> {
         let viewer = require(ctx, Permission::Read)?;
         let segment_id = parse_id("id", &id)?;
         segments::Entity::find_by_id(segment_id)
@@ -368,7 +412,14 @@ impl CoreQueries {
     }
 
     /// Whether a number is on the DNC list now (expired entries do not count).
-    async fn dnc_check(&self, ctx: &Context<'_>, phone_number: String) -> ApiResult<DncCheck> {
+    async fn dnc_check(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The number, in any common format (national numbers take the organization's region); BAD_USER_INPUT if it is not a valid number."
+        )]
+        phone_number: String,
+    ) -> ApiResult<DncCheck> {
         let viewer = require(ctx, Permission::Read)?;
         let db = context::db(ctx)?;
         let phone = switchboard_app::leads::write::normalize_phone(
@@ -398,6 +449,7 @@ pub struct DncCheck {
     entry: Option<DncEntry>,
 }
 
+/// Whether a number is blocked by the DNC list now, and by which entry.
 #[Object]
 impl DncCheck {
     /// The number checked, in E.164.
@@ -408,7 +460,7 @@ impl DncCheck {
     async fn blocked(&self) -> bool {
         self.entry.is_some()
     }
-    /// The entry that blocks it.
+    /// The active entry that blocks it; null when the number is not blocked.
     async fn entry(&self) -> Option<&DncEntry> {
         self.entry.as_ref()
     }

@@ -24,32 +24,45 @@ pub struct SetupMutations;
 /// A new AI agent.
 #[derive(InputObject)]
 pub struct CreateAgentInput {
+    /// The platform the agent runs on.
     pub provider: AgentProvider,
     /// The agent's id at the provider (assistant id, agent id…).
     pub external_agent_id: String,
+    /// Display name, 1 to 200 characters.
     pub name: String,
+    /// Whether the agent calls or chats; default CALL.
     #[graphql(default_with = "AgentType::Call")]
     pub agent_type: AgentType,
+    /// What the agent is for.
     pub description: Option<String>,
 }
 
 /// Changes to an agent.
 #[derive(InputObject)]
 pub struct UpdateAgentInput {
+    /// New display name, 1 to 200 characters.
     pub name: Option<String>,
+    /// New description; an empty string clears it.
     pub description: Option<String>,
+    /// Put the agent in or out of service.
     pub is_active: Option<bool>,
 }
 
 /// A new campaign.
 #[derive(InputObject)]
 pub struct CreateCampaignInput {
+    /// Display name, 1 to 200 characters, unique in the organization.
     pub name: String,
+    /// What the campaign is for.
     pub description: Option<String>,
+    /// The type of the campaign's calls; default OUTBOUND_CAMPAIGN.
     #[graphql(default_with = "CallType::OutboundCampaign")]
     pub call_type: CallType,
+    /// The AI agent that places the campaign's calls.
     pub agent_id: Option<ID>,
+    /// The number the calls are made from.
     pub phone_number_id: Option<ID>,
+    /// Default DRAFT.
     #[graphql(default_with = "CampaignStatus::Draft")]
     pub status: CampaignStatus,
     /// Daily window start, HH:MM.
@@ -63,30 +76,44 @@ pub struct CreateCampaignInput {
 /// Changes to a campaign.
 #[derive(InputObject)]
 pub struct UpdateCampaignInput {
+    /// New name, 1 to 200 characters, unique in the organization.
     pub name: Option<String>,
+    /// New description; an empty string clears it.
     pub description: Option<String>,
+    /// New status.
     pub status: Option<CampaignStatus>,
+    /// New agent (an agent cannot be removed here).
     pub agent_id: Option<ID>,
+    /// New daily window start, HH:MM.
     pub calling_window_start: Option<String>,
+    /// New daily window end, HH:MM, after the start.
     pub calling_window_end: Option<String>,
+    /// New IANA zone of the window.
     pub timezone: Option<String>,
 }
 
 /// A new number calls are made from.
 #[derive(InputObject)]
 pub struct CreatePhoneNumberInput {
+    /// Display name, 1 to 200 characters.
     pub name: String,
+    /// The number, any common format (national numbers take the organization's region); CONFLICT if it is active anywhere.
     pub phone_number: String,
+    /// The provider the number is rented from; default TWILIO.
     #[graphql(default_with = "TelephonyProvider::Twilio")]
     pub provider: TelephonyProvider,
+    /// The number's id on its provider.
     pub provider_phone_number_id: Option<String>,
+    /// The member the number is assigned to.
     pub assigned_to_id: Option<ID>,
 }
 
 /// Changes to a number.
 #[derive(InputObject)]
 pub struct UpdatePhoneNumberInput {
+    /// New display name, 1 to 200 characters.
     pub name: Option<String>,
+    /// New assignee, a member of the organization.
     pub assigned_to_id: Option<ID>,
 }
 
@@ -107,10 +134,13 @@ pub struct ImportRowResult {
     pub index: i32,
     /// CREATED, UPDATED, FAILED or SKIPPED (valid, but the batch was all-or-nothing).
     pub status: String,
+    /// The lead created or updated.
     pub lead_id: Option<ID>,
     /// The error code of a failed row.
     pub code: Option<String>,
+    /// Why a failed row failed, for people.
     pub message: Option<String>,
+    /// The field of the row that failed, e.g. `phoneNumber`.
     pub field: Option<String>,
     /// The lead a CONFLICT row collided with.
     pub existing_id: Option<ID>,
@@ -119,9 +149,13 @@ pub struct ImportRowResult {
 /// The outcome of a batch.
 #[derive(SimpleObject)]
 pub struct ImportResult {
+    /// Leads created.
     pub created: i32,
+    /// Leads updated.
     pub updated: i32,
+    /// Rows that failed.
     pub failed: i32,
+    /// One result per input row, in input order.
     pub rows: Vec<ImportRowResult>,
 }
 
@@ -328,7 +362,11 @@ async fn update_campaign(
 #[Object]
 impl SetupMutations {
     /// Registers an AI agent (CONFLICT if the provider's agent id is taken).
-    async fn create_agent(&self, ctx: &Context<'_>, input: CreateAgentInput) -> ApiResult<Agent> {
+    async fn create_agent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The agent to register.")] input: CreateAgentInput,
+    ) -> ApiResult<Agent> {
         let viewer = require(ctx, Permission::Manage)?;
         let now = Utc::now();
         let external = name("input.externalAgentId", &input.external_agent_id)?;
@@ -361,14 +399,18 @@ impl SetupMutations {
     async fn update_agent(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateAgentInput,
+        #[graphql(desc = "The agent's id.")] id: ID,
+        #[graphql(desc = "The fields to change; omitted ones stay.")] input: UpdateAgentInput,
     ) -> ApiResult<Agent> {
         update_agent(ctx, id, input).await
     }
 
     /// Deactivates an agent; its calls keep their history.
-    async fn deactivate_agent(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Agent> {
+    async fn deactivate_agent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The agent's id.")] id: ID,
+    ) -> ApiResult<Agent> {
         update_agent(
             ctx,
             id,
@@ -385,7 +427,7 @@ impl SetupMutations {
     async fn create_campaign(
         &self,
         ctx: &Context<'_>,
-        input: CreateCampaignInput,
+        #[graphql(desc = "The campaign to create.")] input: CreateCampaignInput,
     ) -> ApiResult<Campaign> {
         let viewer = require(ctx, Permission::Manage)?;
         let db = context::db(ctx)?;
@@ -463,13 +505,17 @@ impl SetupMutations {
     async fn update_campaign(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateCampaignInput,
+        #[graphql(desc = "The campaign's id.")] id: ID,
+        #[graphql(desc = "The fields to change; omitted ones stay.")] input: UpdateCampaignInput,
     ) -> ApiResult<Campaign> {
         update_campaign(ctx, id, input).await
     }
     /// Pauses a campaign.
-    async fn deactivate_campaign(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Campaign> {
+    async fn deactivate_campaign(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The campaign's id.")] id: ID,
+    ) -> ApiResult<Campaign> {
         let input = UpdateCampaignInput {
             name: None,
             description: None,
@@ -486,7 +532,7 @@ impl SetupMutations {
     async fn create_phone_number(
         &self,
         ctx: &Context<'_>,
-        input: CreatePhoneNumberInput,
+        #[graphql(desc = "The number to add.")] input: CreatePhoneNumberInput,
     ) -> ApiResult<PhoneNumber> {
         let viewer = require(ctx, Permission::Manage)?;
         let db = context::db(ctx)?;
@@ -534,8 +580,8 @@ impl SetupMutations {
     async fn update_phone_number(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdatePhoneNumberInput,
+        #[graphql(desc = "The number's id.")] id: ID,
+        #[graphql(desc = "The fields to change; omitted ones stay.")] input: UpdatePhoneNumberInput,
     ) -> ApiResult<PhoneNumber> {
         let viewer = require(ctx, Permission::Manage)?;
         let number_id = parse_id("id", &id)?;
@@ -559,7 +605,11 @@ impl SetupMutations {
     }
 
     /// Retires a number; the same number may then be added again.
-    async fn deactivate_phone_number(&self, ctx: &Context<'_>, id: ID) -> ApiResult<PhoneNumber> {
+    async fn deactivate_phone_number(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The number's id.")] id: ID,
+    ) -> ApiResult<PhoneNumber> {
         let viewer = require(ctx, Permission::Manage)?;
         let number_id = parse_id("id", &id)?;
         let db = context::db(ctx)?;
@@ -579,7 +629,11 @@ impl SetupMutations {
     async fn import_leads(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The leads, at most 5,000; a number already taken (in the batch or by a live lead) fails its row with CONFLICT."
+        )]
         input: Vec<CreateLeadInput>,
+        #[graphql(desc = "Whether one failed row stops the batch; default ALL_OR_NOTHING.")]
         mode: Option<ImportMode>,
     ) -> ApiResult<ImportResult> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
@@ -605,6 +659,9 @@ impl SetupMutations {
     async fn upsert_leads(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The leads, at most 5,000: a live lead with the same number is updated, others are created."
+        )]
         input: Vec<CreateLeadInput>,
     ) -> ApiResult<ImportResult> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;

@@ -49,15 +49,18 @@ async fn current_call(ctx: &Context<'_>, event: &CallEvent) -> ApiResult<Option<
 /// A change of a call's status.
 pub struct CallStatusChange(pub CallEvent);
 
+/// A change of a call's status, as `callStatusChanged` delivers it.
 #[Object]
 impl CallStatusChange {
     /// The cursor to resume from (`after`).
     async fn event_id(&self) -> ID {
         ID(self.0.event_id.to_string())
     }
+    /// The call's id.
     async fn call_id(&self) -> ID {
         ID(self.0.call_id.to_string())
     }
+    /// The status before the change.
     async fn previous_status(&self) -> Option<CallStatus> {
         self.0.from.map(Into::into)
     }
@@ -65,6 +68,7 @@ impl CallStatusChange {
     async fn status(&self) -> Option<CallStatus> {
         self.0.to.map(Into::into)
     }
+    /// When the change happened (as reported: a provider may report it late).
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
     }
@@ -78,12 +82,14 @@ impl CallStatusChange {
 /// a transcript, an analysis or a provider's event.
 pub struct CallUpdate(pub CallEvent);
 
+/// Anything recorded on a call, as `callUpdated` delivers it.
 #[Object]
 impl CallUpdate {
     /// The cursor to resume from (`after`).
     async fn event_id(&self) -> ID {
         ID(self.0.event_id.to_string())
     }
+    /// The call's id.
     async fn call_id(&self) -> ID {
         ID(self.0.call_id.to_string())
     }
@@ -99,6 +105,7 @@ impl CallUpdate {
     async fn status(&self) -> Option<CallStatus> {
         self.0.to.map(Into::into)
     }
+    /// When it happened.
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
     }
@@ -111,15 +118,18 @@ impl CallUpdate {
 /// A call's transcript was attached or replaced.
 pub struct TranscriptReady(pub CallEvent);
 
+/// A call's transcript was attached or replaced, as `transcriptReady` delivers it.
 #[Object]
 impl TranscriptReady {
     /// The cursor to resume from (`after`).
     async fn event_id(&self) -> ID {
         ID(self.0.event_id.to_string())
     }
+    /// The call's id.
     async fn call_id(&self) -> ID {
         ID(self.0.call_id.to_string())
     }
+    /// When the transcript was attached.
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
     }
@@ -142,15 +152,18 @@ impl TranscriptReady {
 /// A call's AI analysis was recorded or replaced.
 pub struct CallAnalysisReady(pub CallEvent);
 
+/// A call's AI analysis was recorded or replaced, as `callAnalysisReady` delivers it.
 #[Object]
 impl CallAnalysisReady {
     /// The cursor to resume from (`after`).
     async fn event_id(&self) -> ID {
         ID(self.0.event_id.to_string())
     }
+    /// The call's id.
     async fn call_id(&self) -> ID {
         ID(self.0.call_id.to_string())
     }
+    /// When the analysis was recorded.
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
     }
@@ -173,14 +186,18 @@ impl CallAnalysisReady {
 /// A lead was created, changed, deleted or restored.
 pub struct LeadUpdate(pub LeadEvent);
 
+/// A lead was created, changed, deleted or restored, as `leadUpdated` delivers it.
 #[Object]
 impl LeadUpdate {
+    /// The lead's id.
     async fn lead_id(&self) -> ID {
         ID(self.0.lead_id.to_string())
     }
+    /// What happened to the lead.
     async fn change(&self) -> crate::enums::LeadChange {
         self.0.change.into()
     }
+    /// When it happened.
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
     }
@@ -532,7 +549,11 @@ async fn bounded<T>(
 /// burst of status changes costs one recount per subscriber, not one each.
 const RECOUNT_AFTER: Duration = Duration::from_millis(250);
 
-#[Subscription]
+/// Live updates of the viewer's organization, over WebSocket
+/// (`graphql-transport-ws`) or server-sent events. Call streams can resume
+/// after a reconnect with `after`; a client too far behind gets
+/// CURSOR_EXPIRED or RESYNC_REQUIRED and refetches.
+#[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Status changes of the organization's calls, filtered by call, lead,
     /// campaign or agent (none: every call). With `after` (an `eventId`),
@@ -541,10 +562,13 @@ impl SubscriptionRoot {
     async fn call_status_changed(
         &self,
         ctx: &Context<'_>,
-        call_id: Option<ID>,
-        lead_id: Option<ID>,
-        campaign_id: Option<ID>,
-        agent_id: Option<ID>,
+        #[graphql(desc = "Only this call.")] call_id: Option<ID>,
+        #[graphql(desc = "Only this lead's calls.")] lead_id: Option<ID>,
+        #[graphql(desc = "Only this campaign's calls.")] campaign_id: Option<ID>,
+        #[graphql(desc = "Only this agent's calls.")] agent_id: Option<ID>,
+        #[graphql(
+            desc = "An `eventId` already received: replay what followed it, then go live (BAD_USER_INPUT if it is not an event of the organization; CURSOR_EXPIRED if it is too old or too far behind)."
+        )]
         after: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<CallStatusChange>>> {
         let viewer = require(ctx, Permission::Read)?;
@@ -566,10 +590,13 @@ impl SubscriptionRoot {
     async fn call_updated(
         &self,
         ctx: &Context<'_>,
-        call_id: Option<ID>,
-        lead_id: Option<ID>,
-        campaign_id: Option<ID>,
-        agent_id: Option<ID>,
+        #[graphql(desc = "Only this call.")] call_id: Option<ID>,
+        #[graphql(desc = "Only this lead's calls.")] lead_id: Option<ID>,
+        #[graphql(desc = "Only this campaign's calls.")] campaign_id: Option<ID>,
+        #[graphql(desc = "Only this agent's calls.")] agent_id: Option<ID>,
+        #[graphql(
+            desc = "An `eventId` already received: replay what followed it, then go live (BAD_USER_INPUT if it is not an event of the organization; CURSOR_EXPIRED if it is too old or too far behind)."
+        )]
         after: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<CallUpdate>>> {
         let viewer = require(ctx, Permission::Read)?;
@@ -597,8 +624,11 @@ impl SubscriptionRoot {
     async fn transcript_ready(
         &self,
         ctx: &Context<'_>,
-        call_id: Option<ID>,
-        lead_id: Option<ID>,
+        #[graphql(desc = "Only this call.")] call_id: Option<ID>,
+        #[graphql(desc = "Only this lead's calls.")] lead_id: Option<ID>,
+        #[graphql(
+            desc = "An `eventId` already received: replay what followed it, then go live (BAD_USER_INPUT if it is not an event of the organization; CURSOR_EXPIRED if it is too old or too far behind)."
+        )]
         after: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TranscriptReady>>> {
         let viewer = require(ctx, Permission::Read)?;
@@ -619,8 +649,11 @@ impl SubscriptionRoot {
     async fn call_analysis_ready(
         &self,
         ctx: &Context<'_>,
-        call_id: Option<ID>,
-        lead_id: Option<ID>,
+        #[graphql(desc = "Only this call.")] call_id: Option<ID>,
+        #[graphql(desc = "Only this lead's calls.")] lead_id: Option<ID>,
+        #[graphql(
+            desc = "An `eventId` already received: replay what followed it, then go live (BAD_USER_INPUT if it is not an event of the organization; CURSOR_EXPIRED if it is too old or too far behind)."
+        )]
         after: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<CallAnalysisReady>>> {
         let viewer = require(ctx, Permission::Read)?;
@@ -643,7 +676,7 @@ impl SubscriptionRoot {
     async fn lead_updated(
         &self,
         ctx: &Context<'_>,
-        lead_id: Option<ID>,
+        #[graphql(desc = "Only this lead; none: every lead.")] lead_id: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<LeadUpdate>>> {
         let viewer = require(ctx, Permission::Read)?;
         let lead = parse("leadId", lead_id)?;

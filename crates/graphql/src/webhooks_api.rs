@@ -18,9 +18,13 @@ use switchboard_app::webhooks::{secret_key_name, set_signing_secret};
 /// A voice or telephony provider that reports calls through a webhook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum WebhookProvider {
+    /// Vapi: posts to `/webhooks/vapi`.
     Vapi,
+    /// ElevenLabs: posts to `/webhooks/elevenlabs`.
     Elevenlabs,
+    /// Retell AI: posts to `/webhooks/retell`.
     Retell,
+    /// Twilio: posts to `/webhooks/twilio`.
     Twilio,
 }
 
@@ -45,6 +49,7 @@ const PROVIDERS: [WebhookProvider; 4] = [
 /// Where a provider posts its webhooks for this organization.
 #[derive(SimpleObject)]
 pub struct WebhookEndpoint {
+    /// The provider posting to this endpoint.
     pub provider: WebhookProvider,
     /// The path to give the provider (after this server's public address).
     pub path: String,
@@ -108,7 +113,11 @@ impl WebhookMutations {
     async fn set_webhook_secret(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The provider whose deliveries the secret verifies.")]
         provider: WebhookProvider,
+        #[graphql(
+            desc = "The signing secret the provider shows (at least 8 characters); it cannot be read back."
+        )]
         secret: String,
     ) -> ApiResult<WebhookEndpoint> {
         let viewer = require(ctx, Permission::Administer)?;

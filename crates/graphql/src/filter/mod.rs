@@ -75,6 +75,7 @@ in_filter!(/// Matches a string exactly.
 #[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IdFilter {
+    /// Exactly this id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eq: Option<ID>,
     /// Any of these ids (at most 100).
@@ -90,12 +91,16 @@ pub struct IdFilter {
 #[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IntRange {
+    /// Greater than this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gt: Option<i64>,
+    /// At least this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gte: Option<i64>,
+    /// Less than this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lt: Option<i64>,
+    /// At most this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lte: Option<i64>,
 }
@@ -104,12 +109,16 @@ pub struct IntRange {
 #[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DateTimeRange {
+    /// After this instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gt: Option<DateTime<Utc>>,
+    /// At or after this instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gte: Option<DateTime<Utc>>,
+    /// Before this instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lt: Option<DateTime<Utc>>,
+    /// At or before this instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lte: Option<DateTime<Utc>>,
     /// True: only rows without a value; false: only rows with one.
@@ -133,10 +142,13 @@ pub struct TagFilter {
 #[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CallRelationFilter {
+    /// At least one of the lead's calls matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub some: Option<Box<CallFilter>>,
+    /// None of the lead's calls matches (true for a lead without calls).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub none: Option<Box<CallFilter>>,
+    /// Every call of the lead matches (true for a lead without calls).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub every: Option<Box<CallFilter>>,
 }
@@ -145,12 +157,16 @@ pub struct CallRelationFilter {
 #[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AnalysisFilter {
+    /// The total score, 0-100, is in this range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_score: Option<IntRange>,
+    /// The intent score, 0-100, is in this range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent_score: Option<IntRange>,
+    /// The AI judged the lead qualified (true) or not (false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_qualified: Option<bool>,
+    /// The lead temperature is one of these (or none of these).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_temperature: Option<LeadTemperatureFilter>,
 }
@@ -165,14 +181,19 @@ pub struct AnalysisFilter {
 #[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LeadFilter {
+    /// The lead status is one of these (or none of these).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<LeadStatusFilter>,
+    /// The lead score, 0-100, is in this range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_score: Option<IntRange>,
+    /// The lead has any, or all, of these tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<TagFilter>,
+    /// The source is one of these (or none of these); exact, case-sensitive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<StringFilter>,
+    /// The sub-source is one of these (or none of these).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_source: Option<StringFilter>,
     /// The owning user.
@@ -181,15 +202,19 @@ pub struct LeadFilter {
     /// Case-insensitive text in the name, email or phone number (at most 200 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
+    /// When the lead was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTimeRange>,
+    /// When the lead was last reached (`isNull: true`: never).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_contact_at: Option<DateTimeRange>,
     /// Include soft-deleted leads (top level only; default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_deleted: Option<bool>,
+    /// Leads by their calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calls: Option<CallRelationFilter>,
+    /// Leads by the AI analyses of their calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<AnalysisFilter>,
     /// Leads matching a saved segment's filter (its size counts toward the
@@ -203,6 +228,7 @@ pub struct LeadFilter {
     /// At least one of these (at most 100).
     pub or: Option<Vec<LeadFilter>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Leads this filter does not match.
     pub not: Option<Box<LeadFilter>>,
 }
 
@@ -214,30 +240,43 @@ pub struct LeadFilter {
 #[derive(InputObject, Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CallFilter {
+    /// The status is one of these (or none of these).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<CallStatusFilter>,
+    /// The outcome is one of these (or none of these); calls without an outcome match neither list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<CallOutcomeFilter>,
+    /// The CRM stage is one of these (or none of these).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crm_stage: Option<CrmStageFilter>,
+    /// The traffic source is one of these (or none of these).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic_source: Option<TrafficSourceFilter>,
+    /// The call type is one of these (or none of these).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_type: Option<CallTypeFilter>,
+    /// The agent is this one, one of these, or absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<IdFilter>,
+    /// The campaign is this one, one of these, or absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<IdFilter>,
+    /// The lead is this one, one of these, or absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead: Option<IdFilter>,
+    /// When the call was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTimeRange>,
+    /// When the call was planned for (`isNull: true`: unscheduled).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_at: Option<DateTimeRange>,
+    /// When the call connected (`isNull: true`: never).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<DateTimeRange>,
+    /// When the call ended (`isNull: true`: not ended).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<DateTimeRange>,
+    /// The duration in seconds is in this range (calls without a duration never match).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_seconds: Option<IntRange>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -247,6 +286,7 @@ pub struct CallFilter {
     /// At least one of these (at most 100).
     pub or: Option<Vec<CallFilter>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Calls this filter does not match.
     pub not: Option<Box<CallFilter>>,
 }
 

@@ -139,7 +139,7 @@ fn year(named: &str, text: &str) -> Option<i32> {
             .parse::<chrono::DateTime<chrono::Utc>>()
             .ok()
             .map(|t| t.year()),
-        "NaiveDate" | "Date" => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        "Date" => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .ok()
             .map(|d| d.year()),
         _ => None,
