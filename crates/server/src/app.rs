@@ -1,32 +1,23 @@
-//! The HTTP application: router, middleware and the server's lifecycle.
+//! The application: its state and settings, and the server's lifecycle
+//! (the router is [`crate::http::router`], the background loops
+//! [`crate::tasks`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{get, post};
-use axum::{extract::DefaultBodyLimit, middleware};
+use axum::http::HeaderValue;
 use sea_orm::DatabaseConnection;
-use serde_json::json;
 use switchboard_domain::secrets::SecretKey;
 use switchboard_graphql::{EventBus, SchemaConfig, SwitchboardSchema, build_schema};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
+use crate::http::{graphiql, ws};
 use crate::rate_limit::{Limiters, RateLimit};
-use crate::serve::ServeLimits;
-use crate::{db, graphiql, graphql_http, http_errors, rate_limit, serve, webhooks};
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+use crate::serve::{self, ServeLimits};
+use crate::tasks;
 
 /// What the HTTP layer needs, built once at start; no globals, so two
 /// applications can run side by side in one process (the tests do).
@@ -45,7 +36,7 @@ pub struct AppState {
     /// How often subscription sockets get a keep-alive.
     pub keepalive: Duration,
     /// What one WebSocket may do.
-    pub socket_limits: crate::ws::SocketLimits,
+    pub socket_limits: ws::SocketLimits,
     /// Open sockets and streams, closed when their member loses access.
     pub sessions: crate::auth::Sessions,
     /// The rate limits, per client address and per token: for requests, and
@@ -56,7 +47,7 @@ pub struct AppState {
     /// close cleanly (WebSocket close 1001) within the grace period; after
     /// it, the socket's reads and writes fail anyway (see [`crate::serve`]).
     pub shutdown: CancellationToken,
-    graphiql: Arc<str>,
+    pub(crate) graphiql: Arc<str>,
 }
 
 /// Settings of the HTTP layer.
@@ -151,81 +142,12 @@ impl AppState {
             secret_key: config.schema.secret_key.clone(),
             public_url: config.public_url.as_deref().map(Into::into),
             keepalive: config.keepalive,
-            socket_limits: crate::ws::SocketLimits::new(config),
+            socket_limits: ws::SocketLimits::new(config),
             sessions: crate::auth::Sessions::default(),
             limiters: Limiters::new(config.rate_limit_per_ip, config.rate_limit_per_token),
             graphiql: graphiql::page("/graphql", config.graphiql_token.as_deref()).into(),
             shutdown,
         }
-    }
-}
-
-/// The router with every route and middleware.
-pub fn router(state: AppState, config: &HttpConfig) -> Router {
-    let limiters = state.limiters.clone();
-    Router::new()
-        .route("/", get(graphiql))
-        .route("/graphiql/assets/{*path}", get(graphiql::asset))
-        .route("/graphql", get(graphql_http::get).post(graphql_http::post))
-        .route("/webhooks/{provider}", post(webhooks::receive))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .fallback(http_errors::not_found)
-        .with_state(state)
-        // axum's extractors apply their own 2 MiB cap; the configured one rules.
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout,
-        ))
-        // Inside the rate limit and around what answers 405, 408 and 413.
-        .layer(middleware::from_fn(http_errors::code_errors))
-        .layer(middleware::from_fn_with_state(
-            limiters,
-            rate_limit::limit,
-        ))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            let request_id = request
-                .headers()
-                .get(REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id)
-        }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(cors(config))
-}
-
-/// CORS for the configured origins, naming the headers a client sends rather
-/// than `*` (which browsers do not honour for `Authorization`).
-fn cors(config: &HttpConfig) -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::list(config.cors_origins.clone()))
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .max_age(Duration::from_secs(600))
-}
-
-async fn graphiql(State(state): State<AppState>, request: HeaderMap) -> Response {
-    graphiql::page_response(&state.graphiql, &request)
-}
-
-/// The process is up.
-async fn healthz() -> impl IntoResponse {
-    Json(json!({ "status": "ok" }))
-}
-
-/// The process can serve: its database answers.
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    if db::is_ready(&state.db).await {
-        (StatusCode::OK, Json(json!({ "status": "ready" })))
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "reason": "database unreachable" })),
-        )
     }
 }
 
@@ -246,26 +168,12 @@ impl Application {
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let bus = EventBus::new(db.get_database_backend());
-        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-            // Every instance listens, so a subscriber here sees writes made anywhere.
-            tokio::spawn(switchboard_graphql::events::listen(db.clone(), bus.clone()));
-            tokio::spawn(switchboard_graphql::summary::refresh_loop(
-                db.clone(),
-                bus.clone(),
-                config.summary_refresh,
-            ));
-        }
         let shutdown = CancellationToken::new();
         let state = AppState::new(db, bus, &config, shutdown.clone());
-        tokio::spawn(crate::auth::watch_access(
-            state.db.clone(),
-            state.bus.clone(),
-            state.sessions.clone(),
-            config.access_recheck,
-        ));
+        tasks::spawn(&state, &config);
         Ok(Self {
             listener,
-            router: router(state, &config),
+            router: crate::http::router(state, &config),
             limits: config.serve,
             shutdown,
         })

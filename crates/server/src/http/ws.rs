@@ -31,7 +31,7 @@ use switchboard_graphql::deadline::OperationTimeout;
 
 use crate::app::{AppState, HttpConfig};
 use crate::auth::{self, SessionGuard};
-use crate::http_errors::coded;
+use crate::http::errors::coded;
 
 /// How a refused WebSocket connection's reason starts.
 const REFUSED: &str = "Forbidden: ";

@@ -6,8 +6,8 @@
 //! - Responses are `application/graphql-response+json` when the client
 //!   accepts it (a request that fails before execution is then 400), and
 //!   `application/json` with 200 otherwise.
-//! - Subscriptions and streamed operations live in [`crate::ws`] and
-//!   [`crate::sse`].
+//! - Subscriptions and streamed operations live in [`crate::http::ws`] and
+//!   [`crate::http::sse`].
 //! - Every error carries `extensions.code`; errors from parsing and validation
 //!   (depth, complexity, aliases) get `GRAPHQL_VALIDATION_FAILED` or
 //!   `GRAPHQL_PARSE_FAILED`.
@@ -20,8 +20,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::http_errors::coded;
-use crate::{auth, sse, ws};
+use crate::auth;
+use crate::http::errors::coded;
+use crate::http::{sse, ws};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 

@@ -12,7 +12,7 @@ use switchboard_graphql::deadline::OperationTimeout;
 
 use crate::app::AppState;
 use crate::auth::{self, SessionEnd};
-use crate::http_errors::coded;
+use crate::http::errors::coded;
 
 /// Server-Sent Events, the graphql-sse protocol's distinct-connections mode:
 /// one POST with `Accept: text/event-stream` per operation, answered by

@@ -1,0 +1,76 @@
+//! The background loops an application runs beside its router, started once
+//! by [`spawn`] when it binds:
+//!
+//! - PostgreSQL only: the event listener, which feeds this instance's bus
+//!   from notifications, so a subscriber here sees writes made anywhere
+//!   ([`switchboard_graphql::events::listen`]); and the refresh of the call
+//!   summary's materialized view ([`switchboard_graphql::summary::refresh_loop`]).
+//! - The access re-check ([`watch_access`]), which closes the sockets and
+//!   streams of members who lost access.
+
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+use switchboard_graphql::EventBus;
+use switchboard_graphql::events::Message;
+use tokio::sync::broadcast;
+
+use crate::app::{AppState, HttpConfig};
+use crate::auth::{Sessions, recheck};
+
+/// Starts the application's background loops.
+pub fn spawn(state: &AppState, config: &HttpConfig) {
+    let db = &state.db;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Every instance listens, so a subscriber here sees writes made anywhere.
+        tokio::spawn(switchboard_graphql::events::listen(
+            db.clone(),
+            state.bus.clone(),
+        ));
+        tokio::spawn(switchboard_graphql::summary::refresh_loop(
+            db.clone(),
+            state.bus.clone(),
+            config.summary_refresh,
+        ));
+    }
+    tokio::spawn(watch_access(
+        db.clone(),
+        state.bus.clone(),
+        state.sessions.clone(),
+        config.access_recheck,
+    ));
+}
+
+/// Ends the connections of members who lost access: at once when a
+/// revocation is announced on the bus (by any instance), and every `every`
+/// by one statement over all open connections, since memberships can also
+/// change outside the API.
+pub async fn watch_access(
+    db: DatabaseConnection,
+    bus: EventBus,
+    sessions: Sessions,
+    every: Duration,
+) {
+    let mut control = bus.subscribe_control();
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let check = tokio::select! {
+            _ = ticker.tick() => true,
+            message = control.recv() => match message {
+                Ok(message) => {
+                    if let Message::AccessRevoked { organization_id, user_id } = message.as_ref() {
+                        sessions.revoke(*organization_id, *user_id);
+                    }
+                    false
+                }
+                // A revocation may be among the missed messages.
+                Err(broadcast::error::RecvError::Lagged(_)) => true,
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+        };
+        if check && let Err(err) = recheck(&db, &sessions).await {
+            tracing::warn!(error = %err, "re-checking the access of open connections failed");
+        }
+    }
+}
