@@ -122,6 +122,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         )?;
         http.graphiql_token = Some(token);
     }
+    let stop = shutdown_signal();
     let app = Application::bind(args.listen, db, http.clone())
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -132,30 +133,48 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(token) = &http.graphiql_token {
         println!("Dev token (owner of the demo organization, 7 days):\n  {token}");
     }
-    app.run_until(shutdown_signal()).await?;
+    app.run_until(stop).await?;
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when
+/// it is called, not when first polled: a signal that comes once the server
+/// says it listens stops it gracefully rather than killing the process.
+fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let interrupt = async {
+                match interrupt.as_mut() {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let terminate = async {
+                match terminate.as_mut() {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = interrupt => {},
+                _ = terminate => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }
 
 async fn migrate(db: &DatabaseConnection, action: MigrateAction) -> anyhow::Result<()> {
