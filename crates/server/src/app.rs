@@ -50,8 +50,8 @@ pub struct AppState {
     pub(crate) graphiql: Arc<str>,
 }
 
-/// Settings of the HTTP layer.
-#[derive(Debug, Clone)]
+/// Settings of the HTTP layer. Its `Debug` leaves the secrets out.
+#[derive(Clone)]
 pub struct HttpConfig {
     pub body_limit: usize,
     pub request_timeout: Duration,
@@ -83,6 +83,32 @@ pub struct HttpConfig {
     pub rate_limit_per_token: RateLimit,
     /// Connection cap, header deadline and shutdown grace period.
     pub serve: ServeLimits,
+}
+
+impl std::fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const REDACTED: &str = "[REDACTED]";
+        f.debug_struct("HttpConfig")
+            .field("body_limit", &self.body_limit)
+            .field("request_timeout", &self.request_timeout)
+            .field(
+                "graphiql_token",
+                &self.graphiql_token.as_ref().map(|_| REDACTED),
+            )
+            .field("jwt_secret", &REDACTED)
+            .field("cors_origins", &self.cors_origins)
+            .field("schema", &self.schema)
+            .field("public_url", &self.public_url)
+            .field("summary_refresh", &self.summary_refresh)
+            .field("keepalive", &self.keepalive)
+            .field("ws_max_operations", &self.ws_max_operations)
+            .field("ws_init_timeout", &self.ws_init_timeout)
+            .field("access_recheck", &self.access_recheck)
+            .field("rate_limit_per_ip", &self.rate_limit_per_ip)
+            .field("rate_limit_per_token", &self.rate_limit_per_token)
+            .field("serve", &self.serve)
+            .finish()
+    }
 }
 
 /// Default requests per second and burst per client address: far above what
@@ -204,5 +230,23 @@ impl Application {
             signal,
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HttpConfig;
+
+    #[test]
+    fn debug_output_leaves_secrets_out() {
+        let config = HttpConfig {
+            jwt_secret: "a-jwt-secret-of-at-least-32-bytes!!".into(),
+            graphiql_token: Some("a-demo-token".into()),
+            ..HttpConfig::default()
+        };
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("a-jwt-secret"), "{printed}");
+        assert!(!printed.contains("a-demo-token"), "{printed}");
+        assert!(printed.contains("body_limit"), "{printed}");
     }
 }

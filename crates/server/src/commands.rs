@@ -59,26 +59,7 @@ pub async fn rotate_secrets(args: RotateArgs) -> anyhow::Result<usize> {
 async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     db::connect(url)
         .await
-        .with_context(|| format!("cannot open the database at {}", redact(url)))
-}
-
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme + 3],
-                    &credentials[..colon],
-                    &url[at..]
-                ),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
+        .with_context(|| format!("cannot open the database at {}", db::redact_url(url)))
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -99,7 +80,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let _ = maintenance.close().await;
         db::connect_with(url, settings.statement_timeout)
             .await
-            .with_context(|| format!("cannot open the database at {}", redact(url)))?
+            .with_context(|| format!("cannot open the database at {}", db::redact_url(url)))?
     };
     let mut http = settings.http;
     if args.demo {
@@ -322,19 +303,4 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact("postgres://app:hunter2@db/x"),
-            "postgres://app:***@db/x"
-        );
-        assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
-        assert_eq!(redact("sqlite://switchboard.db"), "sqlite://switchboard.db");
-    }
 }
