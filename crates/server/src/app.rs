@@ -9,6 +9,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::HeaderValue;
 use sea_orm::DatabaseConnection;
+use secrecy::SecretString;
 use switchboard_domain::secrets::SecretKey;
 use switchboard_graphql::{EventBus, SchemaConfig, SwitchboardSchema, build_schema};
 use tokio::net::TcpListener;
@@ -18,6 +19,7 @@ use crate::http::{graphiql, ws};
 use crate::rate_limit::{Limiters, RateLimit};
 use crate::serve::{self, ServeLimits};
 use crate::tasks;
+use crate::telemetry::metrics::Metrics;
 
 /// What the HTTP layer needs, built once at start; no globals, so two
 /// applications can run side by side in one process (the tests do).
@@ -47,6 +49,8 @@ pub struct AppState {
     /// close cleanly (WebSocket close 1001) within the grace period; after
     /// it, the socket's reads and writes fail anyway (see [`crate::serve`]).
     pub shutdown: CancellationToken,
+    /// Its metrics (the recorder behind them is the process's).
+    pub metrics: Metrics,
     pub(crate) graphiql: Arc<str>,
 }
 
@@ -83,6 +87,8 @@ pub struct HttpConfig {
     pub rate_limit_per_token: RateLimit,
     /// Connection cap, header deadline and shutdown grace period.
     pub serve: ServeLimits,
+    /// The bearer token `GET /metrics` requires; without one it is open.
+    pub metrics_token: Option<SecretString>,
 }
 
 impl std::fmt::Debug for HttpConfig {
@@ -107,6 +113,7 @@ impl std::fmt::Debug for HttpConfig {
             .field("rate_limit_per_ip", &self.rate_limit_per_ip)
             .field("rate_limit_per_token", &self.rate_limit_per_token)
             .field("serve", &self.serve)
+            .field("metrics_token", &self.metrics_token)
             .finish()
     }
 }
@@ -149,6 +156,7 @@ impl Default for HttpConfig {
             rate_limit_per_ip: DEFAULT_RATE_LIMIT_PER_IP,
             rate_limit_per_token: DEFAULT_RATE_LIMIT_PER_TOKEN,
             serve: DEFAULT_SERVE_LIMITS,
+            metrics_token: None,
         }
     }
 }
@@ -171,6 +179,7 @@ impl AppState {
             socket_limits: ws::SocketLimits::new(config),
             sessions: crate::auth::Sessions::default(),
             limiters: Limiters::new(config.rate_limit_per_ip, config.rate_limit_per_token),
+            metrics: Metrics::new(config.metrics_token.clone()),
             graphiql: graphiql::page("/graphql", config.graphiql_token.as_deref()).into(),
             shutdown,
         }

@@ -32,7 +32,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP server (GraphQL at /graphql, GraphiQL at /, /healthz, /readyz).
+    /// Run the HTTP server (GraphQL at /graphql, GraphiQL at /, /healthz, /readyz, /metrics).
     ///
     /// Pending migrations run at start.
     Serve(Box<ServeArgs>),
@@ -287,6 +287,12 @@ pub struct ServeArgs {
     /// member's connections close within this.
     #[arg(long, env = "SWITCHBOARD_ACCESS_RECHECK_SECS", default_value_t = 5)]
     pub access_recheck_secs: u64,
+
+    /// A bearer token that `GET /metrics` then requires (Prometheus'
+    /// `authorization` setting); without it the metrics are open to anyone
+    /// who can reach the server.
+    #[arg(long, env = "SWITCHBOARD_METRICS_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub metrics_token: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]

@@ -66,7 +66,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Secrets and flags first: a refused setting fails before any I/O.
     let settings = crate::settings::from_args(&args)?;
     let url = &args.database.database_url;
-    let db = if url.starts_with("sqlite:") {
+    let mut db = if url.starts_with("sqlite:") {
         let db = connect(url).await?;
         db::migrate(&db).await.context("migrations failed")?;
         db
@@ -82,6 +82,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot open the database at {}", db::redact_url(url)))?
     };
+    crate::telemetry::metrics::count_statements(&mut db);
     let mut http = settings.http;
     if args.demo {
         let demo = switchboard_seed::demo(&db, chrono::Utc::now())

@@ -6,7 +6,14 @@
 //!   ([`switchboard_graphql::events::listen`]); and the refresh of the call
 //!   summary's materialized view ([`switchboard_graphql::summary::refresh_loop`]).
 //! - The access re-check ([`watch_access`]), which closes the sockets and
-//!   streams of members who lost access.
+//!   streams of members who lost access; each completed round sets
+//!   `switchboard_task_last_completed_timestamp_seconds{task="access_recheck"}`.
+//! - The metrics upkeep ([`upkeep_metrics`]), which folds histogram data in
+//!   between scrapes.
+//!
+//! The summary refresh's completions are not clocked yet: its loop is
+//! `switchboard_graphql::summary::refresh_loop`, which would call
+//! [`Metrics::task_completed`] after each `refresh_once`.
 
 use std::time::Duration;
 
@@ -14,9 +21,14 @@ use sea_orm::DatabaseConnection;
 use switchboard_graphql::EventBus;
 use switchboard_graphql::events::Message;
 use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
 
 use crate::app::{AppState, HttpConfig};
 use crate::auth::{Sessions, recheck};
+use crate::telemetry::metrics::{ACCESS_RECHECK, Metrics};
+
+/// How often the metrics' histograms are folded in.
+const METRICS_UPKEEP: Duration = Duration::from_secs(5);
 
 /// Starts the application's background loops.
 pub fn spawn(state: &AppState, config: &HttpConfig) {
@@ -38,7 +50,24 @@ pub fn spawn(state: &AppState, config: &HttpConfig) {
         state.bus.clone(),
         state.sessions.clone(),
         config.access_recheck,
+        state.metrics.clone(),
     ));
+    tokio::spawn(upkeep_metrics(
+        state.metrics.clone(),
+        state.shutdown.clone(),
+    ));
+}
+
+/// Folds histogram data into the metrics every few seconds, until shutdown.
+pub async fn upkeep_metrics(metrics: Metrics, shutdown: CancellationToken) {
+    let mut ticker = tokio::time::interval(METRICS_UPKEEP);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => metrics.upkeep(),
+            () = shutdown.cancelled() => return,
+        }
+    }
 }
 
 /// Ends the connections of members who lost access: at once when a
@@ -50,6 +79,7 @@ pub async fn watch_access(
     bus: EventBus,
     sessions: Sessions,
     every: Duration,
+    metrics: Metrics,
 ) {
     let mut control = bus.subscribe_control();
     let mut ticker = tokio::time::interval(every);
@@ -69,8 +99,14 @@ pub async fn watch_access(
                 Err(broadcast::error::RecvError::Closed) => return,
             },
         };
-        if check && let Err(err) = recheck(&db, &sessions).await {
-            tracing::warn!(error = %err, "re-checking the access of open connections failed");
+        if !check {
+            continue;
+        }
+        match recheck(&db, &sessions).await {
+            Ok(()) => metrics.task_completed(ACCESS_RECHECK),
+            Err(err) => {
+                tracing::warn!(error = %err, "re-checking the access of open connections failed");
+            }
         }
     }
 }

@@ -7,6 +7,13 @@
 //! | `GET, POST /graphql` | GraphQL over HTTP ([`graphql`]), WebSocket ([`ws`]) and SSE ([`sse`]) |
 //! | `POST /webhooks/{provider}` | provider call webhooks ([`webhooks`]) |
 //! | `GET /healthz`, `GET /readyz` | liveness and readiness ([`health`]) |
+//! | `GET /metrics` | Prometheus metrics ([`metrics`]) |
+//!
+//! Each request gets a `request` span whose `request_id` is the client's
+//! `x-request-id`, or a new UUID, sent back in the response's
+//! `x-request-id`; and is counted and timed in the request metrics
+//! ([`crate::telemetry::metrics::track`]), refusals of the rate limit
+//! included.
 //!
 //! Every error the layer answers itself has the GraphQL error shape
 //! ([`errors`]).
@@ -15,6 +22,7 @@ pub mod errors;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod metrics;
 pub mod sse;
 pub mod webhooks;
 pub mod ws;
@@ -35,6 +43,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::{AppState, HttpConfig};
 use crate::rate_limit;
+use crate::telemetry;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -48,6 +57,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .route("/webhooks/{provider}", post(webhooks::receive))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::scrape))
         .fallback(errors::not_found)
         .with_state(state)
         // axum's extractors apply their own 2 MiB cap; the configured one rules.
@@ -59,21 +69,37 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         ))
         // Inside the rate limit and around what answers 405, 408 and 413.
         .layer(middleware::from_fn(errors::code_errors))
-        .layer(middleware::from_fn_with_state(
-            limiters,
-            rate_limit::limit,
-        ))
+        .layer(middleware::from_fn_with_state(limiters, rate_limit::limit))
+        // Around the rate limit, so its refusals are counted too.
+        .layer(middleware::from_fn(telemetry::metrics::track))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            let request_id = request
-                .headers()
-                .get(REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id)
-        }))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(cors(config))
+}
+
+/// The span of one request. `operation` is recorded by the GraphQL
+/// handlers, `organization_id` and `user_id` once the token is verified.
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        uri = %request.uri(),
+        request_id = request_id(request.headers()),
+        operation = tracing::field::Empty,
+        organization_id = tracing::field::Empty,
+        user_id = tracing::field::Empty,
+    );
+    telemetry::otel::continue_trace(&span, request.headers());
+    span
+}
+
+/// The request's id (set on every request before the handlers run).
+pub(crate) fn request_id(headers: &HeaderMap) -> &str {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }
 
 /// CORS for the configured origins, naming the headers a client sends rather
