@@ -25,4 +25,5 @@ mod parity;
 mod schema;
 mod seed;
 mod subscriptions;
+mod telemetry;
 mod webhooks;
