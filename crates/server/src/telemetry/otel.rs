@@ -88,7 +88,10 @@ impl Exporter {
             "service.version",
             env!("CARGO_PKG_VERSION"),
         ));
-        if std::env::var_os("OTEL_SERVICE_NAME").is_none() {
+        let named = std::env::var_os("OTEL_SERVICE_NAME").is_some()
+            || std::env::var("OTEL_RESOURCE_ATTRIBUTES")
+                .is_ok_and(|attributes| attributes.contains("service.name="));
+        if !named {
             resource = resource.with_service_name("switchboard");
         }
         let provider = SdkTracerProvider::builder()
