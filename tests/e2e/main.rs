@@ -27,4 +27,5 @@ mod schema;
 mod seed;
 mod snapshots;
 mod subscriptions;
+mod telemetry;
 mod webhooks;

@@ -315,6 +315,13 @@ impl EventBus {
 
     /// Sends a message to this instance's subscribers.
     pub fn publish(&self, message: Message) {
+        let kind = match &message {
+            Message::Call(_) => "call",
+            Message::Lead(_) => "lead",
+            Message::Resync => "resync",
+            Message::AccessRevoked { .. } => "access_revoked",
+        };
+        metrics::counter!("switchboard_events_fanned_out_total", "kind" => kind).increment(1);
         let message = Arc::new(message);
         // No subscriber is not an error.
         let _ = self.channels.all.send(message.clone());

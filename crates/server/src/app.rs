@@ -1,32 +1,25 @@
-//! The HTTP application: router, middleware and the server's lifecycle.
+//! The application: its state and settings, and the server's lifecycle
+//! (the router is [`crate::http::router`], the background loops
+//! [`crate::tasks`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{get, post};
-use axum::{extract::DefaultBodyLimit, middleware};
+use axum::http::HeaderValue;
 use sea_orm::DatabaseConnection;
-use serde_json::json;
+use secrecy::SecretString;
 use switchboard_domain::secrets::SecretKey;
 use switchboard_graphql::{EventBus, SchemaConfig, SwitchboardSchema, build_schema};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
+use crate::http::{graphiql, ws};
 use crate::rate_limit::{Limiters, RateLimit};
-use crate::serve::ServeLimits;
-use crate::{db, graphiql, graphql_http, http_errors, rate_limit, serve, webhooks};
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+use crate::serve::{self, ServeLimits};
+use crate::tasks;
+use crate::telemetry::metrics::Metrics;
 
 /// What the HTTP layer needs, built once at start; no globals, so two
 /// applications can run side by side in one process (the tests do).
@@ -45,7 +38,7 @@ pub struct AppState {
     /// How often subscription sockets get a keep-alive.
     pub keepalive: Duration,
     /// What one WebSocket may do.
-    pub socket_limits: crate::ws::SocketLimits,
+    pub socket_limits: ws::SocketLimits,
     /// Open sockets and streams, closed when their member loses access.
     pub sessions: crate::auth::Sessions,
     /// The rate limits, per client address and per token: for requests, and
@@ -56,11 +49,13 @@ pub struct AppState {
     /// close cleanly (WebSocket close 1001) within the grace period; after
     /// it, the socket's reads and writes fail anyway (see [`crate::serve`]).
     pub shutdown: CancellationToken,
-    graphiql: Arc<str>,
+    /// Its metrics (the recorder behind them is the process's).
+    pub metrics: Metrics,
+    pub(crate) graphiql: Arc<str>,
 }
 
-/// Settings of the HTTP layer.
-#[derive(Debug, Clone)]
+/// Settings of the HTTP layer. Its `Debug` leaves the secrets out.
+#[derive(Clone)]
 pub struct HttpConfig {
     pub body_limit: usize,
     pub request_timeout: Duration,
@@ -92,6 +87,35 @@ pub struct HttpConfig {
     pub rate_limit_per_token: RateLimit,
     /// Connection cap, header deadline and shutdown grace period.
     pub serve: ServeLimits,
+    /// The bearer token `GET /metrics` requires; without one it is open.
+    pub metrics_token: Option<SecretString>,
+}
+
+impl std::fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const REDACTED: &str = "[REDACTED]";
+        f.debug_struct("HttpConfig")
+            .field("body_limit", &self.body_limit)
+            .field("request_timeout", &self.request_timeout)
+            .field(
+                "graphiql_token",
+                &self.graphiql_token.as_ref().map(|_| REDACTED),
+            )
+            .field("jwt_secret", &REDACTED)
+            .field("cors_origins", &self.cors_origins)
+            .field("schema", &self.schema)
+            .field("public_url", &self.public_url)
+            .field("summary_refresh", &self.summary_refresh)
+            .field("keepalive", &self.keepalive)
+            .field("ws_max_operations", &self.ws_max_operations)
+            .field("ws_init_timeout", &self.ws_init_timeout)
+            .field("access_recheck", &self.access_recheck)
+            .field("rate_limit_per_ip", &self.rate_limit_per_ip)
+            .field("rate_limit_per_token", &self.rate_limit_per_token)
+            .field("serve", &self.serve)
+            .field("metrics_token", &self.metrics_token)
+            .finish()
+    }
 }
 
 /// Default requests per second and burst per client address: far above what
@@ -132,6 +156,7 @@ impl Default for HttpConfig {
             rate_limit_per_ip: DEFAULT_RATE_LIMIT_PER_IP,
             rate_limit_per_token: DEFAULT_RATE_LIMIT_PER_TOKEN,
             serve: DEFAULT_SERVE_LIMITS,
+            metrics_token: None,
         }
     }
 }
@@ -151,81 +176,13 @@ impl AppState {
             secret_key: config.schema.secret_key.clone(),
             public_url: config.public_url.as_deref().map(Into::into),
             keepalive: config.keepalive,
-            socket_limits: crate::ws::SocketLimits::new(config),
+            socket_limits: ws::SocketLimits::new(config),
             sessions: crate::auth::Sessions::default(),
             limiters: Limiters::new(config.rate_limit_per_ip, config.rate_limit_per_token),
+            metrics: Metrics::new(config.metrics_token.clone()),
             graphiql: graphiql::page("/graphql", config.graphiql_token.as_deref()).into(),
             shutdown,
         }
-    }
-}
-
-/// The router with every route and middleware.
-pub fn router(state: AppState, config: &HttpConfig) -> Router {
-    let limiters = state.limiters.clone();
-    Router::new()
-        .route("/", get(graphiql))
-        .route("/graphiql/assets/{*path}", get(graphiql::asset))
-        .route("/graphql", get(graphql_http::get).post(graphql_http::post))
-        .route("/webhooks/{provider}", post(webhooks::receive))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .fallback(http_errors::not_found)
-        .with_state(state)
-        // axum's extractors apply their own 2 MiB cap; the configured one rules.
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout,
-        ))
-        // Inside the rate limit and around what answers 405, 408 and 413.
-        .layer(middleware::from_fn(http_errors::code_errors))
-        .layer(middleware::from_fn_with_state(
-            limiters,
-            rate_limit::limit,
-        ))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            let request_id = request
-                .headers()
-                .get(REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id)
-        }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(cors(config))
-}
-
-/// CORS for the configured origins, naming the headers a client sends rather
-/// than `*` (which browsers do not honour for `Authorization`).
-fn cors(config: &HttpConfig) -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::list(config.cors_origins.clone()))
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .max_age(Duration::from_secs(600))
-}
-
-async fn graphiql(State(state): State<AppState>, request: HeaderMap) -> Response {
-    graphiql::page_response(&state.graphiql, &request)
-}
-
-/// The process is up.
-async fn healthz() -> impl IntoResponse {
-    Json(json!({ "status": "ok" }))
-}
-
-/// The process can serve: its database answers.
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    if db::is_ready(&state.db).await {
-        (StatusCode::OK, Json(json!({ "status": "ready" })))
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "reason": "database unreachable" })),
-        )
     }
 }
 
@@ -246,26 +203,12 @@ impl Application {
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let bus = EventBus::new(db.get_database_backend());
-        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-            // Every instance listens, so a subscriber here sees writes made anywhere.
-            tokio::spawn(switchboard_app::events::listen(db.clone(), bus.clone()));
-            tokio::spawn(switchboard_app::analytics::summary::refresh_loop(
-                db.clone(),
-                bus.clone(),
-                config.summary_refresh,
-            ));
-        }
         let shutdown = CancellationToken::new();
         let state = AppState::new(db, bus, &config, shutdown.clone());
-        tokio::spawn(crate::auth::watch_access(
-            state.db.clone(),
-            state.bus.clone(),
-            state.sessions.clone(),
-            config.access_recheck,
-        ));
+        tasks::spawn(&state, &config);
         Ok(Self {
             listener,
-            router: router(state, &config),
+            router: crate::http::router(state, &config),
             limits: config.serve,
             shutdown,
         })
@@ -296,5 +239,23 @@ impl Application {
             signal,
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HttpConfig;
+
+    #[test]
+    fn debug_output_leaves_secrets_out() {
+        let config = HttpConfig {
+            jwt_secret: "a-jwt-secret-of-at-least-32-bytes!!".into(),
+            graphiql_token: Some("a-demo-token".into()),
+            ..HttpConfig::default()
+        };
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("a-jwt-secret"), "{printed}");
+        assert!(!printed.contains("a-demo-token"), "{printed}");
+        assert!(printed.contains("body_limit"), "{printed}");
     }
 }

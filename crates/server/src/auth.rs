@@ -1,7 +1,7 @@
 //! Who is calling: the bearer token, verified, and the membership behind it;
 //! and, for connections that outlive a request (WebSocket, SSE), the
 //! [`Sessions`] that end them when the token expires or the member loses
-//! access.
+//! access (checked by [`crate::tasks`] through [`recheck`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -12,12 +12,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
 };
-use switchboard_app::events::Message;
 use switchboard_domain::auth::{TokenError, verify};
 use switchboard_entity::enums::{MemberRole, MembershipStatus};
 use switchboard_entity::{organization_memberships, organizations, users};
-use switchboard_graphql::{Auth, EventBus, Viewer};
-use tokio::sync::{broadcast, watch};
+use switchboard_graphql::{Auth, Viewer};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 /// The bearer token of an `Authorization` header, if there is one.
@@ -249,40 +248,6 @@ impl Drop for SessionGuard {
 
 /// Pairs checked per statement: far below either backend's parameter limit.
 const RECHECK_BATCH: usize = 5_000;
-
-/// Ends the connections of members who lost access: at once when a
-/// revocation is announced on the bus (by any instance), and every `every`
-/// by one statement over all open connections, since memberships can also
-/// change outside the API.
-pub async fn watch_access(
-    db: DatabaseConnection,
-    bus: EventBus,
-    sessions: Sessions,
-    every: Duration,
-) {
-    let mut control = bus.subscribe_control();
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let check = tokio::select! {
-            _ = ticker.tick() => true,
-            message = control.recv() => match message {
-                Ok(message) => {
-                    if let Message::AccessRevoked { organization_id, user_id } = message.as_ref() {
-                        sessions.revoke(*organization_id, *user_id);
-                    }
-                    false
-                }
-                // A revocation may be among the missed messages.
-                Err(broadcast::error::RecvError::Lagged(_)) => true,
-                Err(broadcast::error::RecvError::Closed) => return,
-            },
-        };
-        if check && let Err(err) = recheck(&db, &sessions).await {
-            tracing::warn!(error = %err, "re-checking the access of open connections failed");
-        }
-    }
-}
 
 /// Revokes the open connections whose member is no longer active, or whose
 /// role is no longer the one they were opened with.

@@ -32,7 +32,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP server (GraphQL at /graphql, GraphiQL at /, /healthz, /readyz).
+    /// Run the HTTP server (GraphQL at /graphql, GraphiQL at /, /healthz, /readyz, /metrics).
     ///
     /// Pending migrations run at start.
     Serve(Box<ServeArgs>),
@@ -107,13 +107,21 @@ fn secret(text: &str) -> Result<SecretString, std::convert::Infallible> {
     Ok(text.into())
 }
 
-/// Where the database is.
-#[derive(Debug, Clone, Args)]
+/// Where the database is. Its `Debug` shows the URL without its password.
+#[derive(Clone, Args)]
 pub struct DatabaseArgs {
     /// Database URL: `postgres://user@host/db` or `sqlite://path.db`
     /// (`sqlite::memory:` for a throwaway database).
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
     pub database_url: String,
+}
+
+impl std::fmt::Debug for DatabaseArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseArgs")
+            .field("database_url", &crate::db::redact_url(&self.database_url))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -279,6 +287,12 @@ pub struct ServeArgs {
     /// member's connections close within this.
     #[arg(long, env = "SWITCHBOARD_ACCESS_RECHECK_SECS", default_value_t = 5)]
     pub access_recheck_secs: u64,
+
+    /// A bearer token that `GET /metrics` then requires (Prometheus'
+    /// `authorization` setting); without it the metrics are open to anyone
+    /// who can reach the server.
+    #[arg(long, env = "SWITCHBOARD_METRICS_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub metrics_token: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -378,6 +392,26 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn debug_output_leaves_secrets_out() {
+        let cli = Cli::try_parse_from([
+            "switchboard",
+            "serve",
+            "--database-url",
+            "postgres://app:hunter2@db/x",
+            "--jwt-secret",
+            "a-jwt-secret-of-at-least-32-bytes!!",
+            "--secret-key",
+            "c2VjcmV0LWtleS1vZi0zMi1ieXRlcy1leGFjdGx5ISE=",
+        ])
+        .expect("parses");
+        let printed = format!("{cli:?}");
+        assert!(printed.contains("postgres://app:***@db/x"), "{printed}");
+        for secret in ["hunter2", "a-jwt-secret", "c2VjcmV0"] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
     }
 
     #[test]

@@ -59,33 +59,14 @@ pub async fn rotate_secrets(args: RotateArgs) -> anyhow::Result<usize> {
 async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     db::connect(url)
         .await
-        .with_context(|| format!("cannot open the database at {}", redact(url)))
-}
-
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme + 3],
-                    &credentials[..colon],
-                    &url[at..]
-                ),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
+        .with_context(|| format!("cannot open the database at {}", db::redact_url(url)))
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Secrets and flags first: a refused setting fails before any I/O.
     let settings = crate::settings::from_args(&args)?;
     let url = &args.database.database_url;
-    let db = if url.starts_with("sqlite:") {
+    let mut db = if url.starts_with("sqlite:") {
         let db = connect(url).await?;
         db::migrate(&db).await.context("migrations failed")?;
         db
@@ -99,8 +80,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let _ = maintenance.close().await;
         db::connect_with(url, settings.statement_timeout)
             .await
-            .with_context(|| format!("cannot open the database at {}", redact(url)))?
+            .with_context(|| format!("cannot open the database at {}", db::redact_url(url)))?
     };
+    crate::telemetry::metrics::count_statements(&mut db);
     let mut http = settings.http;
     if args.demo {
         let demo = switchboard_seed::demo(&db, chrono::Utc::now())
@@ -127,6 +109,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         )?;
         http.graphiql_token = Some(token);
     }
+    let stop = shutdown_signal();
     let app = Application::bind(args.listen, db, http.clone())
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -137,30 +120,48 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(token) = &http.graphiql_token {
         println!("Dev token (owner of the demo organization, 7 days):\n  {token}");
     }
-    app.run_until(shutdown_signal()).await?;
+    app.run_until(stop).await?;
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when
+/// it is called, not when first polled: a signal that comes once the server
+/// says it listens stops it gracefully rather than killing the process.
+fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let interrupt = async {
+                match interrupt.as_mut() {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let terminate = async {
+                match terminate.as_mut() {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = interrupt => {},
+                _ = terminate => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }
 
 async fn migrate(db: &DatabaseConnection, action: MigrateAction) -> anyhow::Result<()> {
@@ -318,19 +319,4 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact("postgres://app:hunter2@db/x"),
-            "postgres://app:***@db/x"
-        );
-        assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
-        assert_eq!(redact("sqlite://switchboard.db"), "sqlite://switchboard.db");
-    }
 }

@@ -9,16 +9,12 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod db;
-pub mod graphiql;
-pub mod graphql_http;
-pub mod http_errors;
+pub mod http;
 pub mod rate_limit;
 pub mod secrets;
 pub mod serve;
 pub mod settings;
-pub mod sse;
+pub mod tasks;
 pub mod telemetry;
-pub mod webhooks;
-pub mod ws;
 
 pub use app::{AppState, Application};

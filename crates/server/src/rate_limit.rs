@@ -25,7 +25,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
-use crate::http_errors::coded;
+use crate::http::errors::coded;
 
 /// A rate: `per_second` requests each second after a first `burst`.
 /// `per_second == 0` turns the limit off.

@@ -235,7 +235,7 @@ impl Drop for AddressPlace {
 
 /// Answers a connection over a cap with 503 and closes it.
 async fn refuse(mut stream: TcpStream, _refusal: OwnedSemaphorePermit) {
-    let body = crate::http_errors::body(
+    let body = crate::http::errors::body(
         "the server is at its connection limit; retry shortly",
         "SERVICE_UNAVAILABLE",
     );

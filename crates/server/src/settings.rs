@@ -133,6 +133,10 @@ pub fn from_args(args: &ServeArgs) -> anyhow::Result<Settings> {
             header_read_timeout: Duration::from_secs(args.header_read_timeout_secs.max(1)),
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         },
+        metrics_token: args
+            .metrics_token
+            .clone()
+            .filter(|token| !token.expose_secret().is_empty()),
     };
     Ok(Settings {
         http,

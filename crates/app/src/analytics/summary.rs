@@ -233,13 +233,20 @@ pub async fn refresh_loop(db: DatabaseConnection, bus: EventBus, interval: Durat
     });
     loop {
         tokio::time::sleep(interval).await;
-        if !dirty.swap(false, Ordering::Relaxed) {
-            continue;
-        }
-        if let Err(err) = refresh_once(&db).await {
+        if dirty.swap(false, Ordering::Relaxed)
+            && let Err(err) = refresh_once(&db).await
+        {
             dirty.store(true, Ordering::Relaxed);
             tracing::warn!(error = %err, "refreshing call_analytics_summary failed");
+            continue;
         }
+        // Up to date (refreshed, or nothing changed): the view's lag is
+        // the time since this was last set.
+        metrics::gauge!(
+            "switchboard_task_last_completed_timestamp_seconds",
+            "task" => "summary_refresh"
+        )
+        .set(Utc::now().timestamp_millis() as f64 / 1000.0);
     }
 }
 

@@ -3,16 +3,23 @@
 //! Bounded like a socket: each operation and subscription event resolves
 //! within the request timeout, and the stream ends (with an error event)
 //! when the token expires or the member loses access.
+//!
+//! Each stream has an `operation` span (a child of its request's, with the
+//! same `request_id`) for as long as it runs, and a subscription counts in
+//! `switchboard_subscriptions_open{transport="sse"}` while it is open.
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use switchboard_graphql::deadline::OperationTimeout;
+use tracing::Instrument;
 
 use crate::app::AppState;
 use crate::auth::{self, SessionEnd};
-use crate::http_errors::coded;
+use crate::http::errors::coded;
+use crate::http::graphql::{is_subscription, operation_name};
+use crate::telemetry::{self, metrics::GraphqlOutcome, metrics::OpenSubscription};
 
 /// Server-Sent Events, the graphql-sse protocol's distinct-connections mode:
 /// one POST with `Accept: text/event-stream` per operation, answered by
@@ -41,6 +48,22 @@ pub async fn event_stream(
             );
         }
     };
+    let name = state.metrics.operation_label(operation_name(&request));
+    let span = tracing::info_span!(
+        "operation",
+        transport = "sse",
+        request_id = crate::http::request_id(headers),
+        operation_id = tracing::field::Empty,
+        operation_name = name.as_str(),
+        organization_id = tracing::field::Empty,
+        user_id = tracing::field::Empty,
+    );
+    let request_span = tracing::Span::current();
+    request_span.record("operation", name.as_str());
+    telemetry::record_viewer(&request_span, &auth);
+    telemetry::record_viewer(&span, &auth);
+    let open = is_subscription(&request.query, request.operation_name.as_deref())
+        .then(|| OpenSubscription::new("sse"));
     let session = match &auth {
         switchboard_graphql::Auth::Member(viewer) => Some(state.sessions.open(viewer, expires_at)),
         switchboard_graphql::Auth::Anonymous(_) => None,
@@ -60,12 +83,14 @@ pub async fn event_stream(
         .boxed();
     // The responses until the session ends; then one last error.
     let shutdown = state.shutdown.clone();
-    let bounded = futures::stream::unfold(Some((responses, ended)), move |stream| {
+    // The subscription stays counted as long as the stream has state.
+    let bounded = futures::stream::unfold(Some((responses, ended, open)), move |stream| {
         let shutdown = shutdown.clone();
+        let span = span.clone();
         async move {
-            let (mut responses, mut ended) = stream?;
+            let (mut responses, mut ended, open) = stream?;
             tokio::select! {
-                next = responses.next() => next.map(|json| (json, Some((responses, ended)))),
+                next = responses.next() => next.map(|json| (json, Some((responses, ended, open)))),
                 // The server is going away: end the stream cleanly (`complete`).
                 _ = shutdown.cancelled() => None,
                 end = &mut ended => {
@@ -77,10 +102,16 @@ pub async fn event_stream(
                 }
             }
         }
+        .instrument(span)
     })
     .map(|json| Ok::<_, std::convert::Infallible>(Event::default().event("next").data(json)));
     let complete = futures::stream::once(async { Ok(Event::default().event("complete").data("")) });
-    Sse::new(bounded.chain(complete))
+    let mut response = Sse::new(bounded.chain(complete))
         .keep_alive(KeepAlive::default())
-        .into_response()
+        .into_response();
+    response.extensions_mut().insert(GraphqlOutcome {
+        operation: name,
+        errors: false,
+    });
+    response
 }

@@ -34,32 +34,32 @@ const ASSETS: &[Asset] = &[
     Asset {
         path: "react-18.3.1/react.production.min.js",
         content_type: JS,
-        bytes: include_bytes!("../assets/graphiql/react-18.3.1/react.production.min.js"),
+        bytes: include_bytes!("../../assets/graphiql/react-18.3.1/react.production.min.js"),
     },
     Asset {
         path: "react-dom-18.3.1/react-dom.production.min.js",
         content_type: JS,
-        bytes: include_bytes!("../assets/graphiql/react-dom-18.3.1/react-dom.production.min.js"),
+        bytes: include_bytes!("../../assets/graphiql/react-dom-18.3.1/react-dom.production.min.js"),
     },
     Asset {
         path: "graphiql-3.8.3/graphiql.min.js",
         content_type: JS,
-        bytes: include_bytes!("../assets/graphiql/graphiql-3.8.3/graphiql.min.js"),
+        bytes: include_bytes!("../../assets/graphiql/graphiql-3.8.3/graphiql.min.js"),
     },
     Asset {
         path: "graphiql-3.8.3/graphiql.min.css",
         content_type: CSS,
-        bytes: include_bytes!("../assets/graphiql/graphiql-3.8.3/graphiql.min.css"),
+        bytes: include_bytes!("../../assets/graphiql/graphiql-3.8.3/graphiql.min.css"),
     },
     Asset {
         path: "page.js",
         content_type: JS,
-        bytes: include_bytes!("../assets/graphiql/page.js"),
+        bytes: include_bytes!("../../assets/graphiql/page.js"),
     },
     Asset {
         path: "page.css",
         content_type: CSS,
-        bytes: include_bytes!("../assets/graphiql/page.css"),
+        bytes: include_bytes!("../../assets/graphiql/page.css"),
     },
 ];
 

@@ -6,8 +6,8 @@
 //! - Responses are `application/graphql-response+json` when the client
 //!   accepts it (a request that fails before execution is then 400), and
 //!   `application/json` with 200 otherwise.
-//! - Subscriptions and streamed operations live in [`crate::ws`] and
-//!   [`crate::sse`].
+//! - Subscriptions and streamed operations live in [`crate::http::ws`] and
+//!   [`crate::http::sse`].
 //! - Every error carries `extensions.code`; errors from parsing and validation
 //!   (depth, complexity, aliases) get `GRAPHQL_VALIDATION_FAILED` or
 //!   `GRAPHQL_PARSE_FAILED`.
@@ -20,8 +20,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::http_errors::coded;
-use crate::{auth, sse, ws};
+use crate::auth;
+use crate::http::errors::coded;
+use crate::http::{sse, ws};
+use crate::telemetry::{self, metrics::GraphqlOutcome};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -105,23 +107,38 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {
+    selected_operations(&request.query, request.operation_name.as_deref())
+        .contains(&OperationType::Mutation)
+}
+
+/// Whether the request's operation is a subscription (its document parses
+/// and the operation it selects is one).
+pub(crate) fn is_subscription(query: &str, wanted: Option<&str>) -> bool {
+    selected_operations(query, wanted).first() == Some(&OperationType::Subscription)
+}
+
+/// The types of the operations that `wanted` (or, without a name, any)
+/// selects, in document order; none when the document does not parse.
+fn selected_operations(query: &str, wanted: Option<&str>) -> Vec<OperationType> {
     // A text nested past the limit is refused unparsed by the schema.
-    if switchboard_graphql::limits::document::bracket_depth(&request.query)
+    if switchboard_graphql::limits::document::bracket_depth(query)
         > switchboard_graphql::limits::MAX_TEXT_NESTING
     {
-        return false;
+        return Vec::new();
     }
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return Vec::new();
     };
-    document.operations.iter().any(|(name, op)| {
-        let selected = match (&request.operation_name, name) {
+    document
+        .operations
+        .iter()
+        .filter(|(name, _)| match (wanted, name) {
             (Some(wanted), Some(name)) => wanted == name.as_str(),
             (Some(_), None) => false,
             (None, _) => true,
-        };
-        selected && op.node.ty == OperationType::Mutation
-    })
+        })
+        .map(|(_, op)| op.node.ty)
+        .collect()
 }
 
 async fn execute(
@@ -146,8 +163,16 @@ async fn execute(
             );
         }
     };
+    let span = tracing::Span::current();
+    telemetry::record_viewer(&span, &auth);
+    let operation = state.metrics.operation_label(operation_name(&request));
+    span.record("operation", operation.as_str());
     let request = switchboard_graphql::prepare(request, &state.db, auth);
     let response = state.schema.execute(request).await;
+    let outcome = GraphqlOutcome {
+        operation,
+        errors: !response.errors.is_empty(),
+    };
     // A request error (parse, validation, limits) has no path; an error in
     // execution always has one, even when it nulls the whole `data`.
     let failed_before_execution = response.data == async_graphql::Value::Null
@@ -184,12 +209,56 @@ async fn execute(
     } else {
         (StatusCode::OK, "application/json")
     };
-    (
+    let mut response = (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
         body.to_string(),
     )
-        .into_response()
+        .into_response();
+    response.extensions_mut().insert(outcome);
+    response
+}
+
+/// The operation's name: `operationName` if the request has one, else the
+/// name of the document's first operation when the document starts with it
+/// (read lexically, without parsing the document).
+pub(crate) fn operation_name(request: &async_graphql::Request) -> Option<&str> {
+    operation_name_of(&request.query, request.operation_name.as_deref())
+}
+
+/// [`operation_name`] of a document and its `operationName`.
+pub(crate) fn operation_name_of<'a>(query: &'a str, given: Option<&'a str>) -> Option<&'a str> {
+    if given.is_some() {
+        return given;
+    }
+    let mut rest = skip_ignored(query);
+    let keyword = ["query", "mutation", "subscription"]
+        .into_iter()
+        .find(|keyword| {
+            rest.strip_prefix(keyword)
+                .is_some_and(|after| !after.starts_with(is_name_char))
+        })?;
+    rest = skip_ignored(&rest[keyword.len()..]);
+    let end = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
+    let name = &rest[..end];
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        .then_some(name)
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// `text` past GraphQL's ignored tokens: white space, commas, a byte order
+/// mark and comments.
+fn skip_ignored(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == '\u{feff}');
+        match text.strip_prefix('#') {
+            Some(comment) => text = comment.find(['\n', '\r']).map_or("", |end| &comment[end..]),
+            None => return text,
+        }
+    }
 }
 
 /// Gives every error an `extensions.code`. Parse failures and the limits
@@ -211,5 +280,42 @@ fn add_missing_codes(body: &mut serde_json::Value, failed_before_execution: bool
                 "BAD_USER_INPUT"
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operation_name;
+
+    fn name_of(query: &str, operation_name_field: Option<&str>) -> Option<String> {
+        let mut request = async_graphql::Request::new(query);
+        if let Some(name) = operation_name_field {
+            request = request.operation_name(name);
+        }
+        operation_name(&request).map(str::to_owned)
+    }
+
+    #[test]
+    fn the_operation_name_is_the_field_or_the_first_operations() {
+        assert_eq!(name_of("{ a }", Some("Given")).as_deref(), Some("Given"));
+        assert_eq!(
+            name_of("query ListCalls { a }", None).as_deref(),
+            Some("ListCalls")
+        );
+        assert_eq!(
+            name_of("# a comment\n ,mutation\tSetIt($x: Int) { a }", None).as_deref(),
+            Some("SetIt")
+        );
+        assert_eq!(
+            name_of("subscription OnCall{ a }", None).as_deref(),
+            Some("OnCall")
+        );
+        assert_eq!(name_of("{ a }", None), None);
+        assert_eq!(name_of("query { a }", None), None);
+        assert_eq!(name_of("queryX { a }", None), None);
+        assert_eq!(
+            name_of("fragment F on Q { a } query Q { ...F }", None),
+            None
+        );
     }
 }

@@ -16,8 +16,14 @@
 //!   request timeout (else a `TIMEOUT` error for that operation).
 //! - The socket closes with 4401 when the token expires and 4403 when the
 //!   member loses access (see [`crate::auth::Sessions`]).
+//!
+//! Telemetry: the socket runs in a `websocket` span carrying its upgrade
+//! request's `request_id`; each operation has an `operation` span (a child
+//! of it, with the same `request_id`, the operation's id and name) from
+//! `subscribe` to `complete`; a subscription counts in
+//! `switchboard_subscriptions_open{transport="websocket"}` meanwhile.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,10 +34,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use switchboard_graphql::deadline::OperationTimeout;
+use tracing::Instrument;
+use uuid::Uuid;
 
 use crate::app::{AppState, HttpConfig};
 use crate::auth::{self, SessionGuard};
-use crate::http_errors::coded;
+use crate::http::errors::coded;
+use crate::http::graphql::{is_subscription, operation_name_of};
+use crate::telemetry::{self, metrics::OpenSubscription};
 
 /// How a refused WebSocket connection's reason starts.
 const REFUSED: &str = "Forbidden: ";
@@ -96,6 +106,14 @@ pub async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) 
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
+    let request_id = crate::http::request_id(&parts.headers).to_owned();
+    let span = tracing::info_span!(
+        "websocket",
+        protocol = protocol.sec_websocket_protocol(),
+        request_id = request_id.as_str(),
+        organization_id = tracing::field::Empty,
+        user_id = tracing::field::Empty,
+    );
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         // Subscription clients send little: a small read buffer keeps each
@@ -104,18 +122,44 @@ pub async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) 
         // In line with the body limit (tungstenite allows 64 MiB messages).
         .max_message_size(limits.max_message)
         .max_frame_size(limits.max_message)
-        .on_upgrade(move |socket| serve_socket(state, protocol, socket, peer))
+        .on_upgrade(move |socket| {
+            serve_socket(state, protocol, socket, peer, request_id).instrument(span)
+        })
 }
 
 /// What the socket loop learns from the input filter.
 #[derive(Default)]
 struct Tracking {
-    /// The ids of the operations running.
-    active: HashSet<String>,
+    /// The operations running, by id.
+    active: HashMap<String, Operation>,
     /// Whether `connection_ack` went out.
     accepted: bool,
     /// The token `connection_init` carried, for the per-token rate limit.
     token: Option<String>,
+    /// The member it verified to: organization and user.
+    viewer: Option<(Uuid, Uuid)>,
+}
+
+/// One operation running on the socket, from `subscribe` to `complete`.
+struct Operation {
+    /// Open while the operation runs.
+    _span: tracing::Span,
+    /// A subscription's place in the open subscriptions gauge.
+    _open: Option<OpenSubscription>,
+}
+
+/// What a `subscribe` (or legacy `start`) carries, for telemetry.
+#[derive(serde::Deserialize)]
+struct Subscribe {
+    payload: Option<SubscribePayload>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SubscribePayload {
+    #[serde(default)]
+    query: String,
+    operation_name: Option<String>,
 }
 
 /// The type and id of a client or server message, whatever else it holds.
@@ -156,9 +200,12 @@ async fn serve_socket(
     protocol: async_graphql::http::WebSocketProtocols,
     socket: axum::extract::ws::WebSocket,
     peer: Option<IpAddr>,
+    request_id: String,
 ) {
     use futures::{SinkExt, StreamExt};
     let limits = state.socket_limits;
+    let connection = tracing::Span::current();
+    let metrics = state.metrics.clone();
     let limiters = state.limiters.clone();
     let (db, secret, schema, sessions) = (
         state.db.clone(),
@@ -171,6 +218,7 @@ async fn serve_socket(
     let (mut sink, stream) = socket.split();
     let input = {
         let tracking = tracking.clone();
+        let connection = connection.clone();
         stream
             .take_while(|message| futures::future::ready(message.is_ok()))
             .filter_map(move |message| {
@@ -195,7 +243,7 @@ async fn serve_socket(
                         return futures::future::ready(None);
                     }
                     match kind.as_str() {
-                        "subscribe" | "start" if !tracking.active.contains(&id) => {
+                        "subscribe" | "start" if !tracking.active.contains_key(&id) => {
                             let refused = if tracking.active.len() >= limits.max_operations {
                                 Some((
                                     format!(
@@ -221,7 +269,15 @@ async fn serve_socket(
                                     .try_send(Own::Text(refusal(protocol, &id, &message, code)));
                                 return futures::future::ready(None);
                             }
-                            tracking.active.insert(id);
+                            let operation = start_operation(
+                                &connection,
+                                &request_id,
+                                &id,
+                                &bytes,
+                                tracking.viewer,
+                                &metrics,
+                            );
+                            tracking.active.insert(id, operation);
                         }
                         "complete" | "stop" => {
                             tracking.active.remove(&id);
@@ -243,6 +299,7 @@ async fn serve_socket(
     let opened: Arc<Mutex<Option<SessionGuard>>> = Arc::default();
     let slot = opened.clone();
     let init_tracking = tracking.clone();
+    let init_span = connection.clone();
     let messages = async_graphql::http::WebSocket::new(schema, input, protocol)
         .on_connection_init(move |payload| async move {
             let token = ["Authorization", "authorization", "token"]
@@ -260,6 +317,11 @@ async fn serve_socket(
                 .token = token.clone();
             match auth::authenticate_session(&db, secret.as_bytes(), token.as_deref()).await {
                 Ok((auth @ switchboard_graphql::Auth::Member(viewer), expires_at)) => {
+                    telemetry::record_viewer(&init_span, &auth);
+                    init_tracking
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .viewer = Some((viewer.organization_id, viewer.user_id));
                     *slot.lock().unwrap_or_else(|e| e.into_inner()) =
                         Some(sessions.open(&viewer, expires_at));
                     let mut data = switchboard_graphql::connection_data(&db, auth);
@@ -326,6 +388,44 @@ async fn serve_socket(
         if sink.send(outgoing).await.is_err() || last {
             break;
         }
+    }
+}
+
+/// The span (and, for a subscription, the gauge place) of the operation
+/// `id` that `message` starts.
+fn start_operation(
+    connection: &tracing::Span,
+    request_id: &str,
+    id: &str,
+    message: &[u8],
+    viewer: Option<(Uuid, Uuid)>,
+    metrics: &crate::telemetry::metrics::Metrics,
+) -> Operation {
+    let payload = serde_json::from_slice::<Subscribe>(message)
+        .ok()
+        .and_then(|subscribe| subscribe.payload);
+    let (query, wanted) = payload.as_ref().map_or(("", None), |p| {
+        (p.query.as_str(), p.operation_name.as_deref())
+    });
+    let name = metrics.operation_label(operation_name_of(query, wanted));
+    let span = tracing::info_span!(
+        parent: connection,
+        "operation",
+        transport = "websocket",
+        request_id,
+        operation_id = id,
+        operation_name = name.as_str(),
+        organization_id = tracing::field::Empty,
+        user_id = tracing::field::Empty,
+    );
+    if let Some((organization_id, user_id)) = viewer {
+        span.record("organization_id", tracing::field::display(organization_id));
+        span.record("user_id", tracing::field::display(user_id));
+    }
+    let open = is_subscription(query, wanted).then(|| OpenSubscription::new("websocket"));
+    Operation {
+        _span: span,
+        _open: open,
     }
 }
 

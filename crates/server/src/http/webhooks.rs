@@ -13,6 +13,11 @@
 //! | 404 | unknown provider or organization |
 //! | 409 | the provider's call id belongs to another organization |
 //! | 500 | the database failed; the provider retries |
+//!
+//! Each delivery counts in `switchboard_webhook_deliveries_total` by
+//! provider (`unknown` for a provider that does not exist) and result:
+//! `applied`, `duplicate`, `bad_request`, `unauthorized`, `not_found`,
+//! `conflict` or `failed`.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -26,6 +31,7 @@ use switchboard_app::webhooks::{apply, organization_by_slug, signing_secret};
 use switchboard_domain::webhooks::{self, Delivery, Provider};
 
 use crate::app::AppState;
+use crate::telemetry::metrics;
 
 #[derive(Debug, Deserialize)]
 pub struct WebhookQuery {
@@ -57,11 +63,43 @@ fn called_url(state: &AppState, headers: &HeaderMap, uri: &axum::http::Uri) -> S
     format!("{proto}://{host}{path}")
 }
 
+/// Marks the answer to a redelivery, for the metrics.
+#[derive(Clone, Copy)]
+struct Duplicate;
+
 pub async fn receive(
     State(state): State<AppState>,
     Path(provider): Path<String>,
     Query(query): Query<WebhookQuery>,
     OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let label = Provider::parse(&provider).map_or("unknown", Provider::as_str);
+    let response = deliver(state, provider, query, uri, headers, body).await;
+    let result = match response.status() {
+        status if status.is_success() => {
+            if response.extensions().get::<Duplicate>().is_some() {
+                "duplicate"
+            } else {
+                "applied"
+            }
+        }
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::CONFLICT => "conflict",
+        _ => "failed",
+    };
+    metrics::webhook_delivery(label, result);
+    response
+}
+
+async fn deliver(
+    state: AppState,
+    provider: String,
+    query: WebhookQuery,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -136,14 +174,18 @@ pub async fn receive(
                 duplicate = applied.duplicate,
                 "webhook delivery applied"
             );
-            Json(json!({
+            let mut response = Json(json!({
                 "callId": applied.call_id,
                 "duplicate": applied.duplicate,
                 "callCreated": applied.call_created,
                 "leadCreated": applied.lead_created,
                 "status": applied.status.as_str(),
             }))
-            .into_response()
+            .into_response();
+            if applied.duplicate {
+                response.extensions_mut().insert(Duplicate);
+            }
+            response
         }
         Err(err) => match status_of(&err) {
             StatusCode::INTERNAL_SERVER_ERROR => failed(name, org, err),
