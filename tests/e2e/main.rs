@@ -3,6 +3,7 @@
 mod analytics;
 mod analytics_funnel;
 mod analytics_stats;
+mod app_calls;
 mod architecture;
 mod attack_connections;
 mod attack_documents;

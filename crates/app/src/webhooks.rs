@@ -18,7 +18,9 @@
 //!
 //! Signing secrets are stored per organization and provider in
 //! `system_config`, sealed with AES-256-GCM ([`switchboard_domain::secrets`])
-//! and bound to their row by the associated data.
+//! and bound to their row by the associated data; setting one is the
+//! [`set_webhook_secret`] use case, and [`webhook_endpoints`] lists where
+//! each provider posts and whether its secret is set (never its value).
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
@@ -30,19 +32,28 @@ use sea_orm::{
 use serde_json::json;
 use switchboard_domain::call_status::{Transition, transition};
 use switchboard_domain::secrets::{self, SecretKey};
+use switchboard_domain::text::SigningSecret;
 use switchboard_domain::webhooks::{Direction, Provider, ProviderEvent};
 use switchboard_entity::enums::{
     AgentProvider, CallEventKind, CallEventSource, CallSource, CallStatus, CallType,
     TelephonyProvider,
 };
-use switchboard_entity::{agents, call_events, calls, system_config};
+use switchboard_entity::{agents, call_events, calls, organizations, system_config};
 use uuid::Uuid;
 
-use crate::actor::Actor;
-use crate::calls::{self as call_service, NewAnalysis, NewCall, NewTranscript, Outcome, Segment};
+use crate::actor::{Actor, Viewer};
+use crate::app::{self, App, Write};
+use crate::calls::analysis::record_call_analysis_in;
+use crate::calls::create::{create_call_in, create_call_without_number};
+use crate::calls::outcome::record_call_outcome_in;
+use crate::calls::status::change_status;
+use crate::calls::transcript::attach_transcript_in;
+use crate::calls::{
+    self as call_service, NewAnalysis, NewCall, NewSegment, NewTranscript, Outcome,
+};
 use crate::error::{AppError, AppResult};
 use crate::events::{CallEvent, EventBus, LeadChange, LeadEvent, Message};
-use crate::leads::write::{self as service, begin_write};
+use crate::leads::write as service;
 
 /// The `call_events.source` of a provider.
 pub fn source(provider: Provider) -> CallEventSource {
@@ -88,25 +99,100 @@ pub fn secret_context(organization_id: Uuid, key: &str) -> Vec<u8> {
     format!("{organization_id}/{key}").into_bytes()
 }
 
-/// Stores (or replaces) an organization's signing secret for `provider`,
-/// encrypted. Returns the row.
-pub async fn set_signing_secret(
-    txn: &DatabaseTransaction,
-    key: &SecretKey,
-    organization_id: Uuid,
+/// Where a provider posts its webhooks for an organization, and whether
+/// its signing secret is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEndpoint {
+    pub provider: Provider,
+    /// The path to give the provider (after this server's public address).
+    pub path: String,
+    /// Whether a signing secret is set; deliveries are refused until it is.
+    pub configured: bool,
+    /// When the secret was last set.
+    pub secret_updated_at: Option<DateTime<Utc>>,
+}
+
+impl WebhookEndpoint {
+    fn new(provider: Provider, slug: &str, secret: Option<&system_config::Model>) -> Self {
+        Self {
+            provider,
+            path: format!("/webhooks/{}?org={slug}", provider.as_str()),
+            configured: secret.is_some(),
+            secret_updated_at: secret.map(|s| s.updated_at),
+        }
+    }
+}
+
+async fn organization_slug(db: &impl ConnectionTrait, organization_id: Uuid) -> AppResult<String> {
+    Ok(organizations::Entity::find_by_id(organization_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("organization", organization_id))?
+        .slug)
+}
+
+/// Every provider's webhook endpoint for the viewer's organization, in
+/// [`Provider::ALL`]'s order.
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
+pub async fn webhook_endpoints(app: &App, viewer: Viewer) -> AppResult<Vec<WebhookEndpoint>> {
+    let slug = organization_slug(&app.db, viewer.organization_id).await?;
+    let rows = system_config::Entity::find()
+        .filter(system_config::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(system_config::Column::Key.starts_with("webhooks."))
+        .all(&app.db)
+        .await?;
+    Ok(Provider::ALL
+        .into_iter()
+        .map(|provider| {
+            let name = secret_key_name(provider);
+            WebhookEndpoint::new(provider, &slug, rows.iter().find(|r| r.key == name))
+        })
+        .collect())
+}
+
+/// Sets (or rotates) the organization's signing secret for `provider`,
+/// sealed with `app.secret_key`. A secret shorter than 8 characters is
+/// BAD_USER_INPUT on `secret`. Returns the provider's endpoint.
+#[tracing::instrument(skip_all, fields(organization_id = %actor.organization_id, actor = %actor.who, provider = %provider))]
+pub async fn set_webhook_secret(
+    app: &App,
+    actor: Actor,
     provider: Provider,
     secret: &str,
-    user_id: Uuid,
+) -> AppResult<WebhookEndpoint> {
+    let secret = SigningSecret::parse(secret)?;
+    let slug = organization_slug(&app.db, actor.organization_id).await?;
+    let write = app.begin_write().await?;
+    let row = store_signing_secret(
+        &write,
+        &app.secret_key,
+        actor,
+        provider,
+        &secret,
+        Utc::now(),
+    )
+    .await?;
+    write.commit().await?;
+    Ok(WebhookEndpoint::new(provider, &slug, Some(&row)))
+}
+
+/// Stores (or replaces) the actor's organization's signing secret for
+/// `provider`, encrypted. Returns the row.
+async fn store_signing_secret(
+    txn: &DatabaseTransaction,
+    key: &SecretKey,
+    actor: Actor,
+    provider: Provider,
+    secret: &SigningSecret,
     now: DateTime<Utc>,
 ) -> AppResult<system_config::Model> {
-    if secret.trim().len() < 8 {
-        return Err(AppError::bad_input(
-            "secret",
-            "a signing secret has at least 8 characters",
-        ));
-    }
+    let organization_id = actor.organization_id;
     let name = secret_key_name(provider);
-    let sealed = secrets::seal(key, secret, &secret_context(organization_id, &name));
+    let sealed = secrets::seal(
+        key,
+        secret.expose(),
+        &secret_context(organization_id, &name),
+    );
     let existing = system_config::Entity::find()
         .filter(system_config::Column::OrganizationId.eq(organization_id))
         .filter(system_config::Column::Key.eq(name.as_str()))
@@ -117,7 +203,7 @@ pub async fn set_signing_secret(
             let mut row: system_config::ActiveModel = existing.into();
             row.value = Set(sealed);
             row.is_encrypted = Set(true);
-            row.updated_by = Set(Some(user_id));
+            row.updated_by = Set(actor.user_id());
             row.updated_at = Set(now);
             row.update(txn).await?
         }
@@ -132,7 +218,7 @@ pub async fn set_signing_secret(
                     "{} webhook signing secret (AES-256-GCM)",
                     provider.as_str()
                 ))),
-                updated_by: Set(Some(user_id)),
+                updated_by: Set(actor.user_id()),
                 created_at: Set(now),
                 updated_at: Set(now),
             }
@@ -192,7 +278,9 @@ pub struct Applied {
 }
 
 /// Applies a verified provider event to `organization_id`'s data, in one
-/// transaction, and publishes its events once committed.
+/// write, and publishes its events once committed. The provider acts
+/// ([`Actor::provider`]); a redelivery changes nothing and says so.
+#[tracing::instrument(skip_all, fields(organization_id = %organization_id, actor = %crate::actor::Who::Provider(source(event.provider)), provider_event_id = %event.event_id))]
 pub async fn apply(
     db: &DatabaseConnection,
     bus: &EventBus,
@@ -208,18 +296,19 @@ pub async fn apply(
     // Copies racing on PostgreSQL can both miss the call (or the lead) and
     // both create it: the loser's unique violation rolls it back, and the
     // retry finds what the winner committed.
+    let actor = Actor::provider(organization_id, source);
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let actor = Actor::provider(organization_id, source);
-        let txn = begin_write(db).await?;
-        match apply_in(&txn, &actor, event, now).await {
+        let write = app::begin(db, bus).await?;
+        match apply_in(&write, actor, event, now).await {
             Ok(applied) => {
-                bus.commit(txn, &actor.outbox).await?;
+                write.commit().await?;
                 return Ok(applied);
             }
+            // Dropping the write rolls it back and announces nothing.
             Err(Stored::Duplicate) => {
-                txn.rollback().await?;
+                drop(write);
                 let seen = already_applied(db, source, &event.event_id)
                     .await?
                     .ok_or_else(|| {
@@ -230,12 +319,9 @@ pub async fn apply(
                 return duplicate(db, organization_id, seen).await;
             }
             Err(Stored::Failed(AppError::Internal(err))) if attempts < 3 && retryable(&err) => {
-                txn.rollback().await?;
+                drop(write);
             }
-            Err(Stored::Failed(err)) => {
-                txn.rollback().await?;
-                return Err(err);
-            }
+            Err(Stored::Failed(err)) => return Err(err),
         }
     }
 }
@@ -306,11 +392,12 @@ fn foreign_call() -> AppError {
 }
 
 async fn apply_in(
-    txn: &DatabaseTransaction,
-    actor: &Actor,
+    write: &Write,
+    actor: Actor,
     event: &ProviderEvent,
     now: DateTime<Utc>,
 ) -> Result<Applied, Stored> {
+    let txn: &DatabaseTransaction = write;
     if txn.get_database_backend() == DbBackend::Postgres {
         // Deliveries about one provider call take turns (SQLite's writers
         // already do): concurrent copies would otherwise create the call and
@@ -323,8 +410,8 @@ async fn apply_in(
         .await?;
     }
     let (mut call, call_created, lead_created) =
-        find_or_create_call(txn, actor, event, now).await?;
-    record_delivery(txn, actor, &call, event, now).await?;
+        find_or_create_call(write, actor, event, now).await?;
+    record_delivery(write, actor, &call, event, now).await?;
     let at = event.occurred_at.unwrap_or(now);
 
     // Facts the provider reports about the call itself.
@@ -364,13 +451,12 @@ async fn apply_in(
     }
 
     if let Some(to) = event.status {
-        call = advance(txn, actor, call, to, event, at, now).await?;
+        call = advance(write, actor, call, to, event, at, now).await?;
     }
     if let Some(outcome) = event.outcome.filter(|_| call.outcome.is_none())
         && call.status.is_terminal()
     {
-        call = call_service::record_call_outcome(txn, actor, call.id, Outcome::new(outcome), now)
-            .await?;
+        call = record_call_outcome_in(write, actor, call.id, Outcome::new(outcome), now).await?;
     }
     if let Some(transcript) = event
         .transcript
@@ -382,7 +468,7 @@ async fn apply_in(
             segments: transcript
                 .segments
                 .iter()
-                .map(|s| Segment {
+                .map(|s| NewSegment {
                     speaker: s.speaker.clone(),
                     text: s.text.clone(),
                     start: s.start.filter(|v| v.is_finite() && *v >= 0.0),
@@ -400,7 +486,7 @@ async fn apply_in(
                 .collect(),
             language: transcript.language.clone(),
         };
-        call_service::attach_transcript(txn, actor, call.id, new, now).await?;
+        attach_transcript_in(write, actor, call.id, new, now).await?;
     }
     if let Some(analysis) = &event.analysis {
         let mut row: calls::ActiveModel = call.clone().into();
@@ -422,7 +508,7 @@ async fn apply_in(
             next_steps: None,
             ..NewAnalysis::default()
         };
-        call_service::record_call_analysis(txn, actor, call.id, new, now).await?;
+        record_call_analysis_in(write, actor, call.id, new, now).await?;
     }
     Ok(Applied {
         call_id: call.id,
@@ -438,8 +524,8 @@ async fn apply_in(
 /// the end) is ignored; an end reported before the start goes through
 /// `in_progress` first.
 async fn advance(
-    txn: &DatabaseTransaction,
-    actor: &Actor,
+    write: &Write,
+    actor: Actor,
     call: calls::Model,
     to: CallStatus,
     event: &ProviderEvent,
@@ -456,8 +542,8 @@ async fn advance(
             return Ok(call);
         }
         let started = call.started_at.unwrap_or(at);
-        call = call_service::update_call_status(
-            txn,
+        call = change_status(
+            write,
             actor,
             call.id,
             CallStatus::InProgress,
@@ -478,13 +564,9 @@ async fn advance(
     // clamp it (clock skew between provider events).
     let when = call.started_at.map_or(when, |s| when.max(s));
     match transition(call.status, to) {
-        Ok(Transition::Changed) => {
-            Ok(
-                call_service::update_call_status(txn, actor, call.id, to, Some(when), now)
-                    .await?
-                    .0,
-            )
-        }
+        Ok(Transition::Changed) => Ok(change_status(write, actor, call.id, to, Some(when), now)
+            .await?
+            .0),
         Ok(Transition::Unchanged) | Err(_) => Ok(call),
     }
 }
@@ -492,8 +574,8 @@ async fn advance(
 /// Appends the delivery itself (kind `provider_event`, its raw payload),
 /// or reports that it is there already.
 async fn record_delivery(
-    txn: &DatabaseTransaction,
-    actor: &Actor,
+    write: &Write,
+    actor: Actor,
     call: &calls::Model,
     event: &ProviderEvent,
     now: DateTime<Utc>,
@@ -506,7 +588,7 @@ async fn record_delivery(
         kind: Set(CallEventKind::ProviderEvent),
         from_status: Set(None),
         to_status: Set(event.status),
-        source: Set(actor.source),
+        source: Set(actor.source()),
         provider_event_id: Set(Some(event.event_id.clone())),
         payload: Set(json!({
             "type": event.kind,
@@ -526,18 +608,16 @@ async fn record_delivery(
             .do_nothing()
             .to_owned(),
         )
-        .exec_without_returning(txn)
+        .exec_without_returning(&**write)
         .await?;
     if inserted == 0 {
         return Err(Stored::Duplicate);
     }
     let stored = call_events::Entity::find_by_id(id)
-        .one(txn)
+        .one(&**write)
         .await?
         .ok_or(Stored::Duplicate)?;
-    actor
-        .outbox
-        .push(Message::Call(CallEvent::new(call, &stored)));
+    write.announce(Message::Call(CallEvent::new(call, &stored)));
     Ok(())
 }
 
@@ -545,11 +625,12 @@ async fn record_delivery(
 /// provider's call id is new. Returns whether the call and its lead were
 /// created.
 async fn find_or_create_call(
-    txn: &DatabaseTransaction,
-    actor: &Actor,
+    write: &Write,
+    actor: Actor,
     event: &ProviderEvent,
     now: DateTime<Utc>,
 ) -> AppResult<(calls::Model, bool, bool)> {
+    let txn: &DatabaseTransaction = write;
     let org = actor.organization_id;
     let provider = telephony(event.provider);
     if let Some(existing) = calls::Entity::find()
@@ -600,9 +681,9 @@ async fn find_or_create_call(
         ..NewCall::default()
     };
     let call = if phone.is_none() && lead.is_none() {
-        call_service::create_call_without_number(txn, actor, new, now).await?
+        create_call_without_number(write, actor, new, now).await?
     } else {
-        call_service::create_call(txn, actor, new, now).await?
+        create_call_in(write, actor, new, now).await?
     };
     let mut row: calls::ActiveModel = call.into();
     row.provider = Set(Some(provider));
@@ -613,7 +694,7 @@ async fn find_or_create_call(
         && let Some(phone) = phone
     {
         let lead = service::create_auto_lead(txn, org, &phone, call.id, now).await?;
-        actor.outbox.push(Message::Lead(LeadEvent {
+        write.announce(Message::Lead(LeadEvent {
             organization_id: org,
             lead_id: lead.id,
             change: LeadChange::Created,
@@ -629,7 +710,6 @@ async fn find_or_create_call(
 
 /// Whether a webhook's organization exists, by slug.
 pub async fn organization_by_slug(db: &DatabaseConnection, slug: &str) -> AppResult<Option<Uuid>> {
-    use switchboard_entity::organizations;
     Ok(organizations::Entity::find()
         .filter(organizations::Column::Slug.eq(slug))
         .one(db)

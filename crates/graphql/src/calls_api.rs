@@ -1,22 +1,23 @@
 //! The call side of the API: creating and scheduling calls, the dial gate,
 //! the status machine, outcomes, transcripts and analyses.
 //!
-//! Resolvers are thin: they check the role, parse ids, and run one function
-//! of [`switchboard_app::calls`] in one write transaction, returning the GraphQL
-//! wrappers of [`crate::types`].
+//! Resolvers are thin: they check the role, parse ids, map their input to
+//! the use case's, and run one use case of [`switchboard_app::calls`] (which
+//! opens and commits its own write), returning the GraphQL wrappers of
+//! [`crate::types`]. The use cases key refused fields relative to their
+//! input; the resolvers place them under the `input` argument.
 
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use switchboard_domain::dial::DialBlock;
 
-use crate::context::{self, Actor, Permission, require};
+use crate::context::{self, Permission, require};
 use crate::enums::*;
-use crate::error::{ApiResult, parse_id};
+use crate::error::{ApiResult, UnderArgument, parse_id};
 use crate::types::{Call, CallAnalysis, Transcript};
 use switchboard_app::calls::{
-    self, Closed, NewAnalysis, NewCall, NewTranscript, OutboundCall, Outcome,
+    self, Closed, DialCheck, NewAnalysis, NewCall, NewSegment, NewTranscript, OutboundCall, Outcome,
 };
-use switchboard_app::leads::write::begin_write;
 
 fn parse_opt_id(field: &str, id: Option<ID>) -> ApiResult<Option<uuid::Uuid>> {
     id.map(|id| parse_id(field, &id)).transpose()
@@ -330,17 +331,13 @@ impl CallQueries {
         #[graphql(desc = "The instant to check; default now.")] at: Option<DateTime<Utc>>,
     ) -> ApiResult<DialEligibility> {
         let viewer = require(ctx, Permission::Read)?;
-        let lead_id = parse_opt_id("leadId", lead_id)?;
-        let campaign_id = parse_opt_id("campaignId", campaign_id)?;
-        let gate = calls::dial_eligibility(
-            context::db(ctx)?,
-            viewer.organization_id,
-            lead_id,
-            phone_number.as_deref(),
-            campaign_id,
-            at.unwrap_or_else(Utc::now),
-        )
-        .await?;
+        let check = DialCheck {
+            lead_id: parse_opt_id("leadId", lead_id)?,
+            phone_number,
+            campaign_id: parse_opt_id("campaignId", campaign_id)?,
+            at,
+        };
+        let gate = calls::dial_eligibility(context::app(ctx)?, viewer, check).await?;
         Ok(gate.into())
     }
 }
@@ -370,10 +367,9 @@ impl CallMutations {
             source_of_set_appointment: input.source_of_set_appointment.map(Into::into),
             lead_source: input.lead_source,
         };
-        let actor = Actor::member(viewer);
-        let txn = begin_write(context::db(ctx)?).await?;
-        let call = calls::create_call(&txn, &actor, new, Utc::now()).await?;
-        context::bus(ctx)?.commit(txn, &actor.outbox).await?;
+        let call = calls::create_call(context::app(ctx)?, viewer.into(), new)
+            .await
+            .under("input")?;
         Ok(Call(call))
     }
 
@@ -394,10 +390,9 @@ impl CallMutations {
             purpose: input.purpose,
             call_type: input.call_type.into(),
         };
-        let actor = Actor::member(viewer);
-        let txn = begin_write(context::db(ctx)?).await?;
-        let call = calls::schedule_outbound_call(&txn, &actor, outbound, Utc::now()).await?;
-        context::bus(ctx)?.commit(txn, &actor.outbox).await?;
+        let call = calls::schedule_outbound_call(context::app(ctx)?, viewer.into(), outbound)
+            .await
+            .under("input")?;
         Ok(Call(call))
     }
 
@@ -419,11 +414,14 @@ impl CallMutations {
     ) -> ApiResult<Call> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let call_id = parse_id("id", &id)?;
-        let actor = Actor::member(viewer);
-        let txn = begin_write(context::db(ctx)?).await?;
-        let (call, _) =
-            calls::update_call_status(&txn, &actor, call_id, status.into(), at, Utc::now()).await?;
-        context::bus(ctx)?.commit(txn, &actor.outbox).await?;
+        let call = calls::update_call_status(
+            context::app(ctx)?,
+            viewer.into(),
+            call_id,
+            status.into(),
+            at,
+        )
+        .await?;
         Ok(Call(call))
     }
 
@@ -457,10 +455,9 @@ impl CallMutations {
             summary: input.summary,
             notes: input.notes,
         };
-        let actor = Actor::member(viewer);
-        let txn = begin_write(context::db(ctx)?).await?;
-        let call = calls::record_call_outcome(&txn, &actor, call_id, outcome, Utc::now()).await?;
-        context::bus(ctx)?.commit(txn, &actor.outbox).await?;
+        let call = calls::record_call_outcome(context::app(ctx)?, viewer.into(), call_id, outcome)
+            .await
+            .under("input")?;
         Ok(Call(call))
     }
 
@@ -484,7 +481,7 @@ impl CallMutations {
             segments: input
                 .segments
                 .into_iter()
-                .map(|s| calls::Segment {
+                .map(|s| NewSegment {
                     speaker: s.speaker,
                     text: s.text,
                     start: s.start,
@@ -493,11 +490,10 @@ impl CallMutations {
                 .collect(),
             language: Some(input.language),
         };
-        let actor = Actor::member(viewer);
-        let txn = begin_write(context::db(ctx)?).await?;
         let transcript =
-            calls::attach_transcript(&txn, &actor, call_id, transcript, Utc::now()).await?;
-        context::bus(ctx)?.commit(txn, &actor.outbox).await?;
+            calls::attach_transcript(context::app(ctx)?, viewer.into(), call_id, transcript)
+                .await
+                .under("input")?;
         Ok(Transcript(transcript))
     }
 
@@ -551,11 +547,10 @@ impl CallMutations {
             objections_raised: input.objections_raised,
             next_steps: input.next_steps,
         };
-        let actor = Actor::member(viewer);
-        let txn = begin_write(context::db(ctx)?).await?;
         let analysis =
-            calls::record_call_analysis(&txn, &actor, call_id, analysis, Utc::now()).await?;
-        context::bus(ctx)?.commit(txn, &actor.outbox).await?;
+            calls::record_call_analysis(context::app(ctx)?, viewer.into(), call_id, analysis)
+                .await
+                .under("input")?;
         Ok(CallAnalysis(analysis))
     }
 }

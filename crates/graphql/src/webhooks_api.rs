@@ -1,19 +1,15 @@
 //! Provider webhook configuration: where each provider posts, and its
-//! signing secret (write-only: stored encrypted, never read back).
-
-use std::sync::Arc;
+//! signing secret (write-only: stored encrypted, never read back). The
+//! resolvers check the role and run [`switchboard_app::webhooks`]'
+//! `webhook_endpoints` and `set_webhook_secret`.
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use switchboard_domain::secrets::SecretKey;
 use switchboard_domain::webhooks::Provider;
-use switchboard_entity::{organizations, system_config};
 
 use crate::context::{self, Permission, require};
-use crate::error::{ApiError, ApiResult, AppError};
-use switchboard_app::leads::write::begin_write;
-use switchboard_app::webhooks::{secret_key_name, set_signing_secret};
+use crate::error::ApiResult;
+use switchboard_app::webhooks;
 
 /// A voice or telephony provider that reports calls through a webhook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -39,12 +35,16 @@ impl From<WebhookProvider> for Provider {
     }
 }
 
-const PROVIDERS: [WebhookProvider; 4] = [
-    WebhookProvider::Vapi,
-    WebhookProvider::Elevenlabs,
-    WebhookProvider::Retell,
-    WebhookProvider::Twilio,
-];
+impl From<Provider> for WebhookProvider {
+    fn from(p: Provider) -> Self {
+        match p {
+            Provider::Vapi => WebhookProvider::Vapi,
+            Provider::ElevenLabs => WebhookProvider::Elevenlabs,
+            Provider::Retell => WebhookProvider::Retell,
+            Provider::Twilio => WebhookProvider::Twilio,
+        }
+    }
+}
 
 /// Where a provider posts its webhooks for this organization.
 #[derive(SimpleObject)]
@@ -59,25 +59,15 @@ pub struct WebhookEndpoint {
     pub secret_updated_at: Option<DateTime<Utc>>,
 }
 
-fn endpoint(
-    provider: WebhookProvider,
-    slug: &str,
-    secret: Option<&system_config::Model>,
-) -> WebhookEndpoint {
-    WebhookEndpoint {
-        provider,
-        path: format!("/webhooks/{}?org={slug}", Provider::from(provider).as_str()),
-        configured: secret.is_some(),
-        secret_updated_at: secret.map(|s| s.updated_at),
+impl From<webhooks::WebhookEndpoint> for WebhookEndpoint {
+    fn from(endpoint: webhooks::WebhookEndpoint) -> Self {
+        Self {
+            provider: endpoint.provider.into(),
+            path: endpoint.path,
+            configured: endpoint.configured,
+            secret_updated_at: endpoint.secret_updated_at,
+        }
     }
-}
-
-async fn slug(ctx: &Context<'_>, organization_id: uuid::Uuid) -> ApiResult<String> {
-    Ok(organizations::Entity::find_by_id(organization_id)
-        .one(context::db(ctx)?)
-        .await?
-        .ok_or_else(|| ApiError::not_found("organization", organization_id))?
-        .slug)
 }
 
 #[derive(Default)]
@@ -88,19 +78,8 @@ impl WebhookQueries {
     /// The organization's provider webhooks and whether each has its signing secret (admins).
     async fn webhook_endpoints(&self, ctx: &Context<'_>) -> ApiResult<Vec<WebhookEndpoint>> {
         let viewer = require(ctx, Permission::Administer)?;
-        let slug = slug(ctx, viewer.organization_id).await?;
-        let rows = system_config::Entity::find()
-            .filter(system_config::Column::OrganizationId.eq(viewer.organization_id))
-            .filter(system_config::Column::Key.starts_with("webhooks."))
-            .all(context::db(ctx)?)
-            .await?;
-        Ok(PROVIDERS
-            .into_iter()
-            .map(|p| {
-                let name = secret_key_name(p.into());
-                endpoint(p, &slug, rows.iter().find(|r| r.key == name))
-            })
-            .collect())
+        let endpoints = webhooks::webhook_endpoints(context::app(ctx)?, viewer).await?;
+        Ok(endpoints.into_iter().map(Into::into).collect())
     }
 }
 
@@ -121,22 +100,13 @@ impl WebhookMutations {
         secret: String,
     ) -> ApiResult<WebhookEndpoint> {
         let viewer = require(ctx, Permission::Administer)?;
-        let key = ctx.data::<Arc<SecretKey>>().map_err(|_| {
-            AppError::Internal(sea_orm::DbErr::Custom("no secret key configured".into()))
-        })?;
-        let slug = slug(ctx, viewer.organization_id).await?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let row = set_signing_secret(
-            &txn,
-            key,
-            viewer.organization_id,
+        let endpoint = webhooks::set_webhook_secret(
+            context::app(ctx)?,
+            viewer.into(),
             provider.into(),
             &secret,
-            viewer.user_id,
-            Utc::now(),
         )
         .await?;
-        txn.commit().await?;
-        Ok(endpoint(provider, &slug, Some(&row)))
+        Ok(endpoint.into())
     }
 }

@@ -30,9 +30,11 @@ use chrono_tz::Tz;
 use sea_orm::sqlx::{self, Row, postgres::PgPoolOptions};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
+use switchboard_app::App;
 use switchboard_app::actor::{Actor, Viewer};
 use switchboard_app::events::EventBus;
 use switchboard_domain::analytics::day_start;
+use switchboard_domain::secrets::SecretKey;
 use switchboard_entity::enums::{CallStatus, MemberRole};
 use switchboard_entity::{calls, organization_memberships, organizations};
 use switchboard_server::app::HttpConfig;
@@ -261,7 +263,11 @@ async fn main() -> anyhow::Result<()> {
     for maintain in rounds {
         let ids = open_calls(&db, org.id, per_round).await?;
         let started = Instant::now();
-        let bus = EventBus::new(sea_orm::DbBackend::Postgres);
+        let app = App::new(
+            db.clone(),
+            EventBus::new(sea_orm::DbBackend::Postgres),
+            std::sync::Arc::new(SecretKey::generate()),
+        );
         let viewer = Viewer {
             user_id: owner,
             organization_id: org.id,
@@ -270,23 +276,20 @@ async fn main() -> anyhow::Result<()> {
         };
         let mut tasks = Vec::new();
         for chunk in ids.chunks(per_round / 8) {
-            let (db, bus, chunk) = (db.clone(), bus.clone(), chunk.to_vec());
+            let (app, chunk) = (app.clone(), chunk.to_vec());
             tasks.push(tokio::spawn(async move {
                 for id in chunk {
                     let mut actor = Actor::member(viewer);
                     actor.maintain_rollups = maintain;
-                    let txn = switchboard_app::leads::write::begin_write(&db).await?;
                     switchboard_app::calls::update_call_status(
-                        &txn,
-                        &actor,
+                        &app,
+                        actor,
                         id,
                         CallStatus::Completed,
                         None,
-                        Utc::now(),
                     )
                     .await
                     .map_err(|e| anyhow::anyhow!(e.message()))?;
-                    bus.commit(txn, &actor.outbox).await?;
                 }
                 anyhow::Ok(())
             }));
