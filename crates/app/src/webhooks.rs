@@ -41,7 +41,7 @@ use uuid::Uuid;
 use crate::actor::Actor;
 use crate::calls::{self as call_service, NewAnalysis, NewCall, NewTranscript, Outcome, Segment};
 use crate::error::{AppError, AppResult};
-use crate::events::{CallEvent, EventBus, LeadChange, LeadEvent, Message};
+use crate::events::{CallEvent, EventBus, Message};
 use crate::leads::write::{self as service, begin_write};
 
 /// The `call_events.source` of a provider.
@@ -612,13 +612,7 @@ async fn find_or_create_call(
     if lead.is_none()
         && let Some(phone) = phone
     {
-        let lead = service::create_auto_lead(txn, org, &phone, call.id, now).await?;
-        actor.outbox.push(Message::Lead(LeadEvent {
-            organization_id: org,
-            lead_id: lead.id,
-            change: LeadChange::Created,
-            occurred_at: now,
-        }));
+        let lead = service::create_auto_lead(txn, &actor.outbox, org, &phone, call.id, now).await?;
         let mut row: calls::ActiveModel = call.into();
         row.lead_id = Set(Some(lead.id));
         call = row.update(txn).await?;
