@@ -4,6 +4,7 @@ mod analytics;
 mod analytics_funnel;
 mod analytics_stats;
 mod app_calls;
+mod app_leads;
 mod architecture;
 mod attack_connections;
 mod attack_documents;

@@ -7,17 +7,25 @@
 //! `(organization_id, sequence)` is unique, `balance_after = balance_before +
 //! amount` is checked, and a call has at most one usage entry and an entry at
 //! most one refund.
+//!
+//! Admins add credits with [`purchase_credits`] and [`adjust_credits`] and
+//! give them back with [`refund_credits`]; calls spend them through
+//! [`charge_call`], inside the call's own transaction.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+    Select,
 };
+use switchboard_domain::money::Credits;
 use switchboard_entity::enums::CreditKind;
 use switchboard_entity::{calls, credit_transactions, organizations};
 use uuid::Uuid;
 
+use crate::actor::Viewer;
+use crate::app::App;
 use crate::error::{AppError, AppResult};
 
 /// An entry to append.
@@ -32,31 +40,94 @@ pub struct Entry {
     pub created_by: Option<Uuid>,
 }
 
-/// Whether `amount` has the sign `kind` requires.
-pub fn check_amount(field: &str, kind: CreditKind, amount: i64) -> AppResult<()> {
-    let fine = match kind {
-        CreditKind::Purchase | CreditKind::Bonus | CreditKind::Refund => amount > 0,
-        CreditKind::Usage => amount < 0,
-        CreditKind::Adjustment => amount != 0,
-    };
-    if fine {
-        Ok(())
-    } else {
-        Err(AppError::bad_input(
-            field,
-            format!("a {} of {amount} credits is not allowed", kind.as_str()),
-        ))
-    }
+/// The organization's ledger entries, unordered: the caller pages them.
+pub fn entries_of(organization_id: Uuid) -> Select<credit_transactions::Entity> {
+    credit_transactions::Entity::find()
+        .filter(credit_transactions::Column::OrganizationId.eq(organization_id))
 }
 
-/// Appends `entry` to the organization's chain and moves its balance.
+/// Records a payment for `amount` credits (positive; refused as `amount`).
+/// A payment id is credited once: a second is CONFLICT on
+/// `externalPaymentId`.
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
+pub async fn purchase_credits(
+    app: &App,
+    viewer: Viewer,
+    amount: i64,
+    external_payment_id: String,
+    description: Option<String>,
+) -> AppResult<credit_transactions::Model> {
+    let credits = Credits::parse(CreditKind::Purchase, amount)?;
+    let entry = Entry {
+        kind: credits.kind(),
+        amount: credits.amount(),
+        call_id: None,
+        refund_of_id: None,
+        description,
+        external_payment_id: Some(external_payment_id),
+        created_by: Some(viewer.user_id),
+    };
+    append_one(app, viewer, entry).await
+}
+
+/// Corrects the balance by a signed, non-zero `amount`, with a reason.
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
+pub async fn adjust_credits(
+    app: &App,
+    viewer: Viewer,
+    amount: i64,
+    reason: String,
+) -> AppResult<credit_transactions::Model> {
+    let credits = Credits::parse(CreditKind::Adjustment, amount)?;
+    let entry = Entry {
+        kind: credits.kind(),
+        amount: credits.amount(),
+        call_id: None,
+        refund_of_id: None,
+        description: Some(reason),
+        external_payment_id: None,
+        created_by: Some(viewer.user_id),
+    };
+    append_one(app, viewer, entry).await
+}
+
+/// Appends one entry in a write of its own.
+async fn append_one(
+    app: &App,
+    viewer: Viewer,
+    entry: Entry,
+) -> AppResult<credit_transactions::Model> {
+    let write = app.begin_write().await?;
+    let row = append(&write, viewer.organization_id, entry, Utc::now()).await?;
+    write.commit().await?;
+    Ok(row)
+}
+
+/// Refunds a call's charge with a new entry; see [`refund`].
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id, transaction_id = %transaction_id))]
+pub async fn refund_credits(
+    app: &App,
+    viewer: Viewer,
+    transaction_id: Uuid,
+    reason: Option<String>,
+) -> AppResult<credit_transactions::Model> {
+    let write = app.begin_write().await?;
+    let org = viewer.organization_id;
+    let now = Utc::now();
+    let row = refund(&write, org, transaction_id, reason, viewer.user_id, now).await?;
+    write.commit().await?;
+    Ok(row)
+}
+
+/// Appends `entry` to the organization's chain and moves its balance; an
+/// amount without the sign its kind requires is refused as `amount`.
 pub async fn append(
     txn: &DatabaseTransaction,
     organization_id: Uuid,
     entry: Entry,
     now: DateTime<Utc>,
 ) -> AppResult<credit_transactions::Model> {
-    check_amount("amount", entry.kind, entry.amount)?;
+    Credits::parse(entry.kind, entry.amount)?;
     let organization = organizations::Entity::find_by_id(organization_id)
         .lock_exclusive()
         .one(txn)

@@ -52,7 +52,7 @@ use crate::calls::{
     self as call_service, NewAnalysis, NewCall, NewSegment, NewTranscript, Outcome,
 };
 use crate::error::{AppError, AppResult};
-use crate::events::{CallEvent, EventBus, LeadChange, LeadEvent, Message};
+use crate::events::{CallEvent, EventBus, Message};
 use crate::leads::write as service;
 
 /// The `call_events.source` of a provider.
@@ -693,13 +693,7 @@ async fn find_or_create_call(
     if lead.is_none()
         && let Some(phone) = phone
     {
-        let lead = service::create_auto_lead(txn, org, &phone, call.id, now).await?;
-        write.announce(Message::Lead(LeadEvent {
-            organization_id: org,
-            lead_id: lead.id,
-            change: LeadChange::Created,
-            occurred_at: now,
-        }));
+        let lead = service::create_auto_lead(txn, &write.outbox, org, &phone, call.id, now).await?;
         let mut row: calls::ActiveModel = call.into();
         row.lead_id = Set(Some(lead.id));
         call = row.update(txn).await?;

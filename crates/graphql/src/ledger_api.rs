@@ -3,16 +3,14 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{Order, QueryFilter, QueryOrder, QuerySelect};
 use switchboard_entity::credit_transactions;
-use switchboard_entity::enums::CreditKind;
 
 use crate::context::{self, Permission, require};
 use crate::error::{ApiResult, parse_id};
 use crate::pagination::{Cursor, Direction, Page, SortKey};
 use crate::types::{Call, CreditTransactionConnection, Total};
-use switchboard_app::leads::write::begin_write;
-use switchboard_app::ledger::{self, Entry};
+use switchboard_app::ledger;
 
 /// One ledger entry.
 pub struct CreditTransaction(pub credit_transactions::Model);
@@ -121,8 +119,7 @@ impl LedgerQueries {
     ) -> ApiResult<CreditTransactionConnection> {
         let viewer = require(ctx, Permission::Read)?;
         let page = Page::new(first, after, last, before)?;
-        let base = credit_transactions::Entity::find()
-            .filter(credit_transactions::Column::OrganizationId.eq(viewer.organization_id));
+        let base = ledger::entries_of(viewer.organization_id);
         let mut select = base.clone();
         if let Some(range) = page.range(
             (
@@ -174,19 +171,9 @@ impl LedgerMutations {
         #[graphql(desc = "A note kept with the entry.")] description: Option<String>,
     ) -> ApiResult<CreditTransaction> {
         let viewer = require(ctx, Permission::Administer)?;
-        let entry = Entry {
-            kind: CreditKind::Purchase,
-            amount,
-            call_id: None,
-            refund_of_id: None,
-            description,
-            external_payment_id: Some(external_payment_id),
-            created_by: Some(viewer.user_id),
-        };
-        ledger::check_amount("amount", entry.kind, amount)?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let row = ledger::append(&txn, viewer.organization_id, entry, Utc::now()).await?;
-        txn.commit().await?;
+        let app = context::app(ctx)?;
+        let row =
+            ledger::purchase_credits(app, viewer, amount, external_payment_id, description).await?;
         Ok(CreditTransaction(row))
     }
 
@@ -198,19 +185,7 @@ impl LedgerMutations {
         #[graphql(desc = "Why, kept as the entry's description.")] reason: String,
     ) -> ApiResult<CreditTransaction> {
         let viewer = require(ctx, Permission::Administer)?;
-        let entry = Entry {
-            kind: CreditKind::Adjustment,
-            amount,
-            call_id: None,
-            refund_of_id: None,
-            description: Some(reason),
-            external_payment_id: None,
-            created_by: Some(viewer.user_id),
-        };
-        ledger::check_amount("amount", entry.kind, amount)?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let row = ledger::append(&txn, viewer.organization_id, entry, Utc::now()).await?;
-        txn.commit().await?;
+        let row = ledger::adjust_credits(context::app(ctx)?, viewer, amount, reason).await?;
         Ok(CreditTransaction(row))
     }
 
@@ -226,17 +201,7 @@ impl LedgerMutations {
     ) -> ApiResult<CreditTransaction> {
         let viewer = require(ctx, Permission::Administer)?;
         let id = parse_id("transactionId", &transaction_id)?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let row = ledger::refund(
-            &txn,
-            viewer.organization_id,
-            id,
-            reason,
-            viewer.user_id,
-            Utc::now(),
-        )
-        .await?;
-        txn.commit().await?;
+        let row = ledger::refund_credits(context::app(ctx)?, viewer, id, reason).await?;
         Ok(CreditTransaction(row))
     }
 }

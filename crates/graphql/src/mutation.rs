@@ -1,23 +1,24 @@
-//! The mutation root: each mutation checks the role, validates, runs in one
-//! transaction and returns the changed object.
+//! The mutation root, and the lead, tag, DNC and segment mutations: each
+//! checks the role, reads its arguments into the application's input, runs
+//! one use case (one transaction, which announces its own events) and
+//! returns the changed object.
 
 use async_graphql::{Context, ID, InputObject, Json, Object};
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, PaginatorTrait,
-    QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use switchboard_entity::*;
 use uuid::Uuid;
 
 use crate::context::{self, Permission, require};
 use crate::enums::*;
-use crate::error::{ApiError, ApiResult, AppError, parse_id};
+use crate::error::{ApiError, ApiResult, AppError, UnderArgument, parse_id};
 use crate::filter::{Compiler, LeadFilter, load_segments};
 use crate::types::*;
-use switchboard_app::events::{LeadChange, LeadEvent, Message, Outbox};
-use switchboard_app::leads::write::{self as service, LeadChanges, NewLead, begin_write};
+use switchboard_app::leads::dnc::{self, NewDncEntry};
+use switchboard_app::leads::write::{self as leads_write, LeadChanges, NewLead, begin_write};
 
 /// Every write. Each mutation checks the member's role (FORBIDDEN when it is
 /// too low), validates its input (BAD_USER_INPUT naming the field in
@@ -197,22 +198,19 @@ async fn validate_filter(
     serde_json::to_value(filter).map_err(|e| ApiError::bad_input("input.filter", e.to_string()))
 }
 
-/// Commits a write to one lead, announcing it to `leadUpdated` subscribers.
-async fn commit_lead(
-    ctx: &Context<'_>,
-    txn: sea_orm::DatabaseTransaction,
-    lead: &leads::Model,
-    change: LeadChange,
-) -> ApiResult<()> {
-    let outbox = Outbox::default();
-    outbox.push(Message::Lead(LeadEvent {
-        organization_id: lead.organization_id,
-        lead_id: lead.id,
-        change,
-        occurred_at: lead.updated_at,
-    }));
-    context::bus(ctx)?.commit(txn, &outbox).await?;
-    Ok(())
+/// Places `updateLead`'s error keys: the lead's own (`id`) stays an
+/// argument, the changes' go under `input`.
+fn under_input_but_id(err: AppError) -> ApiError {
+    let is_id = match &err {
+        AppError::BadUserInput(error) => error.field() == "id",
+        AppError::Conflict { field, .. } => field.as_deref() == Some("id"),
+        _ => false,
+    };
+    if is_id {
+        ApiError(err)
+    } else {
+        ApiError(err).under("input")
+    }
 }
 
 fn segment_name_taken(err: sea_orm::DbErr, name: &str) -> AppError {
@@ -236,9 +234,9 @@ impl CrmMutations {
     ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let new = input.into_new_lead()?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let lead = service::create_lead(&txn, viewer, new, Utc::now()).await?;
-        commit_lead(ctx, txn, &lead, LeadChange::Created).await?;
+        let lead = leads_write::create_lead(context::app(ctx)?, viewer, new)
+            .await
+            .under("input")?;
         Ok(Lead(lead))
     }
 
@@ -266,9 +264,9 @@ impl CrmMutations {
             owner_id: parse_opt_id("input.ownerId", input.owner_id)?,
             reason: input.reason,
         };
-        let txn = begin_write(context::db(ctx)?).await?;
-        let lead = service::update_lead(&txn, viewer, lead_id, changes, Utc::now()).await?;
-        commit_lead(ctx, txn, &lead, LeadChange::Updated).await?;
+        let lead = leads_write::update_lead(context::app(ctx)?, viewer, lead_id, changes)
+            .await
+            .map_err(under_input_but_id)?;
         Ok(Lead(lead))
     }
 
@@ -280,9 +278,7 @@ impl CrmMutations {
     ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let lead = service::delete_lead(&txn, viewer, lead_id, Utc::now()).await?;
-        commit_lead(ctx, txn, &lead, LeadChange::Deleted).await?;
+        let lead = leads_write::delete_lead(context::app(ctx)?, viewer, lead_id).await?;
         Ok(Lead(lead))
     }
 
@@ -294,9 +290,7 @@ impl CrmMutations {
     ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let lead = service::restore_lead(&txn, viewer, lead_id, Utc::now()).await?;
-        commit_lead(ctx, txn, &lead, LeadChange::Restored).await?;
+        let lead = leads_write::restore_lead(context::app(ctx)?, viewer, lead_id).await?;
         Ok(Lead(lead))
     }
 
@@ -310,9 +304,7 @@ impl CrmMutations {
     ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let lead = service::change_tags(&txn, viewer, lead_id, &tags, &[], Utc::now()).await?;
-        commit_lead(ctx, txn, &lead, LeadChange::Updated).await?;
+        let lead = leads_write::add_lead_tags(context::app(ctx)?, viewer, lead_id, &tags).await?;
         Ok(Lead(lead))
     }
 
@@ -325,9 +317,8 @@ impl CrmMutations {
     ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let lead = service::change_tags(&txn, viewer, lead_id, &[], &tags, Utc::now()).await?;
-        commit_lead(ctx, txn, &lead, LeadChange::Updated).await?;
+        let app = context::app(ctx)?;
+        let lead = leads_write::remove_lead_tags(app, viewer, lead_id, &tags).await?;
         Ok(Lead(lead))
     }
 
@@ -338,45 +329,16 @@ impl CrmMutations {
         #[graphql(desc = "The number and why.")] input: AddDncEntryInput,
     ) -> ApiResult<DncEntry> {
         let viewer = require(ctx, Permission::Manage)?;
-        let db = context::db(ctx)?;
-        let txn = begin_write(db).await?;
-        let phone = service::normalize_phone(
-            &txn,
-            viewer.organization_id,
-            "input.phoneNumber",
-            &input.phone_number,
-        )
-        .await?;
-        if let Some(existing) = dnc_list::Entity::find()
-            .filter(dnc_list::Column::OrganizationId.eq(viewer.organization_id))
-            .filter(dnc_list::Column::PhoneNumber.eq(phone.as_str()))
-            .one(&txn)
-            .await?
-        {
-            return Err(AppError::Conflict {
-                field: Some("input.phoneNumber".into()),
-                message: format!("{phone} is already on the DNC list"),
-                existing_id: Some(existing.id),
-            }
-            .into());
-        }
-        let now = Utc::now();
-        let entry = dnc_list::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(viewer.organization_id),
-            phone_number: Set(phone),
-            reason: Set(input.reason),
-            source: Set(input.source.into()),
-            detected_phrase: Set(input.detected_phrase),
-            call_id: Set(None),
-            added_by: Set(Some(viewer.user_id)),
-            expires_at: Set(input.expires_at),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        txn.commit().await?;
+        let new = NewDncEntry {
+            phone_number: input.phone_number,
+            reason: input.reason,
+            source: input.source.into(),
+            detected_phrase: input.detected_phrase,
+            expires_at: input.expires_at,
+        };
+        let entry = dnc::add_dnc_entry(context::app(ctx)?, viewer, new)
+            .await
+            .under("input")?;
         Ok(DncEntry(entry))
     }
 
@@ -388,14 +350,7 @@ impl CrmMutations {
     ) -> ApiResult<DncEntry> {
         let viewer = require(ctx, Permission::Manage)?;
         let entry_id = parse_id("id", &id)?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let entry = dnc_list::Entity::find_by_id(entry_id)
-            .filter(dnc_list::Column::OrganizationId.eq(viewer.organization_id))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| ApiError::not_found("DNC entry", entry_id))?;
-        entry.clone().delete(&txn).await?;
-        txn.commit().await?;
+        let entry = dnc::remove_dnc_entry(context::app(ctx)?, viewer, entry_id).await?;
         Ok(DncEntry(entry))
     }
 

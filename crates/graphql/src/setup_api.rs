@@ -1,21 +1,20 @@
 //! Mutations for the calling setup (agents, campaigns, phone numbers) and
-//! bulk lead writes.
+//! bulk lead writes: each reads its arguments into the application's input
+//! and runs one use case of `switchboard_app::setup` or
+//! `switchboard_app::leads::bulk`.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{NaiveTime, Utc};
-use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
-use switchboard_entity::*;
-use uuid::Uuid;
+use switchboard_domain::batch::BatchSize;
 
 use crate::context::{self, Permission, require};
 use crate::enums::*;
-use crate::error::{ApiError, ApiResult, AppError, parse_id};
+use crate::error::{ApiError, ApiResult, AppError, UnderArgument, parse_id};
 use crate::mutation::CreateLeadInput;
 use crate::types::{Agent, Campaign, PhoneNumber};
-use switchboard_app::events::{LeadChange, LeadEvent, Message, Outbox};
 use switchboard_app::leads::bulk::{self, RowOutcome};
-use switchboard_app::leads::write::{self as service, begin_write, check_timezone};
+use switchboard_app::setup::{
+    self, AgentChanges, CampaignChanges, NewAgent, NewCampaign, NewPhoneNumber, PhoneNumberChanges,
+};
 
 /// Agents, campaigns and numbers.
 #[derive(Default)]
@@ -159,71 +158,11 @@ pub struct ImportResult {
     pub rows: Vec<ImportRowResult>,
 }
 
-fn name(field: &str, text: &str) -> ApiResult<String> {
-    let text = text.trim();
-    if text.is_empty() || text.len() > 200 {
-        return Err(ApiError::bad_input(field, "1 to 200 characters"));
-    }
-    Ok(text.to_owned())
+fn parse_opt_id(field: &str, id: Option<ID>) -> ApiResult<Option<uuid::Uuid>> {
+    id.map(|id| parse_id(field, &id)).transpose()
 }
 
-fn time(field: &str, text: &str) -> ApiResult<NaiveTime> {
-    NaiveTime::parse_from_str(text.trim(), "%H:%M")
-        .map_err(|_| ApiError::bad_input(field, format!("`{text}` is not a time of day (HH:MM)")))
-}
-
-fn window(start: Option<NaiveTime>, end: Option<NaiveTime>) -> ApiResult<()> {
-    match (start, end) {
-        (Some(s), Some(e)) if s >= e => Err(ApiError::bad_input(
-            "input.callingWindowEnd",
-            "the window must end after it starts",
-        )),
-        (Some(_), None) | (None, Some(_)) => Err(ApiError::bad_input(
-            "input.callingWindowEnd",
-            "give both ends of the window",
-        )),
-        _ => Ok(()),
-    }
-}
-
-fn conflict(err: sea_orm::DbErr, field: &str, message: String) -> AppError {
-    match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict {
-            field: Some(field.into()),
-            message,
-            existing_id: None,
-        },
-        _ => AppError::Internal(err),
-    }
-}
-
-/// Commits a bulk write, announcing each created or updated lead to
-/// `leadUpdated` subscribers (staged in one statement).
-async fn commit_leads(
-    ctx: &Context<'_>,
-    txn: sea_orm::DatabaseTransaction,
-    organization_id: uuid::Uuid,
-    outcomes: &[RowOutcome],
-) -> ApiResult<()> {
-    let outbox = Outbox::default();
-    let now = Utc::now();
-    for outcome in outcomes {
-        let (lead_id, change) = match outcome {
-            RowOutcome::Created(id) => (*id, LeadChange::Created),
-            RowOutcome::Updated(id) => (*id, LeadChange::Updated),
-            RowOutcome::Skipped | RowOutcome::Failed(_) => continue,
-        };
-        outbox.push(Message::Lead(LeadEvent {
-            organization_id,
-            lead_id,
-            change,
-            occurred_at: now,
-        }));
-    }
-    context::bus(ctx)?.commit(txn, &outbox).await?;
-    Ok(())
-}
-
+/// Each row's outcome, its error placed under the `input` argument.
 fn report(outcomes: Vec<RowOutcome>) -> ImportResult {
     let (mut created, mut updated, mut failed) = (0, 0, 0);
     let rows = outcomes
@@ -254,7 +193,7 @@ fn report(outcomes: Vec<RowOutcome>) -> ImportResult {
                 RowOutcome::Failed(err) => {
                     failed += 1;
                     row.status = "FAILED".into();
-                    let err = ApiError(err);
+                    let err = ApiError(err).under("input");
                     row.code = Some(err.code().into());
                     row.message = Some(err.message());
                     match err.0 {
@@ -280,85 +219,6 @@ fn report(outcomes: Vec<RowOutcome>) -> ImportResult {
     }
 }
 
-async fn update_agent(ctx: &Context<'_>, id: ID, input: UpdateAgentInput) -> ApiResult<Agent> {
-    let viewer = require(ctx, Permission::Manage)?;
-    let agent_id = parse_id("id", &id)?;
-    let db = context::db(ctx)?;
-    let agent = agents::Entity::find_by_id(agent_id)
-        .filter(agents::Column::OrganizationId.eq(viewer.organization_id))
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("agent", agent_id))?;
-    let mut row: agents::ActiveModel = agent.into();
-    if let Some(n) = &input.name {
-        row.name = Set(name("input.name", n)?);
-    }
-    if let Some(description) = input.description {
-        row.description = Set(Some(description).filter(|d| !d.trim().is_empty()));
-    }
-    if let Some(active) = input.is_active {
-        row.is_active = Set(active);
-    }
-    row.updated_at = Set(Utc::now());
-    Ok(Agent(row.update(db).await?))
-}
-
-async fn update_campaign(
-    ctx: &Context<'_>,
-    id: ID,
-    input: UpdateCampaignInput,
-) -> ApiResult<Campaign> {
-    let viewer = require(ctx, Permission::Manage)?;
-    let campaign_id = parse_id("id", &id)?;
-    let db = context::db(ctx)?;
-    let campaign = campaigns::Entity::find_by_id(campaign_id)
-        .filter(campaigns::Column::OrganizationId.eq(viewer.organization_id))
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("campaign", campaign_id))?;
-    let start = match &input.calling_window_start {
-        Some(t) => Some(time("input.callingWindowStart", t)?),
-        None => campaign.calling_window_start,
-    };
-    let end = match &input.calling_window_end {
-        Some(t) => Some(time("input.callingWindowEnd", t)?),
-        None => campaign.calling_window_end,
-    };
-    window(start, end)?;
-    let mut row: campaigns::ActiveModel = campaign.into();
-    row.calling_window_start = Set(start);
-    row.calling_window_end = Set(end);
-    if let Some(n) = &input.name {
-        row.name = Set(name("input.name", n)?);
-    }
-    if let Some(description) = input.description {
-        row.description = Set(Some(description).filter(|d| !d.trim().is_empty()));
-    }
-    if let Some(status) = input.status {
-        row.status = Set(status.into());
-    }
-    if let Some(zone) = &input.timezone {
-        row.timezone = Set(Some(check_timezone("input.timezone", zone)?));
-    }
-    if let Some(agent) = input.agent_id {
-        let agent = parse_id("input.agentId", &agent)?;
-        agents::Entity::find_by_id(agent)
-            .filter(agents::Column::OrganizationId.eq(viewer.organization_id))
-            .one(db)
-            .await?
-            .ok_or_else(|| ApiError::not_found("agent", agent))?;
-        row.agent_id = Set(Some(agent));
-    }
-    row.updated_at = Set(Utc::now());
-    Ok(Campaign(row.update(db).await.map_err(|e| {
-        conflict(
-            e,
-            "input.name",
-            "a campaign with that name already exists".into(),
-        )
-    })?))
-}
-
 #[Object]
 impl SetupMutations {
     /// Registers an AI agent (CONFLICT if the provider's agent id is taken).
@@ -368,30 +228,16 @@ impl SetupMutations {
         #[graphql(desc = "The agent to register.")] input: CreateAgentInput,
     ) -> ApiResult<Agent> {
         let viewer = require(ctx, Permission::Manage)?;
-        let now = Utc::now();
-        let external = name("input.externalAgentId", &input.external_agent_id)?;
-        let agent = agents::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(viewer.organization_id),
-            created_by: Set(Some(viewer.user_id)),
-            provider: Set(input.provider.into()),
-            external_agent_id: Set(external.clone()),
-            name: Set(name("input.name", &input.name)?),
-            agent_type: Set(input.agent_type.into()),
-            description: Set(input.description),
-            is_active: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(context::db(ctx)?)
-        .await
-        .map_err(|e| {
-            conflict(
-                e,
-                "input.externalAgentId",
-                format!("agent `{external}` is already registered"),
-            )
-        })?;
+        let new = NewAgent {
+            provider: input.provider.into(),
+            external_agent_id: input.external_agent_id,
+            name: input.name,
+            agent_type: input.agent_type.into(),
+            description: input.description,
+        };
+        let agent = setup::create_agent(context::app(ctx)?, viewer, new)
+            .await
+            .under("input")?;
         Ok(Agent(agent))
     }
 
@@ -402,7 +248,17 @@ impl SetupMutations {
         #[graphql(desc = "The agent's id.")] id: ID,
         #[graphql(desc = "The fields to change; omitted ones stay.")] input: UpdateAgentInput,
     ) -> ApiResult<Agent> {
-        update_agent(ctx, id, input).await
+        let viewer = require(ctx, Permission::Manage)?;
+        let agent_id = parse_id("id", &id)?;
+        let changes = AgentChanges {
+            name: input.name,
+            description: input.description,
+            is_active: input.is_active,
+        };
+        let agent = setup::update_agent(context::app(ctx)?, viewer, agent_id, changes)
+            .await
+            .under("input")?;
+        Ok(Agent(agent))
     }
 
     /// Deactivates an agent; its calls keep their history.
@@ -411,16 +267,10 @@ impl SetupMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The agent's id.")] id: ID,
     ) -> ApiResult<Agent> {
-        update_agent(
-            ctx,
-            id,
-            UpdateAgentInput {
-                name: None,
-                description: None,
-                is_active: Some(false),
-            },
-        )
-        .await
+        let viewer = require(ctx, Permission::Manage)?;
+        let agent_id = parse_id("id", &id)?;
+        let agent = setup::deactivate_agent(context::app(ctx)?, viewer, agent_id).await?;
+        Ok(Agent(agent))
     }
 
     /// Creates a campaign.
@@ -430,74 +280,20 @@ impl SetupMutations {
         #[graphql(desc = "The campaign to create.")] input: CreateCampaignInput,
     ) -> ApiResult<Campaign> {
         let viewer = require(ctx, Permission::Manage)?;
-        let db = context::db(ctx)?;
-        let start = input
-            .calling_window_start
-            .as_deref()
-            .map(|t| time("input.callingWindowStart", t))
-            .transpose()?;
-        let end = input
-            .calling_window_end
-            .as_deref()
-            .map(|t| time("input.callingWindowEnd", t))
-            .transpose()?;
-        window(start, end)?;
-        let timezone = input
-            .timezone
-            .as_deref()
-            .map(|z| check_timezone("input.timezone", z))
-            .transpose()?;
-        let agent_id = input
-            .agent_id
-            .map(|id| parse_id("input.agentId", &id))
-            .transpose()?;
-        if let Some(agent) = agent_id {
-            agents::Entity::find_by_id(agent)
-                .filter(agents::Column::OrganizationId.eq(viewer.organization_id))
-                .one(db)
-                .await?
-                .ok_or_else(|| ApiError::not_found("agent", agent))?;
-        }
-        let number_id = input
-            .phone_number_id
-            .map(|id| parse_id("input.phoneNumberId", &id))
-            .transpose()?;
-        if let Some(number) = number_id {
-            phone_numbers::Entity::find_by_id(number)
-                .filter(phone_numbers::Column::OrganizationId.eq(viewer.organization_id))
-                .one(db)
-                .await?
-                .ok_or_else(|| ApiError::not_found("phone number", number))?;
-        }
-        let title = name("input.name", &input.name)?;
-        let now = Utc::now();
-        let campaign = campaigns::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(viewer.organization_id),
-            name: Set(title.clone()),
-            description: Set(input.description),
-            call_type: Set(input.call_type.into()),
-            agent_id: Set(agent_id),
-            phone_number_id: Set(number_id),
-            status: Set(input.status.into()),
-            calling_window_start: Set(start),
-            calling_window_end: Set(end),
-            timezone: Set(timezone),
-            starts_at: Set(None),
-            ends_at: Set(None),
-            created_by: Set(Some(viewer.user_id)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(db)
-        .await
-        .map_err(|e| {
-            conflict(
-                e,
-                "input.name",
-                format!("a campaign named `{title}` already exists"),
-            )
-        })?;
+        let new = NewCampaign {
+            name: input.name,
+            description: input.description,
+            call_type: input.call_type.into(),
+            agent_id: parse_opt_id("input.agentId", input.agent_id)?,
+            phone_number_id: parse_opt_id("input.phoneNumberId", input.phone_number_id)?,
+            status: input.status.into(),
+            calling_window_start: input.calling_window_start,
+            calling_window_end: input.calling_window_end,
+            timezone: input.timezone,
+        };
+        let campaign = setup::create_campaign(context::app(ctx)?, viewer, new)
+            .await
+            .under("input")?;
         Ok(Campaign(campaign))
     }
 
@@ -508,24 +304,33 @@ impl SetupMutations {
         #[graphql(desc = "The campaign's id.")] id: ID,
         #[graphql(desc = "The fields to change; omitted ones stay.")] input: UpdateCampaignInput,
     ) -> ApiResult<Campaign> {
-        update_campaign(ctx, id, input).await
+        let viewer = require(ctx, Permission::Manage)?;
+        let campaign_id = parse_id("id", &id)?;
+        let changes = CampaignChanges {
+            name: input.name,
+            description: input.description,
+            status: input.status.map(Into::into),
+            agent_id: parse_opt_id("input.agentId", input.agent_id)?,
+            calling_window_start: input.calling_window_start,
+            calling_window_end: input.calling_window_end,
+            timezone: input.timezone,
+        };
+        let campaign = setup::update_campaign(context::app(ctx)?, viewer, campaign_id, changes)
+            .await
+            .under("input")?;
+        Ok(Campaign(campaign))
     }
+
     /// Pauses a campaign.
     async fn deactivate_campaign(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign's id.")] id: ID,
     ) -> ApiResult<Campaign> {
-        let input = UpdateCampaignInput {
-            name: None,
-            description: None,
-            status: Some(CampaignStatus::Paused),
-            agent_id: None,
-            calling_window_start: None,
-            calling_window_end: None,
-            timezone: None,
-        };
-        update_campaign(ctx, id, input).await
+        let viewer = require(ctx, Permission::Manage)?;
+        let campaign_id = parse_id("id", &id)?;
+        let campaign = setup::deactivate_campaign(context::app(ctx)?, viewer, campaign_id).await?;
+        Ok(Campaign(campaign))
     }
 
     /// Adds a number (CONFLICT if the number is already active anywhere).
@@ -535,45 +340,17 @@ impl SetupMutations {
         #[graphql(desc = "The number to add.")] input: CreatePhoneNumberInput,
     ) -> ApiResult<PhoneNumber> {
         let viewer = require(ctx, Permission::Manage)?;
-        let db = context::db(ctx)?;
-        let number = service::normalize_phone(
-            db,
-            viewer.organization_id,
-            "input.phoneNumber",
-            &input.phone_number,
-        )
-        .await?;
-        let assignee = input
-            .assigned_to_id
-            .map(|id| parse_id("input.assignedToId", &id))
-            .transpose()?;
-        if let Some(user) = assignee {
-            service::require_member(db, viewer.organization_id, "input.assignedToId", user).await?;
-        }
-        let now = Utc::now();
-        let row = phone_numbers::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(viewer.organization_id),
-            name: Set(name("input.name", &input.name)?),
-            phone_number: Set(number.clone()),
-            provider: Set(input.provider.into()),
-            provider_phone_number_id: Set(input.provider_phone_number_id),
-            assigned_to_user_id: Set(assignee),
-            created_by: Set(Some(viewer.user_id)),
-            is_active: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(db)
-        .await
-        .map_err(|e| {
-            conflict(
-                e,
-                "input.phoneNumber",
-                format!("{number} is already in use"),
-            )
-        })?;
-        Ok(PhoneNumber(row))
+        let new = NewPhoneNumber {
+            name: input.name,
+            phone_number: input.phone_number,
+            provider: input.provider.into(),
+            provider_phone_number_id: input.provider_phone_number_id,
+            assigned_to_id: parse_opt_id("input.assignedToId", input.assigned_to_id)?,
+        };
+        let number = setup::create_phone_number(context::app(ctx)?, viewer, new)
+            .await
+            .under("input")?;
+        Ok(PhoneNumber(number))
     }
 
     /// Renames or reassigns a number.
@@ -585,23 +362,14 @@ impl SetupMutations {
     ) -> ApiResult<PhoneNumber> {
         let viewer = require(ctx, Permission::Manage)?;
         let number_id = parse_id("id", &id)?;
-        let db = context::db(ctx)?;
-        let number = phone_numbers::Entity::find_by_id(number_id)
-            .filter(phone_numbers::Column::OrganizationId.eq(viewer.organization_id))
-            .one(db)
-            .await?
-            .ok_or_else(|| ApiError::not_found("phone number", number_id))?;
-        let mut row: phone_numbers::ActiveModel = number.into();
-        if let Some(n) = &input.name {
-            row.name = Set(name("input.name", n)?);
-        }
-        if let Some(user) = input.assigned_to_id {
-            let user = parse_id("input.assignedToId", &user)?;
-            service::require_member(db, viewer.organization_id, "input.assignedToId", user).await?;
-            row.assigned_to_user_id = Set(Some(user));
-        }
-        row.updated_at = Set(Utc::now());
-        Ok(PhoneNumber(row.update(db).await?))
+        let changes = PhoneNumberChanges {
+            name: input.name,
+            assigned_to_id: parse_opt_id("input.assignedToId", input.assigned_to_id)?,
+        };
+        let number = setup::update_phone_number(context::app(ctx)?, viewer, number_id, changes)
+            .await
+            .under("input")?;
+        Ok(PhoneNumber(number))
     }
 
     /// Retires a number; the same number may then be added again.
@@ -612,16 +380,9 @@ impl SetupMutations {
     ) -> ApiResult<PhoneNumber> {
         let viewer = require(ctx, Permission::Manage)?;
         let number_id = parse_id("id", &id)?;
-        let db = context::db(ctx)?;
-        let number = phone_numbers::Entity::find_by_id(number_id)
-            .filter(phone_numbers::Column::OrganizationId.eq(viewer.organization_id))
-            .one(db)
-            .await?
-            .ok_or_else(|| ApiError::not_found("phone number", number_id))?;
-        let mut row: phone_numbers::ActiveModel = number.into();
-        row.is_active = Set(false);
-        row.updated_at = Set(Utc::now());
-        Ok(PhoneNumber(row.update(db).await?))
+        let app = context::app(ctx)?;
+        let number = setup::deactivate_phone_number(app, viewer, number_id).await?;
+        Ok(PhoneNumber(number))
     }
 
     /// Creates many leads at once (at most 5,000), deduplicated within the batch and against
@@ -637,21 +398,18 @@ impl SetupMutations {
         mode: Option<ImportMode>,
     ) -> ApiResult<ImportResult> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
-        bulk::check_batch(input.len())?;
+        // Before the rows are read: an oversized batch costs nothing.
+        BatchSize::parse(input.len())
+            .map_err(AppError::from)
+            .under("input")?;
         let leads = input
             .into_iter()
             .map(CreateLeadInput::into_new_lead)
             .collect::<ApiResult<Vec<_>>>()?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let outcomes = bulk::import(
-            &txn,
-            viewer,
-            leads,
-            mode.unwrap_or_default() == ImportMode::AllOrNothing,
-            Utc::now(),
-        )
-        .await?;
-        commit_leads(ctx, txn, viewer.organization_id, &outcomes).await?;
+        let all_or_nothing = mode.unwrap_or_default() == ImportMode::AllOrNothing;
+        let outcomes = bulk::import_leads(context::app(ctx)?, viewer, leads, all_or_nothing)
+            .await
+            .under("input")?;
         Ok(report(outcomes))
     }
 
@@ -665,14 +423,16 @@ impl SetupMutations {
         input: Vec<CreateLeadInput>,
     ) -> ApiResult<ImportResult> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
-        bulk::check_batch(input.len())?;
+        BatchSize::parse(input.len())
+            .map_err(AppError::from)
+            .under("input")?;
         let leads = input
             .into_iter()
             .map(CreateLeadInput::into_new_lead)
             .collect::<ApiResult<Vec<_>>>()?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let outcomes = bulk::upsert(&txn, viewer, leads, Utc::now()).await?;
-        commit_leads(ctx, txn, viewer.organization_id, &outcomes).await?;
+        let outcomes = bulk::upsert_leads(context::app(ctx)?, viewer, leads)
+            .await
+            .under("input")?;
         Ok(report(outcomes))
     }
 }

@@ -3,40 +3,39 @@
 //! A batch is validated in memory, checked against the table with one
 //! statement per 500 phones, and written with multi-row statements sized to
 //! the backend's bind-parameter limit: a thousand rows are a handful of
-//! statements, never one per row.
+//! statements, never one per row. Every lead created or updated is
+//! announced once the batch commits.
+//!
+//! A row's error is keyed by its index and field (`[3].phoneNumber`); an
+//! error of the whole batch (too many rows) has an empty key.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
+use switchboard_domain::batch::BatchSize;
+use switchboard_domain::email::Email;
+use switchboard_domain::field::FieldError;
+use switchboard_domain::phone::{self, E164};
+use switchboard_domain::score::Score;
+use switchboard_domain::tags::TagSet;
+use switchboard_domain::timezone::TimeZone;
 use switchboard_entity::enums::{LeadAuditAction, LeadStatus, TriggerType};
 use switchboard_entity::*;
 use uuid::Uuid;
 
 use crate::actor::Viewer;
+use crate::app::App;
 use crate::error::{AppError, AppResult};
-use crate::leads::write::{NewLead, check_email, check_score, check_timezone, clean_tags};
+use crate::events::{LeadChange, LeadEvent, Message, Outbox};
+use crate::leads::write::NewLead;
 
 /// Rows per statement: under both backends' bind-parameter limits for the
 /// widest row written here.
 const ROWS_PER_STATEMENT: usize = 500;
-/// Most rows in one batch.
-pub const MAX_BATCH: usize = 5_000;
-
-/// Refuses a batch of more than [`MAX_BATCH`] rows; resolvers call it
-/// before anything else, so an oversized batch costs no statement.
-pub fn check_batch(rows: usize) -> AppResult<()> {
-    if rows > MAX_BATCH {
-        return Err(AppError::bad_input(
-            "input",
-            format!("at most {MAX_BATCH} rows a batch ({rows} given)"),
-        ));
-    }
-    Ok(())
-}
 
 /// What happened to one row of a batch.
 #[derive(Debug, Clone)]
@@ -58,21 +57,22 @@ struct Row {
 /// the outcome of every invalid one. Rows repeating an earlier row's phone
 /// fail as CONFLICT naming the index of the first.
 async fn validate(
-    txn: &DatabaseTransaction,
+    db: &impl ConnectionTrait,
     viewer: Viewer,
     input: Vec<NewLead>,
     now: DateTime<Utc>,
 ) -> AppResult<(Vec<Row>, HashMap<usize, RowOutcome>)> {
-    check_batch(input.len())?;
+    BatchSize::parse(input.len())?;
     let org = organizations::Entity::find_by_id(viewer.organization_id)
-        .one(txn)
+        .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("organization", viewer.organization_id))?;
-    let region = switchboard_domain::phone::parse_region(&org.default_region)
-        .map_err(|e| AppError::bad_input("input", e.to_string()))?;
+    // The whole batch's: the organization's region, not a row's.
+    let region = phone::parse_region(&org.default_region)
+        .map_err(|e| AppError::bad_input("", e.to_string()))?;
     let members: HashSet<Uuid> = organization_memberships::Entity::find()
         .filter(organization_memberships::Column::OrganizationId.eq(viewer.organization_id))
-        .all(txn)
+        .all(db)
         .await?
         .into_iter()
         .map(|m| m.user_id)
@@ -81,20 +81,19 @@ async fn validate(
     let mut failed = HashMap::new();
     let mut first_with_phone: HashMap<String, usize> = HashMap::new();
     for (index, lead) in input.into_iter().enumerate() {
-        let field = |name: &str| format!("input[{index}].{name}");
+        // Keys relative to the row; placed in it below.
         let checked = (|| -> AppResult<leads::Model> {
-            let phone = switchboard_domain::phone::normalize(&lead.phone_number, region)
-                .map_err(|e| AppError::bad_input(field("phoneNumber"), e.to_string()))?;
+            let phone = E164::parse(&lead.phone_number, region)?.into_string();
             if let Some(first) = first_with_phone.get(&phone) {
                 return Err(AppError::Conflict {
-                    field: Some(field("phoneNumber")),
+                    field: Some(E164::FIELD.into()),
                     message: format!("{phone} repeats row {first} of this batch"),
                     existing_id: None,
                 });
             }
             if let Some(owner) = lead.owner_id.filter(|o| !members.contains(o)) {
                 return Err(AppError::bad_input(
-                    field("ownerId"),
+                    "ownerId",
                     format!("user `{owner}` is not a member of this organization"),
                 ));
             }
@@ -109,12 +108,17 @@ async fn validate(
                 email: lead
                     .email
                     .as_deref()
-                    .map(|e| check_email(&field("email"), e))
-                    .transpose()?,
+                    .map(Email::parse)
+                    .transpose()?
+                    .map(Email::into_string),
                 company: lead.company,
                 status: lead.status.unwrap_or(LeadStatus::New),
-                lead_score: check_score(&field("leadScore"), lead.lead_score.unwrap_or(0))?,
-                tags: json!(clean_tags(&field("tags"), &lead.tags)?),
+                lead_score: Score::parse(lead.lead_score.unwrap_or(0))?.value(),
+                tags: json!(
+                    TagSet::parse(&lead.tags)
+                        .map_err(FieldError::from)?
+                        .into_vec()
+                ),
                 source: lead.source,
                 sub_source: lead.sub_source,
                 source_metadata: lead.source_metadata.unwrap_or_else(|| json!({})),
@@ -122,8 +126,9 @@ async fn validate(
                 timezone: lead
                     .timezone
                     .as_deref()
-                    .map(|z| check_timezone(&field("timezone"), z))
-                    .transpose()?,
+                    .map(TimeZone::parse)
+                    .transpose()?
+                    .map(|z| z.name().to_owned()),
                 last_contact_at: None,
                 is_auto_created: false,
                 auto_created_from_call_id: None,
@@ -135,16 +140,34 @@ async fn validate(
         match checked {
             Ok(model) => rows.push(Row { index, model }),
             Err(err) => {
-                failed.insert(index, RowOutcome::Failed(err));
+                failed.insert(index, RowOutcome::Failed(in_row(err, index)));
             }
         }
     }
     Ok((rows, failed))
 }
 
+/// `err`, keyed relative to a row, placed in row `index` (`phoneNumber` of
+/// row 3 is `[3].phoneNumber`).
+fn in_row(err: AppError, index: usize) -> AppError {
+    match err {
+        AppError::BadUserInput(error) => AppError::BadUserInput(error.row(index)),
+        AppError::Conflict {
+            field,
+            message,
+            existing_id,
+        } => AppError::Conflict {
+            field: field.map(|f| FieldError::new(f, "").row(index).field().to_owned()),
+            message,
+            existing_id,
+        },
+        other => other,
+    }
+}
+
 /// Live leads of the organization with these phones, by phone.
 async fn existing(
-    txn: &DatabaseTransaction,
+    db: &impl ConnectionTrait,
     organization_id: Uuid,
     phones: &[String],
 ) -> AppResult<HashMap<String, Uuid>> {
@@ -158,7 +181,7 @@ async fn existing(
             .filter(leads::Column::DeletedAt.is_null())
             .filter(leads::Column::PhoneNumber.is_in(chunk.iter().cloned()))
             .into_tuple()
-            .all(txn)
+            .all(db)
             .await?;
         found.extend(rows.into_iter().map(|(id, phone)| (phone, id)));
     }
@@ -167,7 +190,7 @@ async fn existing(
 
 /// Phones on the organization's DNC list now.
 async fn on_dnc(
-    txn: &DatabaseTransaction,
+    db: &impl ConnectionTrait,
     organization_id: Uuid,
     phones: &[String],
     now: DateTime<Utc>,
@@ -185,7 +208,7 @@ async fn on_dnc(
                     .or(dnc_list::Column::ExpiresAt.gt(now)),
             )
             .into_tuple()
-            .all(txn)
+            .all(db)
             .await?;
         found.extend(rows);
     }
@@ -194,7 +217,7 @@ async fn on_dnc(
 
 /// Writes the audit and status-history rows of created leads, in multi-row statements.
 async fn record_created(
-    txn: &DatabaseTransaction,
+    db: &impl ConnectionTrait,
     viewer: Viewer,
     created: &[leads::Model],
     now: DateTime<Utc>,
@@ -216,7 +239,7 @@ async fn record_created(
             user_agent: Set(None),
             created_at: Set(now),
         }))
-        .exec_without_returning(txn)
+        .exec_without_returning(db)
         .await?;
         lead_status_history::Entity::insert_many(chunk.iter().map(|lead| {
             lead_status_history::ActiveModel {
@@ -233,7 +256,7 @@ async fn record_created(
                 created_at: Set(now),
             }
         }))
-        .exec_without_returning(txn)
+        .exec_without_returning(db)
         .await?;
     }
     Ok(())
@@ -245,28 +268,64 @@ fn active(model: &leads::Model) -> leads::ActiveModel {
     row
 }
 
-/// Imports new leads. A phone already in the organization, or repeated in
-/// the batch, fails its row as CONFLICT. With `all_or_nothing`, one failed
-/// row means nothing is written.
-pub async fn import(
-    txn: &DatabaseTransaction,
+/// Announces every lead a batch created or updated.
+fn announce(outbox: &Outbox, organization_id: Uuid, outcomes: &[RowOutcome], now: DateTime<Utc>) {
+    for outcome in outcomes {
+        let (lead_id, change) = match outcome {
+            RowOutcome::Created(id) => (*id, LeadChange::Created),
+            RowOutcome::Updated(id) => (*id, LeadChange::Updated),
+            RowOutcome::Skipped | RowOutcome::Failed(_) => continue,
+        };
+        outbox.push(Message::Lead(LeadEvent {
+            organization_id,
+            lead_id,
+            change,
+            occurred_at: now,
+        }));
+    }
+}
+
+/// Imports new leads (at most 5,000). A phone already in the organization,
+/// or repeated in the batch, fails its row as CONFLICT. With
+/// `all_or_nothing`, one failed row means nothing is written. Returns each
+/// row's outcome, in order.
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id, rows = input.len()))]
+pub async fn import_leads(
+    app: &App,
+    viewer: Viewer,
+    input: Vec<NewLead>,
+    all_or_nothing: bool,
+) -> AppResult<Vec<RowOutcome>> {
+    // Before the transaction: an oversized batch costs nothing.
+    BatchSize::parse(input.len())?;
+    let write = app.begin_write().await?;
+    let now = Utc::now();
+    let outcomes = import_in(&*write, &write.outbox, viewer, input, all_or_nothing, now).await?;
+    write.commit().await?;
+    Ok(outcomes)
+}
+
+/// [`import_leads`] inside the caller's transaction.
+pub async fn import_in(
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
     viewer: Viewer,
     input: Vec<NewLead>,
     all_or_nothing: bool,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<RowOutcome>> {
     let total = input.len();
-    let (rows, mut outcomes) = validate(txn, viewer, input, now).await?;
+    let (rows, mut outcomes) = validate(db, viewer, input, now).await?;
     let phones: Vec<String> = rows.iter().map(|r| r.model.phone_number.clone()).collect();
-    let taken = existing(txn, viewer.organization_id, &phones).await?;
-    let dnc = on_dnc(txn, viewer.organization_id, &phones, now).await?;
+    let taken = existing(db, viewer.organization_id, &phones).await?;
+    let dnc = on_dnc(db, viewer.organization_id, &phones, now).await?;
     let mut to_write = Vec::new();
     for mut row in rows {
         if let Some(existing) = taken.get(&row.model.phone_number) {
             outcomes.insert(
                 row.index,
                 RowOutcome::Failed(AppError::Conflict {
-                    field: Some(format!("input[{}].phoneNumber", row.index)),
+                    field: Some(format!("[{}].{}", row.index, E164::FIELD)),
                     message: format!("a lead with {} already exists", row.model.phone_number),
                     existing_id: Some(*existing),
                 }),
@@ -289,31 +348,49 @@ pub async fn import(
     let created: Vec<leads::Model> = to_write.iter().map(|r| r.model.clone()).collect();
     for chunk in created.chunks(ROWS_PER_STATEMENT) {
         leads::Entity::insert_many(chunk.iter().map(active))
-            .exec_without_returning(txn)
+            .exec_without_returning(db)
             .await?;
     }
-    record_created(txn, viewer, &created, now).await?;
+    record_created(db, viewer, &created, now).await?;
     for row in to_write {
         outcomes.insert(row.index, RowOutcome::Created(row.model.id));
     }
-    Ok((0..total)
+    let outcomes: Vec<RowOutcome> = (0..total)
         .map(|i| outcomes.remove(&i).unwrap_or(RowOutcome::Skipped))
-        .collect())
+        .collect();
+    announce(outbox, viewer.organization_id, &outcomes, now);
+    Ok(outcomes)
 }
 
-/// Inserts leads whose phone is new and updates the leads that have it, one
-/// `INSERT … ON CONFLICT DO UPDATE` per chunk. Updated rows get one audit
-/// row each with the values written. Invalid rows fail on their own.
-pub async fn upsert(
-    txn: &DatabaseTransaction,
+/// Inserts leads whose phone is new and updates the leads that have it (at
+/// most 5,000), one `INSERT … ON CONFLICT DO UPDATE` per chunk. Updated rows
+/// get one audit row each with the values written. Invalid rows fail on
+/// their own. Returns each row's outcome, in order.
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id, rows = input.len()))]
+pub async fn upsert_leads(
+    app: &App,
+    viewer: Viewer,
+    input: Vec<NewLead>,
+) -> AppResult<Vec<RowOutcome>> {
+    BatchSize::parse(input.len())?;
+    let write = app.begin_write().await?;
+    let outcomes = upsert_in(&*write, &write.outbox, viewer, input, Utc::now()).await?;
+    write.commit().await?;
+    Ok(outcomes)
+}
+
+/// [`upsert_leads`] inside the caller's transaction.
+pub async fn upsert_in(
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
     viewer: Viewer,
     input: Vec<NewLead>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<RowOutcome>> {
     let total = input.len();
-    let (rows, mut outcomes) = validate(txn, viewer, input, now).await?;
+    let (rows, mut outcomes) = validate(db, viewer, input, now).await?;
     let phones: Vec<String> = rows.iter().map(|r| r.model.phone_number.clone()).collect();
-    let taken = existing(txn, viewer.organization_id, &phones).await?;
+    let taken = existing(db, viewer.organization_id, &phones).await?;
     let models: Vec<leads::Model> = rows
         .iter()
         .map(|r| {
@@ -349,14 +426,14 @@ pub async fn upsert(
             .update_columns(update);
         leads::Entity::insert_many(chunk.iter().map(active))
             .on_conflict(conflict)
-            .exec_without_returning(txn)
+            .exec_without_returning(db)
             .await?;
     }
     let (created, updated): (Vec<&leads::Model>, Vec<&leads::Model>) = models
         .iter()
         .partition(|m| !taken.contains_key(&m.phone_number));
     let created: Vec<leads::Model> = created.into_iter().cloned().collect();
-    record_created(txn, viewer, &created, now).await?;
+    record_created(db, viewer, &created, now).await?;
     for chunk in updated.chunks(ROWS_PER_STATEMENT) {
         lead_audit_log::Entity::insert_many(chunk.iter().map(|lead| lead_audit_log::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -372,7 +449,7 @@ pub async fn upsert(
             user_agent: Set(None),
             created_at: Set(now),
         }))
-        .exec_without_returning(txn)
+        .exec_without_returning(db)
         .await?;
     }
     for (row, model) in rows.iter().zip(&models) {
@@ -383,7 +460,9 @@ pub async fn upsert(
         };
         outcomes.insert(row.index, outcome);
     }
-    Ok((0..total)
+    let outcomes: Vec<RowOutcome> = (0..total)
         .map(|i| outcomes.remove(&i).unwrap_or(RowOutcome::Skipped))
-        .collect())
+        .collect();
+    announce(outbox, viewer.organization_id, &outcomes, now);
+    Ok(outcomes)
 }

@@ -1,25 +1,51 @@
-//! Writes, as plain functions over a connection or transaction: each mutation
-//! is one call here inside one transaction, so a failure leaves nothing half
-//! written, and the rules are testable without HTTP.
+//! Writing one lead: create, update, delete, restore, tag, and the lead a
+//! call makes for an unknown caller.
+//!
+//! Each use case comes twice: `create_lead` opens its own write, does the
+//! work and commits; `create_lead_in` does the same work inside a caller's
+//! transaction and pushes its event to the caller's [`Outbox`], so another
+//! use case (a webhook) composes it into one write. Either way the lead's
+//! event reaches `leadUpdated` only once the transaction has committed, and
+//! a write that fails leaves and announces nothing.
+//!
+//! Errors are keyed relative to the use case's input (`phoneNumber`,
+//! `tags`); the lead being changed is `id`.
 
 use chrono::{DateTime, Utc};
-use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
     EntityTrait, QueryFilter, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use serde_json::json;
+use switchboard_domain::email::Email;
+use switchboard_domain::field::FieldError;
+use switchboard_domain::score::Score;
 use switchboard_domain::tags::TagSet;
-use switchboard_entity::enums::{LeadAuditAction, LeadStatus, TriggerType};
-use switchboard_entity::*;
+use switchboard_domain::timezone::TimeZone;
+use switchboard_entity::enums::{LeadAuditAction, LeadStatus};
+use switchboard_entity::leads;
 use uuid::Uuid;
 
 use crate::actor::Viewer;
+use crate::app::App;
 use crate::error::{AppError, AppResult};
+use crate::events::{LeadChange, LeadEvent, Message, Outbox};
+use crate::leads::history::{ChangedBy, assignment, audit, score_history, status_history};
+use crate::leads::lookups::phone_of_organization;
+
+// Where these lived before the split; the call and webhook use cases and
+// the `dncCheck` query read them through this module.
+pub use crate::leads::dnc::active_dnc_entry;
+pub use crate::leads::lookups::{find_lead, live_lead_with_phone, normalize_phone, require_member};
 
 /// Begins a write transaction. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`), so two writers queue instead of failing on upgrade.
+///
+/// Superseded by [`App::begin_write`] and [`crate::app::begin`], which also
+/// publish the write's events; kept while the callers outside the lead use
+/// cases still open their transactions with it.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -28,87 +54,14 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
-/// Normalizes a phone number to E.164 with the organization's default region.
-pub async fn normalize_phone(
-    db: &impl ConnectionTrait,
-    organization_id: Uuid,
-    field: &str,
-    input: &str,
-) -> AppResult<String> {
-    let region = organizations::Entity::find_by_id(organization_id)
-        .one(db)
-        .await?
-        .map_or_else(|| "US".to_owned(), |o| o.default_region);
-    let region = switchboard_domain::phone::parse_region(&region)
-        .map_err(|e| AppError::bad_input(field, e.to_string()))?;
-    switchboard_domain::phone::normalize(input, region)
-        .map_err(|e| AppError::bad_input(field, e.to_string()))
-}
-
-/// The DNC entry that blocks `phone` at `at`, if any.
-pub async fn active_dnc_entry(
-    db: &impl ConnectionTrait,
-    organization_id: Uuid,
-    phone: &str,
-    at: DateTime<Utc>,
-) -> AppResult<Option<dnc_list::Model>> {
-    Ok(dnc_list::Entity::find()
-        .filter(dnc_list::Column::OrganizationId.eq(organization_id))
-        .filter(dnc_list::Column::PhoneNumber.eq(phone))
-        .filter(
-            dnc_list::Column::ExpiresAt
-                .is_null()
-                .or(dnc_list::Column::ExpiresAt.gt(at)),
-        )
-        .one(db)
-        .await?)
-}
-
-/// The live lead with `phone`, if any.
-pub async fn live_lead_with_phone(
-    db: &impl ConnectionTrait,
-    organization_id: Uuid,
-    phone: &str,
-) -> AppResult<Option<leads::Model>> {
-    Ok(leads::Entity::find()
-        .filter(leads::Column::OrganizationId.eq(organization_id))
-        .filter(leads::Column::PhoneNumber.eq(phone))
-        .filter(leads::Column::DeletedAt.is_null())
-        .one(db)
-        .await?)
-}
-
-/// A lead of the organization, or NOT_FOUND.
-pub async fn find_lead(
-    db: &impl ConnectionTrait,
-    organization_id: Uuid,
-    id: Uuid,
-) -> AppResult<leads::Model> {
-    leads::Entity::find_by_id(id)
-        .filter(leads::Column::OrganizationId.eq(organization_id))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("lead", id))
-}
-
-/// Checks that `user` is a member of the organization.
-pub async fn require_member(
-    db: &impl ConnectionTrait,
-    organization_id: Uuid,
-    field: &str,
-    user: Uuid,
-) -> AppResult<()> {
-    let found = organization_memberships::Entity::find()
-        .filter(organization_memberships::Column::OrganizationId.eq(organization_id))
-        .filter(organization_memberships::Column::UserId.eq(user))
-        .one(db)
-        .await?;
-    found.map(|_| ()).ok_or_else(|| {
-        AppError::bad_input(
-            field,
-            format!("user `{user}` is not a member of this organization"),
-        )
-    })
+/// Records that `lead` changed, to publish once the write commits.
+fn announce(outbox: &Outbox, lead: &leads::Model, change: LeadChange) {
+    outbox.push(Message::Lead(LeadEvent {
+        organization_id: lead.organization_id,
+        lead_id: lead.id,
+        change,
+        occurred_at: lead.updated_at,
+    }));
 }
 
 /// What a new lead is made of; validated by [`create_lead`].
@@ -116,6 +69,7 @@ pub async fn require_member(
 pub struct NewLead {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// Any common format; national numbers take the organization's region.
     pub phone_number: String,
     pub email: Option<String>,
     pub company: Option<String>,
@@ -130,85 +84,58 @@ pub struct NewLead {
     pub owner_id: Option<Uuid>,
 }
 
-pub fn check_score(field: &str, score: i32) -> AppResult<i32> {
-    if (0..=100).contains(&score) {
-        Ok(score)
-    } else {
-        Err(AppError::bad_input(
-            field,
-            "a lead score is between 0 and 100",
-        ))
-    }
-}
-
-pub fn check_timezone(field: &str, zone: &str) -> AppResult<String> {
-    zone.parse::<chrono_tz::Tz>()
-        .map(|tz| tz.name().to_owned())
-        .map_err(|_| AppError::bad_input(field, format!("`{zone}` is not an IANA time zone")))
-}
-
-pub fn check_email(field: &str, email: &str) -> AppResult<String> {
-    let email = email.trim();
-    match email.split_once('@') {
-        Some((local, domain))
-            if !local.is_empty() && domain.contains('.') && !email.contains(' ') =>
-        {
-            Ok(email.to_owned())
-        }
-        _ => Err(AppError::bad_input(
-            field,
-            format!("`{email}` is not an email address"),
-        )),
-    }
-}
-
-/// Clean, distinct, non-empty tags within the domain's bounds
-/// ([`TagSet`]: at most 50 of at most 64 characters).
-pub fn clean_tags(field: &str, tags: &[String]) -> AppResult<Vec<String>> {
-    TagSet::parse(tags)
-        .map(TagSet::into_vec)
-        .map_err(|e| AppError::bad_input(field, e.to_string()))
-}
-
 /// Creates a lead: E.164 phone, unique among the organization's live leads
 /// (CONFLICT names the existing lead), status `dnc` when the number is on the
 /// DNC list, with its audit, status, score and assignment history.
-pub async fn create_lead(
-    txn: &DatabaseTransaction,
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
+pub async fn create_lead(app: &App, viewer: Viewer, input: NewLead) -> AppResult<leads::Model> {
+    let write = app.begin_write().await?;
+    let lead = create_lead_in(&*write, &write.outbox, viewer, input, Utc::now()).await?;
+    write.commit().await?;
+    Ok(lead)
+}
+
+/// [`create_lead`] inside the caller's transaction.
+pub async fn create_lead_in(
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
     viewer: Viewer,
     input: NewLead,
     now: DateTime<Utc>,
 ) -> AppResult<leads::Model> {
     // First, before any statement: tags are the one unbounded list here.
-    let tags = clean_tags("input.tags", &input.tags)?;
+    let tags = TagSet::parse(&input.tags).map_err(FieldError::from)?;
     let org = viewer.organization_id;
-    let phone = normalize_phone(txn, org, "input.phoneNumber", &input.phone_number).await?;
-    let score = check_score("input.leadScore", input.lead_score.unwrap_or(0))?;
+    let phone = phone_of_organization(db, org, &input.phone_number)
+        .await?
+        .into_string();
+    let score = Score::parse(input.lead_score.unwrap_or(0))?.value();
     let timezone = input
         .timezone
         .as_deref()
-        .map(|z| check_timezone("input.timezone", z))
-        .transpose()?;
+        .map(TimeZone::parse)
+        .transpose()?
+        .map(|z| z.name().to_owned());
     let email = input
         .email
         .as_deref()
-        .map(|e| check_email("input.email", e))
-        .transpose()?;
+        .map(Email::parse)
+        .transpose()?
+        .map(Email::into_string);
     if let Some(owner) = input.owner_id {
-        require_member(txn, org, "input.ownerId", owner).await?;
+        require_member(db, org, "ownerId", owner).await?;
     }
-    if let Some(existing) = live_lead_with_phone(txn, org, &phone).await? {
+    if let Some(existing) = live_lead_with_phone(db, org, &phone).await? {
         return Err(duplicate_phone(&phone, existing.id));
     }
-    let on_dnc = active_dnc_entry(txn, org, &phone, now).await?.is_some();
+    let on_dnc = active_dnc_entry(db, org, &phone, now).await?.is_some();
     let status = if on_dnc {
         LeadStatus::Dnc
     } else {
         input.status.unwrap_or(LeadStatus::New)
     };
-    let id = Uuid::now_v7();
     let lead = leads::ActiveModel {
-        id: Set(id),
+        id: Set(Uuid::now_v7()),
         organization_id: Set(org),
         owner_user_id: Set(input.owner_id),
         first_name: Set(input.first_name.filter(|s| !s.trim().is_empty())),
@@ -218,7 +145,7 @@ pub async fn create_lead(
         company: Set(input.company),
         status: Set(status),
         lead_score: Set(score),
-        tags: Set(json!(tags)),
+        tags: Set(json!(tags.into_vec())),
         source: Set(input.source),
         sub_source: Set(input.sub_source),
         source_metadata: Set(input.source_metadata.unwrap_or_else(|| json!({}))),
@@ -231,11 +158,11 @@ pub async fn create_lead(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(txn)
+    .insert(db)
     .await
     .map_err(|e| unique_to_conflict(e, &phone))?;
     audit(
-        txn,
+        db,
         &lead,
         viewer,
         LeadAuditAction::Create,
@@ -245,40 +172,36 @@ pub async fn create_lead(
         now,
     )
     .await?;
-    status_history(
-        txn,
-        &lead,
-        viewer,
-        None,
-        status,
-        if on_dnc {
-            "Number is on the DNC list"
-        } else {
-            "Lead created"
-        },
-        now,
-    )
-    .await?;
+    let reason = if on_dnc {
+        "Number is on the DNC list"
+    } else {
+        "Lead created"
+    };
+    status_history(db, &lead, viewer, None, status, reason, now).await?;
     if score != 0 {
-        score_history(txn, &lead, viewer, None, score, now).await?;
+        score_history(db, &lead, viewer, None, score, now).await?;
     }
     if let Some(owner) = input.owner_id {
-        assignment(txn, &lead, viewer, None, Some(owner), now).await?;
+        assignment(db, &lead, viewer, None, Some(owner), now).await?;
     }
+    announce(outbox, &lead, LeadChange::Created);
     Ok(lead)
 }
 
-/// Creates the lead of an unknown caller, marked auto-created from `call_id`
-/// (seed 004's auto-created contacts), status `dnc` when the number is on the
-/// DNC list, with its audit and status history (no member: the call made it).
+/// Creates the lead of an unknown caller inside the call's transaction,
+/// marked auto-created from `call_id` (seed 004's auto-created contacts),
+/// status `dnc` when the number is on the DNC list, with its audit and
+/// status history (no member: the call made it), and announces it to
+/// `outbox`.
 pub async fn create_auto_lead(
-    txn: &DatabaseTransaction,
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
     organization_id: Uuid,
     phone: &str,
     call_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<leads::Model> {
-    let on_dnc = active_dnc_entry(txn, organization_id, phone, now)
+    let on_dnc = active_dnc_entry(db, organization_id, phone, now)
         .await?
         .is_some();
     let status = if on_dnc {
@@ -312,11 +235,11 @@ pub async fn create_auto_lead(
     }
     // A unique violation (a racing delivery made the lead) stays a database
     // error: the webhook retries and finds that lead.
-    .insert(txn)
+    .insert(db)
     .await?;
     let by = ChangedBy::Call(call_id);
     audit(
-        txn,
+        db,
         &lead,
         by,
         LeadAuditAction::Create,
@@ -335,13 +258,14 @@ pub async fn create_auto_lead(
     } else {
         "Auto-created from a call"
     };
-    status_history(txn, &lead, by, None, status, reason, now).await?;
+    status_history(db, &lead, by, None, status, reason, now).await?;
+    announce(outbox, &lead, LeadChange::Created);
     Ok(lead)
 }
 
 fn duplicate_phone(phone: &str, existing: Uuid) -> AppError {
     AppError::Conflict {
-        field: Some("input.phoneNumber".into()),
+        field: Some("phoneNumber".into()),
         message: format!("a lead with {phone} already exists"),
         existing_id: Some(existing),
     }
@@ -351,7 +275,7 @@ fn duplicate_phone(phone: &str, existing: Uuid) -> AppError {
 fn unique_to_conflict(err: DbErr, phone: &str) -> AppError {
     match err.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict {
-            field: Some("input.phoneNumber".into()),
+            field: Some("phoneNumber".into()),
             message: format!("a lead with {phone} already exists"),
             existing_id: None,
         },
@@ -359,147 +283,12 @@ fn unique_to_conflict(err: DbErr, phone: &str) -> AppError {
     }
 }
 
-/// Who changed a lead: a member, or a call (a provider's webhook) with no
-/// member behind it.
-#[derive(Debug, Clone, Copy)]
-enum ChangedBy {
-    Member(Uuid),
-    Call(Uuid),
+fn deleted() -> AppError {
+    AppError::bad_input("id", "the lead is deleted: restore it first")
 }
 
-impl From<Viewer> for ChangedBy {
-    fn from(viewer: Viewer) -> Self {
-        Self::Member(viewer.user_id)
-    }
-}
-
-impl ChangedBy {
-    fn user(self) -> Option<Uuid> {
-        match self {
-            Self::Member(user) => Some(user),
-            Self::Call(_) => None,
-        }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn audit(
-    txn: &DatabaseTransaction,
-    lead: &leads::Model,
-    by: impl Into<ChangedBy>,
-    action: LeadAuditAction,
-    field: Option<&str>,
-    old: Option<serde_json::Value>,
-    new: Option<serde_json::Value>,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let by = by.into();
-    lead_audit_log::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(lead.organization_id),
-        lead_id: Set(lead.id),
-        user_id: Set(by.user()),
-        action: Set(action),
-        field_name: Set(field.map(str::to_owned)),
-        old_value: Set(old),
-        new_value: Set(new),
-        change_reason: match by {
-            ChangedBy::Member(_) => NotSet,
-            ChangedBy::Call(_) => Set(Some("Recorded from a call".to_owned())),
-        },
-        ip_address: NotSet,
-        user_agent: NotSet,
-        created_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn status_history(
-    txn: &DatabaseTransaction,
-    lead: &leads::Model,
-    by: impl Into<ChangedBy>,
-    from: Option<LeadStatus>,
-    to: LeadStatus,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let by = by.into();
-    let (trigger, call) = match by {
-        ChangedBy::Member(_) => (TriggerType::Manual, None),
-        ChangedBy::Call(call) => (TriggerType::Call, Some(call)),
-    };
-    lead_status_history::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(lead.organization_id),
-        lead_id: Set(lead.id),
-        from_status: Set(from),
-        to_status: Set(to),
-        trigger_type: Set(trigger),
-        call_id: Set(call),
-        sequence_id: Set(None),
-        changed_by: Set(by.user()),
-        reason: Set(Some(reason.to_owned())),
-        created_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
-}
-
-async fn score_history(
-    txn: &DatabaseTransaction,
-    lead: &leads::Model,
-    viewer: Viewer,
-    old: Option<i32>,
-    new: i32,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    lead_score_history::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(lead.organization_id),
-        lead_id: Set(lead.id),
-        old_score: Set(old),
-        new_score: Set(new),
-        trigger_type: Set(TriggerType::Manual),
-        call_id: Set(None),
-        changed_by: Set(Some(viewer.user_id)),
-        reason: Set(None),
-        created_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
-}
-
-async fn assignment(
-    txn: &DatabaseTransaction,
-    lead: &leads::Model,
-    viewer: Viewer,
-    from: Option<Uuid>,
-    to: Option<Uuid>,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    lead_assignments::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(lead.organization_id),
-        lead_id: Set(lead.id),
-        from_user_id: Set(from),
-        to_user_id: Set(to),
-        strategy: Set(switchboard_entity::enums::AssignmentStrategy::Manual),
-        assigned_by: Set(Some(viewer.user_id)),
-        reason: Set(None),
-        metadata: Set(json!({})),
-        created_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
-}
-
-/// Changes to a lead; `None` leaves a field as it is.
+/// Changes to a lead; `None` leaves a field as it is, and an empty string
+/// clears a text field.
 #[derive(Debug, Clone, Default)]
 pub struct LeadChanges {
     pub first_name: Option<String>,
@@ -514,26 +303,40 @@ pub struct LeadChanges {
     pub notes: Option<String>,
     pub timezone: Option<String>,
     pub owner_id: Option<Uuid>,
+    /// Why the status changed, kept in its history.
     pub reason: Option<String>,
 }
 
 /// Updates a live lead: one audit row per changed field with its old and new
 /// value, status history for a status change, score history for a score
-/// change, an assignment for an owner change.
+/// change, an assignment for an owner change. The changes' errors are keyed
+/// by their field; a deleted lead is refused as `id`.
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id, lead_id = %id))]
 pub async fn update_lead(
-    txn: &DatabaseTransaction,
+    app: &App,
+    viewer: Viewer,
+    id: Uuid,
+    changes: LeadChanges,
+) -> AppResult<leads::Model> {
+    let write = app.begin_write().await?;
+    let lead = update_lead_in(&*write, &write.outbox, viewer, id, changes, Utc::now()).await?;
+    write.commit().await?;
+    Ok(lead)
+}
+
+/// [`update_lead`] inside the caller's transaction.
+pub async fn update_lead_in(
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
     viewer: Viewer,
     id: Uuid,
     changes: LeadChanges,
     now: DateTime<Utc>,
 ) -> AppResult<leads::Model> {
     let org = viewer.organization_id;
-    let before = find_lead(txn, org, id).await?;
+    let before = find_lead(db, org, id).await?;
     if before.deleted_at.is_some() {
-        return Err(AppError::bad_input(
-            "id",
-            "the lead is deleted: restore it first",
-        ));
+        return Err(deleted());
     }
     let mut row: leads::ActiveModel = before.clone().into();
     let mut changed: Vec<(&str, serde_json::Value, serde_json::Value)> = Vec::new();
@@ -554,34 +357,25 @@ pub async fn update_lead(
     text!(source, "source", changes.source);
     text!(sub_source, "sub_source", changes.sub_source);
     text!(notes, "notes", changes.notes);
+    // Blank clears: an empty string here becomes NULL below.
     let email = changes
         .email
         .as_deref()
-        .map(|e| {
-            if e.trim().is_empty() {
-                Ok(String::new())
-            } else {
-                check_email("input.email", e)
-            }
-        })
-        .transpose()?;
+        .map(Email::parse_or_clear)
+        .transpose()?
+        .map(|e| e.map(Email::into_string).unwrap_or_default());
     text!(email, "email", email);
     let timezone = changes
         .timezone
         .as_deref()
-        .map(|z| {
-            if z.trim().is_empty() {
-                Ok(String::new())
-            } else {
-                check_timezone("input.timezone", z)
-            }
-        })
-        .transpose()?;
+        .map(TimeZone::parse_or_clear)
+        .transpose()?
+        .map(|z| z.map(|z| z.name().to_owned()).unwrap_or_default());
     text!(timezone, "timezone", timezone);
     if let Some(phone) = &changes.phone_number {
-        let phone = normalize_phone(txn, org, "input.phoneNumber", phone).await?;
+        let phone = phone_of_organization(db, org, phone).await?.into_string();
         if phone != before.phone_number {
-            if let Some(existing) = live_lead_with_phone(txn, org, &phone).await? {
+            if let Some(existing) = live_lead_with_phone(db, org, &phone).await? {
                 return Err(duplicate_phone(&phone, existing.id));
             }
             changed.push(("phone_number", json!(before.phone_number), json!(phone)));
@@ -597,7 +391,7 @@ pub async fn update_lead(
         row.status = Set(status);
     }
     if let Some(score) = changes.lead_score {
-        let score = check_score("input.leadScore", score)?;
+        let score = Score::parse(score)?.value();
         if score != before.lead_score {
             changed.push(("lead_score", json!(before.lead_score), json!(score)));
             row.lead_score = Set(score);
@@ -607,21 +401,23 @@ pub async fn update_lead(
         .owner_id
         .filter(|o| Some(*o) != before.owner_user_id)
     {
-        require_member(txn, org, "input.ownerId", owner).await?;
+        require_member(db, org, "ownerId", owner).await?;
         changed.push(("owner_user_id", json!(before.owner_user_id), json!(owner)));
         row.owner_user_id = Set(Some(owner));
     }
     if changed.is_empty() {
+        // Nothing to write; announced all the same, as every update is.
+        announce(outbox, &before, LeadChange::Updated);
         return Ok(before);
     }
     row.updated_at = Set(now);
     let after = row
-        .update(txn)
+        .update(db)
         .await
         .map_err(|e| unique_to_conflict(e, &before.phone_number))?;
     for (field, old, new) in changed {
         audit(
-            txn,
+            db,
             &after,
             viewer,
             LeadAuditAction::Update,
@@ -634,112 +430,125 @@ pub async fn update_lead(
     }
     if after.status != before.status {
         let reason = changes.reason.as_deref().unwrap_or("Changed by a member");
-        status_history(
-            txn,
-            &after,
-            viewer,
-            Some(before.status),
-            after.status,
-            reason,
-            now,
-        )
-        .await?;
+        let from = Some(before.status);
+        status_history(db, &after, viewer, from, after.status, reason, now).await?;
     }
     if after.lead_score != before.lead_score {
-        score_history(
-            txn,
-            &after,
-            viewer,
-            Some(before.lead_score),
-            after.lead_score,
-            now,
-        )
-        .await?;
+        let old = Some(before.lead_score);
+        score_history(db, &after, viewer, old, after.lead_score, now).await?;
     }
     if after.owner_user_id != before.owner_user_id {
-        assignment(
-            txn,
-            &after,
-            viewer,
-            before.owner_user_id,
-            after.owner_user_id,
-            now,
-        )
-        .await?;
+        let (from, to) = (before.owner_user_id, after.owner_user_id);
+        assignment(db, &after, viewer, from, to, now).await?;
     }
+    announce(outbox, &after, LeadChange::Updated);
     Ok(after)
 }
 
-/// Soft-deletes a lead (its number becomes free).
-pub async fn delete_lead(
-    txn: &DatabaseTransaction,
-    viewer: Viewer,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> AppResult<leads::Model> {
-    let lead = find_lead(txn, viewer.organization_id, id).await?;
-    if lead.deleted_at.is_some() {
-        return Ok(lead);
-    }
-    let mut row: leads::ActiveModel = lead.into();
-    row.deleted_at = Set(Some(now));
-    row.updated_at = Set(now);
-    let lead = row.update(txn).await?;
-    audit(
-        txn,
-        &lead,
-        viewer,
-        LeadAuditAction::Delete,
-        None,
-        None,
-        None,
-        now,
-    )
-    .await?;
+/// Soft-deletes a lead (its number becomes free); a deleted lead stays as it is.
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id, lead_id = %id))]
+pub async fn delete_lead(app: &App, viewer: Viewer, id: Uuid) -> AppResult<leads::Model> {
+    let write = app.begin_write().await?;
+    let lead = delete_lead_in(&*write, &write.outbox, viewer, id, Utc::now()).await?;
+    write.commit().await?;
     Ok(lead)
 }
 
-/// Restores a soft-deleted lead, unless its number was taken meanwhile (CONFLICT).
-pub async fn restore_lead(
-    txn: &DatabaseTransaction,
+/// [`delete_lead`] inside the caller's transaction.
+pub async fn delete_lead_in(
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
     viewer: Viewer,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<leads::Model> {
-    let lead = find_lead(txn, viewer.organization_id, id).await?;
+    let mut lead = find_lead(db, viewer.organization_id, id).await?;
     if lead.deleted_at.is_none() {
-        return Ok(lead);
+        let mut row: leads::ActiveModel = lead.into();
+        row.deleted_at = Set(Some(now));
+        row.updated_at = Set(now);
+        lead = row.update(db).await?;
+        let action = LeadAuditAction::Delete;
+        audit(db, &lead, viewer, action, None, None, None, now).await?;
     }
-    if let Some(existing) =
-        live_lead_with_phone(txn, viewer.organization_id, &lead.phone_number).await?
-    {
-        return Err(AppError::Conflict {
-            field: Some("id".into()),
-            message: format!("another lead now has {}", lead.phone_number),
-            existing_id: Some(existing.id),
-        });
-    }
-    let mut row: leads::ActiveModel = lead.into();
-    row.deleted_at = Set(None);
-    row.updated_at = Set(now);
-    let lead = row.update(txn).await?;
-    audit(
-        txn,
-        &lead,
-        viewer,
-        LeadAuditAction::Restore,
-        None,
-        None,
-        None,
-        now,
-    )
-    .await?;
+    announce(outbox, &lead, LeadChange::Deleted);
     Ok(lead)
 }
 
-/// Adds or removes tags, recording the change.
-pub async fn change_tags(
-    txn: &DatabaseTransaction,
+/// Restores a soft-deleted lead, unless its number was taken meanwhile
+/// (CONFLICT on `id`); a live lead stays as it is.
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id, lead_id = %id))]
+pub async fn restore_lead(app: &App, viewer: Viewer, id: Uuid) -> AppResult<leads::Model> {
+    let write = app.begin_write().await?;
+    let lead = restore_lead_in(&*write, &write.outbox, viewer, id, Utc::now()).await?;
+    write.commit().await?;
+    Ok(lead)
+}
+
+/// [`restore_lead`] inside the caller's transaction.
+pub async fn restore_lead_in(
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
+    viewer: Viewer,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<leads::Model> {
+    let mut lead = find_lead(db, viewer.organization_id, id).await?;
+    if lead.deleted_at.is_some() {
+        let org = viewer.organization_id;
+        if let Some(existing) = live_lead_with_phone(db, org, &lead.phone_number).await? {
+            return Err(AppError::Conflict {
+                field: Some("id".into()),
+                message: format!("another lead now has {}", lead.phone_number),
+                existing_id: Some(existing.id),
+            });
+        }
+        let mut row: leads::ActiveModel = lead.into();
+        row.deleted_at = Set(None);
+        row.updated_at = Set(now);
+        lead = row.update(db).await?;
+        let action = LeadAuditAction::Restore;
+        audit(db, &lead, viewer, action, None, None, None, now).await?;
+    }
+    announce(outbox, &lead, LeadChange::Restored);
+    Ok(lead)
+}
+
+/// Adds tags to a lead (those it has are kept once); a lead keeps at most
+/// 50. Errors are keyed `tags`, a deleted lead `id`.
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id, lead_id = %id))]
+pub async fn add_lead_tags(
+    app: &App,
+    viewer: Viewer,
+    id: Uuid,
+    tags: &[String],
+) -> AppResult<leads::Model> {
+    let write = app.begin_write().await?;
+    let now = Utc::now();
+    let lead = change_tags_in(&*write, &write.outbox, viewer, id, tags, &[], now).await?;
+    write.commit().await?;
+    Ok(lead)
+}
+
+/// Removes tags from a lead. Errors are keyed `tags`, a deleted lead `id`.
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id, lead_id = %id))]
+pub async fn remove_lead_tags(
+    app: &App,
+    viewer: Viewer,
+    id: Uuid,
+    tags: &[String],
+) -> AppResult<leads::Model> {
+    let write = app.begin_write().await?;
+    let now = Utc::now();
+    let lead = change_tags_in(&*write, &write.outbox, viewer, id, &[], tags, now).await?;
+    write.commit().await?;
+    Ok(lead)
+}
+
+/// Adds and removes tags inside the caller's transaction, recording the change.
+pub async fn change_tags_in(
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
     viewer: Viewer,
     id: Uuid,
     add: &[String],
@@ -747,27 +556,24 @@ pub async fn change_tags(
     now: DateTime<Utc>,
 ) -> AppResult<leads::Model> {
     // Parsed before the lead is read: a refused list costs no statement.
-    let bad = |e: switchboard_domain::tags::TagError| AppError::bad_input("tags", e.to_string());
-    let add = TagSet::parse(add).map_err(bad)?;
-    let remove = TagSet::parse(remove).map_err(bad)?;
-    let lead = find_lead(txn, viewer.organization_id, id).await?;
+    let add = TagSet::parse(add).map_err(FieldError::from)?;
+    let remove = TagSet::parse(remove).map_err(FieldError::from)?;
+    let lead = find_lead(db, viewer.organization_id, id).await?;
     if lead.deleted_at.is_some() {
-        return Err(AppError::bad_input(
-            "id",
-            "the lead is deleted: restore it first",
-        ));
+        return Err(deleted());
     }
     let old: Vec<String> = serde_json::from_value(lead.tags.clone()).unwrap_or_default();
-    let new = TagSet::apply(&old, &add, &remove).map_err(bad)?;
+    let new = TagSet::apply(&old, &add, &remove).map_err(FieldError::from)?;
     if new == old {
+        announce(outbox, &lead, LeadChange::Updated);
         return Ok(lead);
     }
     let mut row: leads::ActiveModel = lead.into();
     row.tags = Set(json!(new));
     row.updated_at = Set(now);
-    let lead = row.update(txn).await?;
+    let lead = row.update(db).await?;
     audit(
-        txn,
+        db,
         &lead,
         viewer,
         LeadAuditAction::Update,
@@ -777,10 +583,12 @@ pub async fn change_tags(
         now,
     )
     .await?;
+    announce(outbox, &lead, LeadChange::Updated);
     Ok(lead)
 }
 
-/// Touches a lead's last contact time (used when a call connects).
+/// Touches a lead's last contact time (used when a call connects); a later
+/// time already recorded stays. Announces nothing.
 pub async fn touch_last_contact(
     db: &impl ConnectionTrait,
     lead: Uuid,
