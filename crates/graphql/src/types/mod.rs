@@ -1,0 +1,229 @@
+//! The GraphQL object types. Each wraps an entity row and decides what of it
+//! the API shows; relations resolve through the request's [`Loaders`].
+//! One file an area; this one holds what they share (totals, cursors,
+//! orders, loading).
+
+use async_graphql::{Context, ID, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use switchboard_entity::*;
+use uuid::Uuid;
+
+use crate::context::{self, Permission};
+use crate::enums::*;
+use crate::error::{ApiError, ApiResult, AppError};
+use crate::loaders::{Loaders, PageKey};
+use crate::pagination::{Cursor, Direction, Page, PageInfo, SortKey};
+use crate::scalars::Date;
+
+pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Loaders> {
+    ctx.data::<Loaders>()
+        .map_err(|_| AppError::Unauthenticated("a bearer token is required".into()).into())
+}
+
+fn id(uuid: Uuid) -> ID {
+    ID(uuid.to_string())
+}
+
+macro_rules! connection {
+    ($(#[$doc:meta])* $connection:ident, $edge:ident, $node:ty) => {
+        $(#[$doc])*
+        pub struct $connection {
+            pub edges: Vec<$edge>,
+            pub page_info: PageInfo,
+            pub total: Total,
+        }
+
+        /// An edge: a node and its cursor.
+        #[derive(SimpleObject)]
+        pub struct $edge {
+            /// Where this node is: give it as `after` (or `before`) to page from here.
+            pub cursor: String,
+            /// The row itself.
+            pub node: $node,
+        }
+
+        $(#[$doc])*
+        #[Object]
+        impl $connection {
+            /// The page's rows with their cursors, in the connection's order.
+            async fn edges(&self) -> &[$edge] {
+                &self.edges
+            }
+            /// The nodes of `edges`, without cursors.
+            async fn nodes(&self) -> Vec<&$node> {
+                self.edges.iter().map(|e| &e.node).collect()
+            }
+            /// Whether there are more rows before or after this page, and its first and last cursors.
+            async fn page_info(&self) -> &PageInfo {
+                &self.page_info
+            }
+            /// How many rows match, across all pages (counted only when asked for;
+            /// a search result is not counted and answers BAD_USER_INPUT).
+            async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+                Ok(self.total.resolve(ctx).await?)
+            }
+        }
+
+        impl $connection {
+            pub fn new<R>(page: &Page, rows: Vec<R>, cursor: impl Fn(&R) -> Cursor, node: impl Fn(R) -> $node, total: Total) -> Self {
+                let (edges, page_info) = page.finish(rows, cursor);
+                Self { edges: edges.into_iter().map(|(cursor, row)| $edge { cursor, node: node(row) }).collect(), page_info, total }
+            }
+        }
+    };
+}
+
+/// How a connection's `totalCount` is found, run only if a client asks.
+pub enum Total {
+    Leads(sea_orm::Select<leads::Entity>),
+    Calls(sea_orm::Select<calls::Entity>),
+    CallsOfLead(Uuid),
+    CallsOfAgent(Uuid),
+    Ledger(sea_orm::Select<credit_transactions::Entity>),
+    /// Not counted: a search result has no cheap exact total.
+    None,
+}
+
+impl Total {
+    async fn resolve(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        use sea_orm::PaginatorTrait;
+        let db = context::db(ctx)?;
+        Ok(match self {
+            Self::Leads(select) => select.clone().count(db).await? as i64,
+            Self::Calls(select) => select.clone().count(db).await? as i64,
+            Self::Ledger(select) => select.clone().count(db).await? as i64,
+            Self::CallsOfLead(lead) => loaders(ctx)?
+                .call_counts_by_lead
+                .load_one(*lead)
+                .await
+                .map_err(|e| ApiError::from((*e).clone()))?
+                .unwrap_or(0),
+            Self::CallsOfAgent(agent) => loaders(ctx)?
+                .call_counts_by_agent
+                .load_one(*agent)
+                .await
+                .map_err(|e| ApiError::from((*e).clone()))?
+                .unwrap_or(0),
+            Self::None => {
+                return Err(ApiError::bad_input(
+                    "totalCount",
+                    "this connection is not counted",
+                ));
+            }
+        })
+    }
+}
+
+connection!(/// A page of leads.
+    LeadConnection, LeadEdge, Lead);
+connection!(/// A page of calls.
+    CallConnection, CallEdge, Call);
+connection!(/// A page of transcripts.
+    TranscriptConnection, TranscriptEdge, Transcript);
+connection!(
+    /// A page of the credit ledger.
+    CreditTransactionConnection,
+    CreditTransactionEdge,
+    crate::ledger_api::CreditTransaction
+);
+
+pub fn lead_cursor(model: &leads::Model, order: LeadOrderField) -> Cursor {
+    let key = match order {
+        LeadOrderField::CreatedAt => SortKey::Time(model.created_at),
+        LeadOrderField::UpdatedAt => SortKey::Time(model.updated_at),
+        LeadOrderField::LeadScore => SortKey::Int(i64::from(model.lead_score)),
+    };
+    Cursor { key, id: model.id }
+}
+
+pub fn call_cursor(model: &calls::Model) -> Cursor {
+    Cursor {
+        key: SortKey::Time(model.created_at),
+        id: model.id,
+    }
+}
+
+/// What leads are sorted by; the id breaks ties.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LeadOrderField {
+    /// When the lead was created: the default.
+    #[default]
+    CreatedAt,
+    /// When the lead last changed.
+    UpdatedAt,
+    /// The lead score, 0-100.
+    LeadScore,
+}
+
+/// How leads are sorted.
+#[derive(async_graphql::InputObject, Debug, Clone, Copy, Default)]
+pub struct LeadOrder {
+    /// What to sort by; default CREATED_AT.
+    #[graphql(default)]
+    pub field: LeadOrderField,
+    /// Default DESC: newest or highest first.
+    #[graphql(default)]
+    pub direction: Direction,
+}
+
+/// How calls are sorted: by creation time, the id breaking ties.
+#[derive(async_graphql::InputObject, Debug, Clone, Copy, Default)]
+pub struct CallOrder {
+    /// Default DESC: newest first.
+    #[graphql(default)]
+    pub direction: Direction,
+}
+
+async fn load<K, L, V>(loader: &crate::loaders::Cached<L>, key: K) -> ApiResult<Option<V>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    L: async_graphql::dataloader::Loader<K, Value = V, Error = std::sync::Arc<sea_orm::DbErr>>,
+    V: Send + Sync + Clone + 'static,
+{
+    loader
+        .load_one(key)
+        .await
+        .map_err(|e| ApiError::from((*e).clone()))
+}
+
+mod call;
+mod crm;
+mod lead;
+mod setup;
+mod tenant;
+
+pub use call::*;
+pub use crm::*;
+pub use lead::*;
+pub use setup::*;
+pub use tenant::*;
+
+/// The calls of one parent (a lead or an agent), a page per parent.
+async fn nested_calls(
+    ctx: &Context<'_>,
+    parent: Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+    order_by: Option<CallOrder>,
+    of_lead: bool,
+) -> ApiResult<CallConnection> {
+    let page = Page::new(first, after, None, None)?;
+    let plan = crate::prefetch::CallPlan::of(&crate::prefetch::nodes(&[ctx.field()]))?;
+    let direction = order_by.unwrap_or_default().direction;
+    let key = PageKey::new(parent, &page, direction);
+    let loaders = loaders(ctx)?;
+    let rows = if of_lead {
+        load(&loaders.calls_by_lead, key).await?
+    } else {
+        load(&loaders.calls_by_agent, key).await?
+    };
+    let total = if of_lead {
+        Total::CallsOfLead(parent)
+    } else {
+        Total::CallsOfAgent(parent)
+    };
+    let rows = rows.unwrap_or_default();
+    // Usually warm already (the parent's page prefetched it); an agent's calls or a single lead's are not.
+    crate::prefetch::calls(loaders, &plan, &rows).await?;
+    Ok(CallConnection::new(&page, rows, call_cursor, Call, total))
+}
