@@ -2,9 +2,9 @@
 //!
 //! Each query is one SQL statement ([`super::stats_sql`]) over exactly the
 //! rows the `leads` or `calls` list would select: the caller compiles its
-//! filter into a [`Selection`] (organization-scoped; live leads unless it
-//! asks for deleted ones), and the statement groups and aggregates them in
-//! the database. Sums and counts come from SQL; averages are divided here
+//! filter into a [`Selection`] (live leads unless it asks for deleted
+//! ones), the statement keeps to the viewer's organization, and groups and
+//! aggregates the rows in the database. Sums and counts come from SQL; averages are divided here
 //! with [`average`] (exact, two decimals, half away from zero), so both
 //! backends answer alike. At most `first` groups are returned (default
 //! 1,000, at most [`MAX_GROUPS`]).
@@ -15,7 +15,7 @@
 //! second.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, Func, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, QueryResult};
 use switchboard_domain::analytics::{Granularity, average};
 use switchboard_entity::enums as entity;
@@ -170,8 +170,9 @@ impl<D: Dimension> Grouping<D> {
     }
 }
 
-/// The rows a stats query reads: the list filter, compiled (organization
-/// scope included), and the bounds its top level sets on `createdAt`.
+/// The rows a stats query reads: the list filter, compiled, and the bounds
+/// its top level sets on `createdAt`. The query keeps to the viewer's
+/// organization whatever the condition says.
 #[derive(Debug, Clone)]
 pub struct Selection {
     pub condition: Expr,
@@ -259,6 +260,7 @@ pub async fn lead_stats(
         let t = "leads";
         let mut from = Query::select();
         from.from(Alias::new(t))
+            .and_where(col(t, "organization_id").eq(viewer.organization_id))
             .and_where(selection.condition.clone());
         let mut keys = Vec::new();
         for dimension in &grouping.group_by {
@@ -338,6 +340,7 @@ pub async fn call_stats(
         let t = "calls";
         let mut from = Query::select();
         from.from(Alias::new(t))
+            .and_where(col(t, "organization_id").eq(viewer.organization_id))
             .and_where(selection.condition.clone());
         let keys = grouping
             .group_by
