@@ -3,6 +3,7 @@
 mod analytics;
 mod analytics_funnel;
 mod analytics_stats;
+mod app_analytics;
 mod app_calls;
 mod app_leads;
 mod architecture;

@@ -10,6 +10,7 @@ pub mod actor;
 pub mod analytics;
 pub mod app;
 pub mod calls;
+pub mod dialect;
 pub mod error;
 pub mod events;
 pub mod leads;

@@ -1,26 +1,22 @@
 //! `query { analytics { … } }`: the figures managers run the business on.
 //!
 //! Period figures come from the daily rollups (`organization_analytics`,
-//! `agent_analytics`), kept exact by the write path ([`switchboard_app::analytics::rollups`]), so
-//! they read a few rows per day rather than every call. Rates and averages
-//! are derived here, with seed 000's rounding
-//! ([`switchboard_domain::analytics::percent`]).
-
-use std::collections::{BTreeMap, HashMap};
+//! `agent_analytics`), kept exact by the write path
+//! ([`switchboard_app::analytics::rollups`]) and read, with their rates and
+//! averages, by [`switchboard_app::analytics::periods`]; the call summary
+//! by [`switchboard_app::analytics::summary`]. This module checks the role,
+//! parses the arguments and maps the answers to GraphQL types.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use switchboard_domain::analytics::{Granularity as Cut, average, percent};
-use switchboard_domain::rollups::Contribution;
-use switchboard_entity::enums::TargetPeriod;
-use switchboard_entity::enums::{CrmStage as Stage, TrafficSource as Source};
-use switchboard_entity::{agent_analytics, agent_targets, agents, organization_analytics};
+use chrono::{DateTime, Utc};
+use switchboard_app::analytics::{figures, periods, summary};
+use switchboard_domain::analytics::Granularity as Cut;
+use switchboard_domain::range::{DateRange, InstantRange};
 use uuid::Uuid;
 
 use crate::context::{self, Permission, require};
 use crate::enums::{CrmStage, TrafficSource};
-use crate::error::{ApiError, ApiResult, parse_id};
+use crate::error::{ApiResult, AppError, parse_id};
 use crate::filter::{CallFilter, Compiler};
 use crate::scalars::Date;
 use crate::types::Agent;
@@ -112,84 +108,39 @@ pub struct Figures {
     pub average_total_score: Option<f64>,
 }
 
-impl Figures {
-    pub(crate) fn of(c: &Contribution, with_calls_split: bool) -> Self {
-        let split = |v: i64| with_calls_split.then_some(v);
+impl From<figures::Figures> for Figures {
+    fn from(f: figures::Figures) -> Self {
         Self {
-            total_calls: c.total_calls,
-            successful_calls: c.successful_calls,
-            failed_calls: c.failed_calls,
-            answered_calls: split(c.answered_calls),
-            inbound_calls: split(c.inbound_calls),
-            outbound_calls: split(c.outbound_calls),
-            total_duration_seconds: c.total_duration_seconds,
-            total_billed_minutes: c.total_billed_minutes,
-            credits_used: c.credits_used,
-            leads_generated: c.leads_generated,
-            analyzed_calls: c.analyzed_calls,
-            qualified_leads: c.qualified_leads,
-            cta_pricing_clicks: c.cta_pricing_clicks,
-            cta_demo_clicks: c.cta_demo_clicks,
-            cta_followup_clicks: c.cta_followup_clicks,
-            cta_sample_clicks: c.cta_sample_clicks,
-            cta_human_escalations: c.cta_human_escalations,
-            calls_with_cta: c.calls_with_cta,
-            success_rate: percent(c.successful_calls, c.total_calls),
-            conversion_rate: percent(c.qualified_leads, c.analyzed_calls),
-            cta_conversion_rate: percent(c.calls_with_cta, c.analyzed_calls),
-            average_duration_seconds: average(c.total_duration_seconds, c.total_calls),
-            average_intent_score: average(c.sum_intent_score, c.analyzed_calls),
-            average_urgency_score: average(c.sum_urgency_score, c.analyzed_calls),
-            average_budget_score: average(c.sum_budget_score, c.analyzed_calls),
-            average_fit_score: average(c.sum_fit_score, c.analyzed_calls),
-            average_engagement_score: average(c.sum_engagement_score, c.analyzed_calls),
-            average_total_score: average(c.sum_total_score, c.analyzed_calls),
+            total_calls: f.total_calls,
+            successful_calls: f.successful_calls,
+            failed_calls: f.failed_calls,
+            answered_calls: f.answered_calls,
+            inbound_calls: f.inbound_calls,
+            outbound_calls: f.outbound_calls,
+            total_duration_seconds: f.total_duration_seconds,
+            total_billed_minutes: f.total_billed_minutes,
+            credits_used: f.credits_used,
+            leads_generated: f.leads_generated,
+            analyzed_calls: f.analyzed_calls,
+            qualified_leads: f.qualified_leads,
+            cta_pricing_clicks: f.cta_pricing_clicks,
+            cta_demo_clicks: f.cta_demo_clicks,
+            cta_followup_clicks: f.cta_followup_clicks,
+            cta_sample_clicks: f.cta_sample_clicks,
+            cta_human_escalations: f.cta_human_escalations,
+            calls_with_cta: f.calls_with_cta,
+            success_rate: f.success_rate,
+            conversion_rate: f.conversion_rate,
+            cta_conversion_rate: f.cta_conversion_rate,
+            average_duration_seconds: f.average_duration_seconds,
+            average_intent_score: f.average_intent_score,
+            average_urgency_score: f.average_urgency_score,
+            average_budget_score: f.average_budget_score,
+            average_fit_score: f.average_fit_score,
+            average_engagement_score: f.average_engagement_score,
+            average_total_score: f.average_total_score,
         }
     }
-}
-
-macro_rules! contribution_of {
-    ($row:expr, $answered:expr, $inbound:expr, $outbound:expr) => {
-        Contribution {
-            total_calls: i64::from($row.total_calls),
-            successful_calls: i64::from($row.successful_calls),
-            failed_calls: i64::from($row.failed_calls),
-            answered_calls: $answered,
-            inbound_calls: $inbound,
-            outbound_calls: $outbound,
-            total_duration_seconds: $row.total_duration_seconds,
-            total_billed_minutes: $row.total_billed_minutes,
-            leads_generated: i64::from($row.leads_generated),
-            qualified_leads: i64::from($row.qualified_leads),
-            cta_pricing_clicks: i64::from($row.cta_pricing_clicks),
-            cta_demo_clicks: i64::from($row.cta_demo_clicks),
-            cta_followup_clicks: i64::from($row.cta_followup_clicks),
-            cta_sample_clicks: i64::from($row.cta_sample_clicks),
-            cta_human_escalations: i64::from($row.cta_human_escalations),
-            calls_with_cta: i64::from($row.calls_with_cta),
-            credits_used: $row.credits_used,
-            analyzed_calls: i64::from($row.analyzed_calls),
-            sum_intent_score: $row.sum_intent_score,
-            sum_urgency_score: $row.sum_urgency_score,
-            sum_budget_score: $row.sum_budget_score,
-            sum_fit_score: $row.sum_fit_score,
-            sum_engagement_score: $row.sum_engagement_score,
-            sum_total_score: $row.sum_total_score,
-        }
-    };
-}
-
-fn org_contribution(row: &organization_analytics::Model) -> Contribution {
-    contribution_of!(
-        row,
-        i64::from(row.answered_calls),
-        i64::from(row.inbound_calls),
-        i64::from(row.outbound_calls)
-    )
-}
-
-pub(crate) fn agent_contribution(row: &agent_analytics::Model) -> Contribution {
-    contribution_of!(row, 0, 0, 0)
 }
 
 /// The organization's figures for one period.
@@ -250,40 +201,35 @@ pub struct TargetProgress {
     pub conversion_rate_achievement: Option<f64>,
 }
 
-impl TargetProgress {
-    pub(crate) fn of(target: &agent_targets::Model, actual: &Figures) -> Self {
-        // Rates are compared in hundredths of a point, so the ratio stays exact.
-        let hundredths = |v: f64| (v * 100.0).round() as i64;
-        let rate = |actual: Option<f64>, target: Option<f64>| match (actual, target) {
-            (Some(a), Some(t)) => percent(hundredths(a), hundredths(t)),
-            (None, Some(t)) => percent(0, hundredths(t)),
-            _ => None,
-        };
+impl From<figures::TargetProgress> for TargetProgress {
+    fn from(t: figures::TargetProgress) -> Self {
         Self {
-            target_calls: target.target_calls,
-            target_success_rate: target.target_success_rate,
-            target_leads: target.target_leads,
-            target_conversion_rate: target.target_conversion_rate,
-            calls_achievement: target
-                .target_calls
-                .and_then(|t| percent(actual.total_calls, i64::from(t))),
-            success_rate_achievement: rate(actual.success_rate, target.target_success_rate),
-            leads_achievement: target
-                .target_leads
-                .and_then(|t| percent(actual.leads_generated, i64::from(t))),
-            conversion_rate_achievement: rate(
-                actual.conversion_rate,
-                target.target_conversion_rate,
-            ),
+            target_calls: t.target_calls,
+            target_success_rate: t.target_success_rate,
+            target_leads: t.target_leads,
+            target_conversion_rate: t.target_conversion_rate,
+            calls_achievement: t.calls_achievement,
+            success_rate_achievement: t.success_rate_achievement,
+            leads_achievement: t.leads_achievement,
+            conversion_rate_achievement: t.conversion_rate_achievement,
         }
     }
 }
 
-pub(crate) fn target_period(g: Granularity) -> TargetPeriod {
-    match g {
-        Granularity::Day => TargetPeriod::Daily,
-        Granularity::Week => TargetPeriod::Weekly,
-        Granularity::Month => TargetPeriod::Monthly,
+impl From<periods::AgentPeriod> for AgentPeriod {
+    fn from(p: periods::AgentPeriod) -> Self {
+        Self {
+            agent_id: ID(p.agent_id.to_string()),
+            period_start: p.period_start.into(),
+            figures: p.figures.into(),
+            rank: p.rank,
+            ranked_agents: p.ranked_agents,
+            previous: p.previous.into(),
+            calls_change: p.calls_change,
+            success_rate_change: p.success_rate_change,
+            target: p.target.map(Into::into),
+            agent_uuid: p.agent_id,
+        }
     }
 }
 
@@ -292,9 +238,7 @@ impl AgentPeriod {
     /// The agent; null if it is no longer the organization's.
     async fn agent(&self, ctx: &Context<'_>) -> ApiResult<Option<Agent>> {
         let viewer = require(ctx, Permission::Read)?;
-        Ok(agents::Entity::find_by_id(self.agent_uuid)
-            .filter(agents::Column::OrganizationId.eq(viewer.organization_id))
-            .one(context::db(ctx)?)
+        Ok(periods::agent(context::app(ctx)?, viewer, self.agent_uuid)
             .await?
             .map(Agent))
     }
@@ -369,13 +313,36 @@ pub struct CallSummaryRow {
     pub close_rate: Option<f64>,
 }
 
-type GroupKey = (
-    Option<Source>,
-    Option<Stage>,
-    Option<NaiveDate>,
-    Option<Uuid>,
-    Option<Uuid>,
-);
+impl From<SummaryDimension> for summary::SummaryDimension {
+    fn from(d: SummaryDimension) -> Self {
+        match d {
+            SummaryDimension::TrafficSource => Self::TrafficSource,
+            SummaryDimension::CrmStage => Self::CrmStage,
+            SummaryDimension::Day => Self::Day,
+            SummaryDimension::Week => Self::Week,
+            SummaryDimension::Month => Self::Month,
+            SummaryDimension::Agent => Self::Agent,
+            SummaryDimension::Campaign => Self::Campaign,
+        }
+    }
+}
+
+impl From<summary::SummaryRow> for CallSummaryRow {
+    fn from(r: summary::SummaryRow) -> Self {
+        Self {
+            traffic_source: r.traffic_source.map(Into::into),
+            crm_stage: r.crm_stage.map(Into::into),
+            period_start: r.period_start.map(Into::into),
+            agent_id: r.agent_id.map(|a| ID(a.to_string())),
+            campaign_id: r.campaign_id.map(|c| ID(c.to_string())),
+            call_count: r.call_count,
+            completed_calls: r.completed_calls,
+            closed_won_calls: r.closed_won_calls,
+            show_rate: r.show_rate,
+            close_rate: r.close_rate,
+        }
+    }
+}
 
 #[derive(Default)]
 pub struct AnalyticsQueries;
@@ -405,31 +372,6 @@ pub struct Analytics(
 #[derive(Default)]
 pub struct RollupAnalytics;
 
-fn check_range(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
-    if from > to {
-        return Err(ApiError::bad_input("to", "the range ends before it starts"));
-    }
-    if (to - from).num_days() > 3_700 {
-        return Err(ApiError::bad_input("to", "a range spans at most ten years"));
-    }
-    Ok(())
-}
-
-/// Adds up rows per period.
-fn by_period<R>(
-    rows: &[R],
-    cut: Cut,
-    day: impl Fn(&R) -> NaiveDate,
-    contribution: impl Fn(&R) -> Contribution,
-) -> BTreeMap<NaiveDate, Contribution> {
-    let mut periods: BTreeMap<NaiveDate, Contribution> = BTreeMap::new();
-    for row in rows {
-        let entry = periods.entry(cut.period_start(day(row))).or_default();
-        *entry = entry.plus(contribution(row));
-    }
-    periods
-}
-
 #[Object]
 impl RollupAnalytics {
     /// The organization rollup per day, week or month, for the days from
@@ -446,23 +388,17 @@ impl RollupAnalytics {
         granularity: Granularity,
     ) -> ApiResult<Vec<OrganizationPeriod>> {
         let viewer = require(ctx, Permission::Read)?;
-        let (from, to) = (NaiveDate::from(from), NaiveDate::from(to));
-        check_range(from, to)?;
-        let rows = organization_analytics::Entity::find()
-            .filter(organization_analytics::Column::OrganizationId.eq(viewer.organization_id))
-            .filter(organization_analytics::Column::Day.gte(from))
-            .filter(organization_analytics::Column::Day.lte(to))
-            .all(context::db(ctx)?)
-            .await?;
-        Ok(
-            by_period(&rows, granularity.into(), |r| r.day, org_contribution)
-                .into_iter()
-                .map(|(period_start, c)| OrganizationPeriod {
-                    period_start: period_start.into(),
-                    figures: Figures::of(&c, true),
-                })
-                .collect(),
-        )
+        let range = DateRange::parse(from.into(), to.into()).map_err(AppError::from)?;
+        let found =
+            periods::organization_periods(context::app(ctx)?, viewer, range, granularity.into())
+                .await?;
+        Ok(found
+            .into_iter()
+            .map(|p| OrganizationPeriod {
+                period_start: p.period_start.into(),
+                figures: p.figures.into(),
+            })
+            .collect())
     }
 
     /// Each agent's rollup per period (or one agent's), with its rank among
@@ -480,92 +416,15 @@ impl RollupAnalytics {
         #[graphql(desc = "Only this agent (still ranked among all of them).")] agent_id: Option<ID>,
     ) -> ApiResult<Vec<AgentPeriod>> {
         let viewer = require(ctx, Permission::Read)?;
-        let (from, to) = (NaiveDate::from(from), NaiveDate::from(to));
-        check_range(from, to)?;
-        let only = agent_id.map(|id| parse_id("agentId", &id)).transpose()?;
-        let cut: Cut = granularity.into();
-        // One period more in front, for the first period's trend.
-        let since = cut.previous_start(cut.period_start(from));
-        let rows = agent_analytics::Entity::find()
-            .filter(agent_analytics::Column::OrganizationId.eq(viewer.organization_id))
-            .filter(agent_analytics::Column::Day.gte(since))
-            .filter(agent_analytics::Column::Day.lte(to))
-            .all(context::db(ctx)?)
-            .await?;
-        let mut cells: BTreeMap<(NaiveDate, Uuid), Contribution> = BTreeMap::new();
-        for row in &rows {
-            let entry = cells
-                .entry((cut.period_start(row.day), row.agent_id))
-                .or_default();
-            *entry = entry.plus(agent_contribution(row));
-        }
-        let targets: HashMap<(Uuid, NaiveDate), agent_targets::Model> =
-            agent_targets::Entity::find()
-                .filter(agent_targets::Column::OrganizationId.eq(viewer.organization_id))
-                .filter(agent_targets::Column::Period.eq(target_period(granularity)))
-                .filter(agent_targets::Column::PeriodStart.gte(cut.period_start(from)))
-                .filter(agent_targets::Column::PeriodStart.lte(to))
-                .all(context::db(ctx)?)
-                .await?
-                .into_iter()
-                .map(|t| ((t.agent_id, t.period_start), t))
-                .collect();
-        let mut result = Vec::new();
-        let periods: Vec<NaiveDate> = cells
-            .keys()
-            .map(|(p, _)| *p)
-            .filter(|p| *p >= cut.period_start(from))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for period in periods {
-            let mut agents: Vec<(Uuid, Contribution)> = cells
-                .range((period, Uuid::nil())..=(period, Uuid::max()))
-                .map(|((_, a), c)| (*a, *c))
-                .collect();
-            agents.sort_by(|a, b| {
-                (b.1.successful_calls, b.1.total_calls)
-                    .cmp(&(a.1.successful_calls, a.1.total_calls))
-            });
-            let ranked = agents.len();
-            let mut rank = 0;
-            let mut last: Option<(i64, i64)> = None;
-            for (position, (agent, c)) in agents.iter().enumerate() {
-                let key = (c.successful_calls, c.total_calls);
-                if last != Some(key) {
-                    rank = position + 1;
-                    last = Some(key);
-                }
-                if only.is_some_and(|id| id != *agent) {
-                    continue;
-                }
-                let previous = cells
-                    .get(&(cut.previous_start(period), *agent))
-                    .copied()
-                    .unwrap_or_default();
-                let now = Figures::of(c, false);
-                let before = Figures::of(&previous, false);
-                let target = targets
-                    .get(&(*agent, period))
-                    .map(|t| TargetProgress::of(t, &now));
-                result.push(AgentPeriod {
-                    target,
-                    agent_id: ID(agent.to_string()),
-                    agent_uuid: *agent,
-                    period_start: period.into(),
-                    rank: i32::try_from(rank).unwrap_or(i32::MAX),
-                    ranked_agents: i32::try_from(ranked).unwrap_or(i32::MAX),
-                    calls_change: c.total_calls - previous.total_calls,
-                    success_rate_change: match (now.success_rate, before.success_rate) {
-                        (Some(a), Some(b)) => Some(((a - b) * 100.0).round() / 100.0),
-                        _ => None,
-                    },
-                    figures: now,
-                    previous: before,
-                });
-            }
-        }
-        Ok(result)
+        let range = DateRange::parse(from.into(), to.into()).map_err(AppError::from)?;
+        let agent_id = agent_id.map(|id| parse_id("agentId", &id)).transpose()?;
+        let query = periods::PerformanceQuery {
+            range,
+            granularity: granularity.into(),
+            agent_id,
+        };
+        let found = periods::agent_performance(context::app(ctx)?, viewer, query).await?;
+        Ok(found.into_iter().map(Into::into).collect())
     }
 
     /// The last 7 and 30 days (ending `asOf`, default today in the
@@ -577,63 +436,15 @@ impl RollupAnalytics {
         as_of: Option<Date>,
     ) -> ApiResult<KpiSummary> {
         let viewer = require(ctx, Permission::Read)?;
-        let db = context::db(ctx)?;
-        let tz = viewer.timezone;
-        let as_of = as_of
-            .map(NaiveDate::from)
-            .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
-        let rows = organization_analytics::Entity::find()
-            .filter(organization_analytics::Column::OrganizationId.eq(viewer.organization_id))
-            .filter(organization_analytics::Column::Day.lte(as_of))
-            .all(db)
-            .await?;
-        let span = |days: i64| {
-            let first = as_of - Duration::days(days - 1);
-            rows.iter()
-                .filter(|r| r.day >= first)
-                .map(org_contribution)
-                .fold(Contribution::default(), Contribution::plus)
-        };
-        let lifetime = rows
-            .iter()
-            .map(org_contribution)
-            .fold(Contribution::default(), Contribution::plus);
-        let first = as_of - Duration::days(29);
-        let mut per_agent: HashMap<Uuid, Contribution> = HashMap::new();
-        for row in agent_analytics::Entity::find()
-            .filter(agent_analytics::Column::OrganizationId.eq(viewer.organization_id))
-            .filter(agent_analytics::Column::Day.gte(first))
-            .filter(agent_analytics::Column::Day.lte(as_of))
-            .order_by_asc(agent_analytics::Column::AgentId)
-            .all(db)
-            .await?
-        {
-            let entry = per_agent.entry(row.agent_id).or_default();
-            *entry = entry.plus(agent_contribution(&row));
-        }
-        let best = per_agent
-            .into_iter()
-            .filter(|(_, c)| c.total_calls > 0)
-            .max_by(|a, b| {
-                (
-                    a.1.successful_calls,
-                    a.1.total_calls,
-                    std::cmp::Reverse(a.0),
-                )
-                    .cmp(&(
-                        b.1.successful_calls,
-                        b.1.total_calls,
-                        std::cmp::Reverse(b.0),
-                    ))
-            });
+        let kpi = periods::kpi_summary(context::app(ctx)?, viewer, as_of.map(Into::into)).await?;
         Ok(KpiSummary {
-            as_of: as_of.into(),
-            last_7_days: Figures::of(&span(7), true),
-            last_30_days: Figures::of(&span(30), true),
-            lifetime: Figures::of(&lifetime, true),
-            best_agent: best.map(|(agent, c)| AgentPeriodRef {
-                agent_id: ID(agent.to_string()),
-                figures: Figures::of(&c, false),
+            as_of: kpi.as_of.into(),
+            last_7_days: kpi.last_7_days.into(),
+            last_30_days: kpi.last_30_days.into(),
+            lifetime: kpi.lifetime.into(),
+            best_agent: kpi.best_agent.map(|best| AgentPeriodRef {
+                agent_id: ID(best.agent_id.to_string()),
+                figures: best.figures.into(),
             }),
         })
     }
@@ -654,37 +465,15 @@ impl RollupAnalytics {
         #[graphql(desc = "Which calls count; none: every call.")] filter: Option<CallFilter>,
     ) -> ApiResult<Vec<CallSummaryRow>> {
         let viewer = require(ctx, Permission::Read)?;
-        if from >= to {
-            return Err(ApiError::bad_input("to", "the range ends before it starts"));
-        }
-        // Each dimension once at most: a longer list only repeats one.
-        crate::filter::check_width(
-            "groupBy",
-            "groupBy",
-            group_by.len(),
-            <SummaryDimension as async_graphql::resolver_utils::EnumType>::items().len(),
-        )?;
-        let periods: Vec<_> = group_by
-            .iter()
-            .filter(|d| {
-                matches!(
-                    d,
-                    SummaryDimension::Day | SummaryDimension::Week | SummaryDimension::Month
-                )
-            })
-            .collect();
-        if periods.len() > 1 {
-            return Err(ApiError::bad_input(
-                "groupBy",
-                "group by one of DAY, WEEK or MONTH at most",
-            ));
-        }
-        let db = context::db(ctx)?;
+        let range = InstantRange::parse_any_span(from, to).map_err(AppError::from)?;
+        let query =
+            summary::SummaryQuery::parse(range, group_by.into_iter().map(Into::into).collect())?;
+        let app = context::app(ctx)?;
         let filter = match filter {
             Some(filter) => {
                 let segments = Default::default();
                 let compiler = Compiler {
-                    backend: db.get_database_backend(),
+                    backend: app.db.get_database_backend(),
                     organization_id: viewer.organization_id,
                     segments: &segments,
                 };
@@ -692,79 +481,7 @@ impl RollupAnalytics {
             }
             None => None,
         };
-        let has = |d: SummaryDimension| group_by.contains(&d);
-        let buckets = switchboard_app::analytics::summary::buckets(
-            switchboard_app::analytics::summary::Request {
-                organization_id: viewer.organization_id,
-                timezone: viewer.timezone,
-                from,
-                to,
-                filter,
-                by_agent: has(SummaryDimension::Agent),
-                by_campaign: has(SummaryDimension::Campaign),
-                now: Utc::now(),
-                db,
-            },
-        )
-        .await?;
-        let cut = periods.first().map(|d| match d {
-            SummaryDimension::Week => Cut::Week,
-            SummaryDimension::Month => Cut::Month,
-            _ => Cut::Day,
-        });
-        let mut groups: HashMap<GroupKey, (i64, i64, i64)> = HashMap::new();
-        for bucket in buckets {
-            let stage = bucket.crm_stage;
-            let key: GroupKey = (
-                has(SummaryDimension::TrafficSource).then_some(bucket.traffic_source),
-                has(SummaryDimension::CrmStage).then_some(stage),
-                cut.map(|c| c.period_start(bucket.day)),
-                bucket.agent_id,
-                bucket.campaign_id,
-            );
-            let entry = groups.entry(key).or_default();
-            entry.0 += bucket.calls;
-            if matches!(
-                stage,
-                Stage::Completed | Stage::NoShow | Stage::ClosedWon | Stage::Lost
-            ) {
-                entry.1 += bucket.calls;
-            }
-            if stage == Stage::ClosedWon {
-                entry.2 += bucket.calls;
-            }
-        }
-        let mut groups: Vec<_> = groups.into_iter().collect();
-        // Periods in order, then the schema's order of sources and stages.
-        let position =
-            |stage: Option<Stage>| stage.and_then(|s| Stage::ALL.iter().position(|x| *x == s));
-        groups.sort_by_key(|((source, stage, period, agent, campaign), _)| {
-            (
-                *period,
-                source.map(|s| s.as_str()),
-                position(*stage),
-                *agent,
-                *campaign,
-            )
-        });
-        Ok(groups
-            .into_iter()
-            .map(
-                |((source, stage, period, agent, campaign), (all, completed, won))| {
-                    CallSummaryRow {
-                        traffic_source: source.map(Into::into),
-                        crm_stage: stage.map(Into::into),
-                        period_start: period.map(Date),
-                        agent_id: agent.map(|a| ID(a.to_string())),
-                        campaign_id: campaign.map(|c| ID(c.to_string())),
-                        call_count: all,
-                        completed_calls: completed,
-                        closed_won_calls: won,
-                        show_rate: percent(completed, all),
-                        close_rate: percent(won, completed),
-                    }
-                },
-            )
-            .collect())
+        let rows = summary::call_summary(app, viewer, &query, filter).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 }

@@ -20,8 +20,11 @@ use switchboard_entity::{
 };
 use uuid::Uuid;
 
-/// Locks the organization's row and returns its time zone. Every writer of
-/// rollups (and of the ledger) takes this lock first, so concurrent call
+use crate::dialect;
+
+/// Locks the organization's row (`SELECT … FOR UPDATE` on PostgreSQL; on
+/// SQLite the write transaction already holds the database) and returns its
+/// time zone. Every writer of rollups (and of the ledger) takes this lock first, so concurrent call
 /// completions queue in one order instead of deadlocking on the rollup rows
 /// and the foreign-key locks on the organization.
 async fn lock_organization(db: &impl ConnectionTrait, organization_id: Uuid) -> Result<Tz, DbErr> {
@@ -113,13 +116,12 @@ async fn upsert(
         values.push(Expr::val(*value));
     }
     let mut on_conflict = OnConflict::columns(conflict.iter().map(|c| Alias::new(*c)));
-    on_conflict.values(counters.iter().map(|(c, _)| {
-        (
-            Alias::new(*c),
-            Expr::cust(format!("{table}.{c} + excluded.{c}")),
-        )
-    }));
-    on_conflict.value(Alias::new("updated_at"), Expr::cust("excluded.updated_at"));
+    on_conflict.values(
+        counters
+            .iter()
+            .map(|(c, _)| (Alias::new(*c), dialect::accumulate(table, c))),
+    );
+    on_conflict.value(Alias::new("updated_at"), dialect::proposed("updated_at"));
     let mut insert = Query::insert();
     insert
         .into_table(Alias::new(table))

@@ -12,6 +12,7 @@
 //! change to an older call. SQLite (one embedded instance, modest data)
 //! counts everything live.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -20,14 +21,19 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QuerySelect, Statement,
 };
-use switchboard_domain::analytics::day_start;
+use switchboard_domain::analytics::{Granularity, day_start, percent};
+use switchboard_domain::range::InstantRange;
 use switchboard_entity::enums::{CrmStage, TrafficSource};
 use switchboard_entity::{call_analytics_summary, calls};
 use uuid::Uuid;
 
+use crate::Viewer;
+use crate::app::App;
+use crate::dialect;
+use crate::error::{AppError, AppResult};
 use crate::events::{EventBus, Message};
 
 /// Calls of one local day, source and stage (and agent and campaign).
@@ -42,26 +48,26 @@ pub struct Bucket {
 }
 
 /// What the summary needs counted.
-pub struct Request<'a> {
-    pub organization_id: Uuid,
-    pub timezone: Tz,
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    /// The compiled `CallFilter`, if one was given.
-    pub filter: Option<SimpleExpr>,
-    pub by_agent: bool,
-    pub by_campaign: bool,
+struct Request<'a> {
+    organization_id: Uuid,
+    timezone: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    /// The compiled call filter, if one was given.
+    filter: Option<SimpleExpr>,
+    by_agent: bool,
+    by_campaign: bool,
     /// Now, for where "today" starts.
-    pub now: DateTime<Utc>,
-    pub db: &'a DatabaseConnection,
+    now: DateTime<Utc>,
+    db: &'a DatabaseConnection,
 }
 
 /// The buckets of `request`'s range.
-pub async fn buckets(request: Request<'_>) -> Result<Vec<Bucket>, DbErr> {
+async fn buckets(request: Request<'_>) -> Result<Vec<Bucket>, DbErr> {
     let tz = request.timezone;
     let mut live_from = request.from;
     let mut out = Vec::new();
-    let view_can_answer = request.db.get_database_backend() == DbBackend::Postgres
+    let view_can_answer = dialect::materialized_views(request.db.get_database_backend())
         && request.filter.is_none()
         && !request.by_agent
         && !request.by_campaign;
@@ -111,6 +117,191 @@ pub async fn buckets(request: Request<'_>) -> Result<Vec<Bucket>, DbErr> {
     Ok(out)
 }
 
+/// What the call summary groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryDimension {
+    TrafficSource,
+    CrmStage,
+    Day,
+    Week,
+    Month,
+    Agent,
+    Campaign,
+}
+
+impl SummaryDimension {
+    pub const ALL: [Self; 7] = [
+        Self::TrafficSource,
+        Self::CrmStage,
+        Self::Day,
+        Self::Week,
+        Self::Month,
+        Self::Agent,
+        Self::Campaign,
+    ];
+
+    fn period(self) -> Option<Granularity> {
+        match self {
+            Self::Day => Some(Granularity::Day),
+            Self::Week => Some(Granularity::Week),
+            Self::Month => Some(Granularity::Month),
+            _ => None,
+        }
+    }
+}
+
+/// A call summary to count: calls created in `range`, grouped by each
+/// dimension (none: one row), one period at most.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryQuery {
+    range: InstantRange,
+    group_by: Vec<SummaryDimension>,
+    cut: Option<Granularity>,
+}
+
+impl SummaryQuery {
+    /// Checks `group_by` (key `groupBy`): no longer than the list of
+    /// dimensions (a longer one only repeats one), and one period at most.
+    pub fn parse(range: InstantRange, group_by: Vec<SummaryDimension>) -> AppResult<Self> {
+        let max = SummaryDimension::ALL.len();
+        if group_by.len() > max {
+            return Err(AppError::bad_input(
+                "groupBy",
+                format!(
+                    "`groupBy` lists at most {max} items ({} given)",
+                    group_by.len()
+                ),
+            ));
+        }
+        let periods: Vec<Granularity> = group_by.iter().filter_map(|d| d.period()).collect();
+        if periods.len() > 1 {
+            return Err(AppError::bad_input(
+                "groupBy",
+                "group by one of DAY, WEEK or MONTH at most",
+            ));
+        }
+        Ok(Self {
+            range,
+            cut: periods.first().copied(),
+            group_by,
+        })
+    }
+
+    fn has(&self, dimension: SummaryDimension) -> bool {
+        self.group_by.contains(&dimension)
+    }
+}
+
+/// One group of the call summary (seed 000's `call_analytics_summary`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    /// Set when grouped by it.
+    pub traffic_source: Option<TrafficSource>,
+    pub crm_stage: Option<CrmStage>,
+    /// The first day of the day, week or month, in the organization's time zone.
+    pub period_start: Option<NaiveDate>,
+    pub agent_id: Option<Uuid>,
+    pub campaign_id: Option<Uuid>,
+    pub call_count: i64,
+    /// Calls in stage completed, no_show, closed_won or lost.
+    pub completed_calls: i64,
+    pub closed_won_calls: i64,
+    /// completed / all × 100, two decimals.
+    pub show_rate: Option<f64>,
+    /// closed won / completed × 100, two decimals; `None` when nothing completed.
+    pub close_rate: Option<f64>,
+}
+
+type GroupKey = (
+    Option<TrafficSource>,
+    Option<CrmStage>,
+    Option<NaiveDate>,
+    Option<Uuid>,
+    Option<Uuid>,
+);
+
+/// Seed 000's call summary: the calls of `query`'s range matching `filter`
+/// (a compiled call filter), grouped (days, weeks and months in the
+/// organization's time zone). Periods come in order, then sources and
+/// stages in the schema's order.
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
+pub async fn call_summary(
+    app: &App,
+    viewer: Viewer,
+    query: &SummaryQuery,
+    filter: Option<SimpleExpr>,
+) -> AppResult<Vec<SummaryRow>> {
+    use SummaryDimension as D;
+    let found = buckets(Request {
+        organization_id: viewer.organization_id,
+        timezone: viewer.timezone,
+        from: query.range.from(),
+        to: query.range.to(),
+        filter,
+        by_agent: query.has(D::Agent),
+        by_campaign: query.has(D::Campaign),
+        now: Utc::now(),
+        db: &app.db,
+    })
+    .await?;
+    let mut groups: HashMap<GroupKey, (i64, i64, i64)> = HashMap::new();
+    for bucket in found {
+        let stage = bucket.crm_stage;
+        let key: GroupKey = (
+            query.has(D::TrafficSource).then_some(bucket.traffic_source),
+            query.has(D::CrmStage).then_some(stage),
+            query.cut.map(|c| c.period_start(bucket.day)),
+            bucket.agent_id,
+            bucket.campaign_id,
+        );
+        let entry = groups.entry(key).or_default();
+        entry.0 += bucket.calls;
+        if matches!(
+            stage,
+            CrmStage::Completed | CrmStage::NoShow | CrmStage::ClosedWon | CrmStage::Lost
+        ) {
+            entry.1 += bucket.calls;
+        }
+        if stage == CrmStage::ClosedWon {
+            entry.2 += bucket.calls;
+        }
+    }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    let position =
+        |stage: Option<CrmStage>| stage.and_then(|s| CrmStage::ALL.iter().position(|x| *x == s));
+    groups.sort_by_key(|((source, stage, period, agent, campaign), _)| {
+        (
+            *period,
+            source.map(|s| s.as_str()),
+            position(*stage),
+            *agent,
+            *campaign,
+        )
+    });
+    Ok(groups
+        .into_iter()
+        .map(
+            |(
+                (traffic_source, crm_stage, period_start, agent_id, campaign_id),
+                (all, completed, won),
+            )| {
+                SummaryRow {
+                    traffic_source,
+                    crm_stage,
+                    period_start,
+                    agent_id,
+                    campaign_id,
+                    call_count: all,
+                    completed_calls: completed,
+                    closed_won_calls: won,
+                    show_rate: percent(completed, all),
+                    close_rate: percent(won, completed),
+                }
+            },
+        )
+        .collect())
+}
+
 /// A call as SQLite's live count reads it: created, source, stage, agent, campaign.
 type CallRow = (
     DateTime<Utc>,
@@ -130,8 +321,9 @@ struct LiveRow {
     calls: i64,
 }
 
-/// Counts `[from, to)` from `calls`: grouped in SQL on PostgreSQL; on
-/// SQLite (no time-zone database) the rows' local days are found here.
+/// Counts `[from, to)` from `calls`: grouped in SQL where the database
+/// knows the time zone ([`dialect::date_in_zone`]); elsewhere the rows'
+/// local days are found here.
 async fn live(request: &Request<'_>, from: DateTime<Utc>) -> Result<Vec<Bucket>, DbErr> {
     let mut query = calls::Entity::find()
         .filter(calls::Column::OrganizationId.eq(request.organization_id))
@@ -141,11 +333,12 @@ async fn live(request: &Request<'_>, from: DateTime<Utc>) -> Result<Vec<Bucket>,
         query = query.filter(filter);
     }
     let tz = request.timezone;
-    if request.db.get_database_backend() == DbBackend::Postgres {
-        let day = Expr::cust_with_values(
-            "CAST((\"calls\".\"created_at\" AT TIME ZONE $1) AS DATE)",
-            [tz.name()],
-        );
+    let backend = request.db.get_database_backend();
+    if let Some(day) = dialect::date_in_zone(
+        backend,
+        Expr::col((calls::Entity, calls::Column::CreatedAt)),
+        tz,
+    ) {
         let mut select = query
             .select_only()
             .column_as(day, "day")
@@ -161,14 +354,14 @@ async fn live(request: &Request<'_>, from: DateTime<Utc>) -> Result<Vec<Bucket>,
                 .column(calls::Column::AgentId)
                 .group_by(calls::Column::AgentId)
         } else {
-            select.column_as(Expr::cust("CAST(NULL AS UUID)"), "agent_id")
+            select.column_as(dialect::null_uuid(backend), "agent_id")
         };
         select = if request.by_campaign {
             select
                 .column(calls::Column::CampaignId)
                 .group_by(calls::Column::CampaignId)
         } else {
-            select.column_as(Expr::cust("CAST(NULL AS UUID)"), "campaign_id")
+            select.column_as(dialect::null_uuid(backend), "campaign_id")
         };
         let rows = select.into_model::<LiveRow>().all(request.db).await?;
         return Ok(rows
@@ -210,7 +403,7 @@ async fn live(request: &Request<'_>, from: DateTime<Utc>) -> Result<Vec<Bucket>,
 /// once per `interval`, until the process ends. Instances take turns through
 /// an advisory lock, so a fleet refreshes about once per interval in all.
 pub async fn refresh_loop(db: DatabaseConnection, bus: EventBus, interval: Duration) {
-    if db.get_database_backend() != DbBackend::Postgres {
+    if !dialect::materialized_views(db.get_database_backend()) {
         return;
     }
     let dirty = Arc::new(AtomicBool::new(true));
@@ -250,13 +443,18 @@ pub async fn refresh_loop(db: DatabaseConnection, bus: EventBus, interval: Durat
     }
 }
 
-/// One concurrent refresh, unless another instance is refreshing now.
+/// One concurrent refresh, unless another instance is refreshing now (or
+/// the backend keeps no materialized views: `false`).
 pub async fn refresh_once(db: &DatabaseConnection) -> Result<bool, DbErr> {
     use sea_orm::TransactionTrait;
+    let backend = db.get_database_backend();
+    if !dialect::materialized_views(backend) {
+        return Ok(false);
+    }
     let txn = db.begin().await?;
     let locked = txn
         .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
+            backend,
             "SELECT pg_try_advisory_xact_lock(hashtextextended('call_analytics_summary', 0)) AS locked",
         ))
         .await?
@@ -270,7 +468,7 @@ pub async fn refresh_once(db: &DatabaseConnection) -> Result<bool, DbErr> {
         txn.execute_unprepared("SET LOCAL statement_timeout = 0")
             .await?;
         txn.execute_raw(Statement::from_string(
-            DbBackend::Postgres,
+            backend,
             "REFRESH MATERIALIZED VIEW CONCURRENTLY call_analytics_summary",
         ))
         .await?;
