@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod leads;
 pub mod ledger;
+pub mod query;
 pub mod webhooks;
 
 pub use actor::{Actor, Permission, Viewer};
