@@ -206,7 +206,12 @@ impl Compiler<'_> {
                 out.push(self.has_tags(wanted));
             }
         }
-        one_of(&mut out, lead(leads::Column::Source), &f.source, Clone::clone);
+        one_of(
+            &mut out,
+            lead(leads::Column::Source),
+            &f.source,
+            Clone::clone,
+        );
         one_of(
             &mut out,
             lead(leads::Column::SubSource),
@@ -236,7 +241,8 @@ impl Compiler<'_> {
             }
         }
         if let Some(a) = &f.analysis {
-            let la = |column: lead_analytics::Column| Expr::col((Alias::new(ANALYSES_OF_LEAD), column));
+            let la =
+                |column: lead_analytics::Column| Expr::col((Alias::new(ANALYSES_OF_LEAD), column));
             let mut inner = vec![
                 la(lead_analytics::Column::LeadId).equals((leads::Entity, leads::Column::Id)),
                 la(lead_analytics::Column::OrganizationId).eq(self.organization_id),

@@ -190,7 +190,10 @@ fn search_escapes_like_wildcards_and_matches_phone_digits() {
     let pg = sql(DbBackend::Postgres, &filter);
     assert!(pg.contains(r#""leads"."email") ILIKE "#), "{pg}");
     assert!(pg.contains(r"ESCAPE '\'"), "{pg}");
-    assert!(pg.contains(r#""leads"."phone_number" LIKE '%50415%'"#), "{pg}");
+    assert!(
+        pg.contains(r#""leads"."phone_number" LIKE '%50415%'"#),
+        "{pg}"
+    );
     let sqlite = sql(DbBackend::Sqlite, &filter);
     assert!(
         sqlite.contains(r#"COALESCE("leads"."first_name", '')"#),
@@ -273,10 +276,7 @@ fn a_segment_is_measured_once_and_counted_at_every_reference() {
     assert_eq!(size.nodes, 1 + 1 + 80 * 2);
     assert_eq!(size.height, 3);
     let started = std::time::Instant::now();
-    let message = refusal(compile(
-        &or_of(vec![LeadFilter::segment(c); 80]),
-        &segments,
-    ));
+    let message = refusal(compile(&or_of(vec![LeadFilter::segment(c); 80]), &segments));
     assert!(message.contains("1000"), "{message}");
     assert!(started.elapsed() < std::time::Duration::from_millis(200));
 }
@@ -314,7 +314,10 @@ fn a_segment_not_loaded_is_not_found() {
     let missing = Uuid::now_v7();
     assert!(matches!(
         compile(&LeadFilter::segment(missing), &Segments::new()),
-        Err(AppError::NotFound { entity: "segment", .. })
+        Err(AppError::NotFound {
+            entity: "segment",
+            ..
+        })
     ));
 }
 
