@@ -173,15 +173,16 @@ impl StatsAnalytics {
             _ => None,
         })?;
         let filter = filter.unwrap_or_default();
+        let tree = filter.to_ast()?;
         let db = context::db(ctx)?;
-        let segments = load_segments(db, viewer.organization_id, &filter).await?;
+        let segments = load_segments(db, viewer.organization_id, &tree).await?;
         let backend = db.get_database_backend();
         let condition = Compiler {
             backend,
             organization_id: viewer.organization_id,
             segments: &segments,
         }
-        .lead(&filter)?;
+        .lead(&tree)?;
         let span = cut.map(|_| span_of(filter.created_at.as_ref()));
         let rows = fetch(db, viewer.timezone, span, |offsets| {
             let t = "leads";
@@ -274,7 +275,7 @@ impl StatsAnalytics {
             organization_id: viewer.organization_id,
             segments: &segments,
         }
-        .call(&filter)?;
+        .call(&filter.to_ast()?)?;
         let span = cut.map(|_| span_of(filter.created_at.as_ref()));
         let rows = fetch(db, viewer.timezone, span, |offsets| {
             let t = "calls";

@@ -17,6 +17,7 @@ use crate::error::{ApiError, ApiResult, AppError, parse_id};
 use crate::filter::{Compiler, LeadFilter, load_segments};
 use crate::types::*;
 use switchboard_app::events::{LeadChange, LeadEvent, Message, Outbox};
+use switchboard_app::leads::segments::{self as segments_service, NewSegment, SegmentChanges};
 use switchboard_app::leads::write::{self as service, LeadChanges, NewLead, begin_write};
 
 /// The root of every mutation: the CRM's and the calls'.
@@ -137,29 +138,13 @@ fn parse_opt_id(field: &str, id: Option<ID>) -> ApiResult<Option<Uuid>> {
     id.map(|id| parse_id(field, &id)).transpose()
 }
 
-fn check_name(field: &str, name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(ApiError::bad_input(field, "a name has 1 to 200 characters"));
+/// Places a segment use case's refusal under the `input` argument, except
+/// the filter's, which the API has always reported at `filter`.
+fn segment_refusal(err: AppError) -> ApiError {
+    match &err {
+        AppError::BadUserInput(error) if error.field().starts_with("filter") => err.into(),
+        _ => ApiError::from(err).under("input"),
     }
-    Ok(name.to_owned())
-}
-
-/// Compiles a filter against the organization, as `leads(filter:)` would, so
-/// a stored segment can always be evaluated.
-async fn validate_filter(
-    db: &impl sea_orm::ConnectionTrait,
-    organization_id: Uuid,
-    filter: &LeadFilter,
-) -> ApiResult<serde_json::Value> {
-    let segments = load_segments(db, organization_id, filter).await?;
-    Compiler {
-        backend: db.get_database_backend(),
-        organization_id,
-        segments: &segments,
-    }
-    .lead(filter)?;
-    serde_json::to_value(filter).map_err(|e| ApiError::bad_input("input.filter", e.to_string()))
 }
 
 /// Commits a write to one lead, announcing it to `leadUpdated` subscribers.
@@ -178,17 +163,6 @@ async fn commit_lead(
     }));
     context::bus(ctx)?.commit(txn, &outbox).await?;
     Ok(())
-}
-
-fn segment_name_taken(err: sea_orm::DbErr, name: &str) -> AppError {
-    match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict {
-            field: Some("input.name".into()),
-            message: format!("a segment named `{name}` already exists"),
-            existing_id: None,
-        },
-        _ => AppError::Internal(err),
-    }
 }
 
 #[Object]
@@ -350,27 +324,15 @@ impl CrmMutations {
         input: CreateSegmentInput,
     ) -> ApiResult<Segment> {
         let viewer = require(ctx, Permission::Manage)?;
-        let name = check_name("input.name", &input.name)?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let filter = validate_filter(&txn, viewer.organization_id, &input.filter).await?;
-        let now = Utc::now();
-        let segment = segments::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(viewer.organization_id),
-            name: Set(name.clone()),
-            description: Set(input.description),
-            filter: Set(filter),
-            is_public: Set(input.is_public),
-            lead_count: Set(0),
-            lead_count_refreshed_at: Set(None),
-            created_by: Set(Some(viewer.user_id)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await
-        .map_err(|e| segment_name_taken(e, &name))?;
-        txn.commit().await?;
+        let new = NewSegment {
+            name: input.name,
+            description: input.description,
+            filter: input.filter.to_ast()?,
+            is_public: input.is_public,
+        };
+        let segment = segments_service::create_segment(context::app(ctx)?, viewer, new)
+            .await
+            .map_err(segment_refusal)?;
         Ok(Segment(segment))
     }
 
@@ -383,33 +345,16 @@ impl CrmMutations {
     ) -> ApiResult<Segment> {
         let viewer = require(ctx, Permission::Manage)?;
         let segment_id = parse_id("id", &id)?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let segment = segments::Entity::find_by_id(segment_id)
-            .filter(segments::Column::OrganizationId.eq(viewer.organization_id))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| ApiError::not_found("segment", segment_id))?;
-        let mut row: segments::ActiveModel = segment.clone().into();
-        let mut name = segment.name.clone();
-        if let Some(new_name) = &input.name {
-            name = check_name("input.name", new_name)?;
-            row.name = Set(name.clone());
-        }
-        if let Some(description) = input.description {
-            row.description = Set(Some(description).filter(|d| !d.trim().is_empty()));
-        }
-        if let Some(filter) = &input.filter {
-            row.filter = Set(validate_filter(&txn, viewer.organization_id, filter).await?);
-        }
-        if let Some(public) = input.is_public {
-            row.is_public = Set(public);
-        }
-        row.updated_at = Set(Utc::now());
-        let segment = row
-            .update(&txn)
-            .await
-            .map_err(|e| segment_name_taken(e, &name))?;
-        txn.commit().await?;
+        let changes = SegmentChanges {
+            name: input.name,
+            description: input.description,
+            filter: input.filter.as_ref().map(LeadFilter::to_ast).transpose()?,
+            is_public: input.is_public,
+        };
+        let segment =
+            segments_service::update_segment(context::app(ctx)?, viewer, segment_id, changes)
+                .await
+                .map_err(segment_refusal)?;
         Ok(Segment(segment))
     }
 
@@ -417,14 +362,7 @@ impl CrmMutations {
     async fn delete_segment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ID> {
         let viewer = require(ctx, Permission::Manage)?;
         let segment_id = parse_id("id", &id)?;
-        let result = segments::Entity::delete_many()
-            .filter(segments::Column::Id.eq(segment_id))
-            .filter(segments::Column::OrganizationId.eq(viewer.organization_id))
-            .exec(context::db(ctx)?)
-            .await?;
-        if result.rows_affected == 0 {
-            return Err(ApiError::not_found("segment", segment_id));
-        }
+        segments_service::delete_segment(context::app(ctx)?, viewer, segment_id).await?;
         Ok(id)
     }
 
@@ -438,7 +376,7 @@ impl CrmMutations {
             .one(&txn)
             .await?
             .ok_or_else(|| ApiError::not_found("segment", segment_id))?;
-        let filter = crate::filter::stored_filter(&segment.filter)?;
+        let filter = segments_service::filter_of(&segment)?;
         let loaded = load_segments(&txn, viewer.organization_id, &filter).await?;
         let condition = Compiler {
             backend: txn.get_database_backend(),

@@ -58,7 +58,7 @@ macro_rules! connection {
         impl $connection {
             pub fn new<R>(page: &Page, rows: Vec<R>, cursor: impl Fn(&R) -> Cursor, node: impl Fn(R) -> $node, total: Total) -> Self {
                 let (edges, page_info) = page.finish(rows, cursor);
-                Self { edges: edges.into_iter().map(|(cursor, row)| $edge { cursor, node: node(row) }).collect(), page_info, total }
+                Self { edges: edges.into_iter().map(|(cursor, row)| $edge { cursor, node: node(row) }).collect(), page_info: page_info.into(), total }
             }
         }
     };
@@ -898,8 +898,9 @@ impl Segment {
         self.0.description.as_deref()
     }
     /// The stored `LeadFilter`, as JSON.
-    async fn filter(&self) -> Json<serde_json::Value> {
-        Json(self.0.filter.clone())
+    async fn filter(&self) -> ApiResult<Json<serde_json::Value>> {
+        let filter = switchboard_app::leads::segments::filter_of(&self.0)?;
+        Ok(Json(crate::filter::input_json(&filter)?))
     }
     async fn is_public(&self) -> bool {
         self.0.is_public
@@ -926,7 +927,7 @@ impl Segment {
         order_by: Option<LeadOrder>,
     ) -> ApiResult<LeadConnection> {
         let viewer = context::require(ctx, Permission::Read)?;
-        let filter = crate::filter::stored_filter(&self.0.filter)?;
+        let filter = switchboard_app::leads::segments::filter_of(&self.0)?;
         crate::query::lead_page(
             ctx,
             viewer,
