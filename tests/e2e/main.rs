@@ -3,6 +3,7 @@
 mod analytics;
 mod analytics_funnel;
 mod analytics_stats;
+mod app_query;
 mod attack_connections;
 mod attack_documents;
 mod attack_inputs;
