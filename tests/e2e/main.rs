@@ -6,6 +6,7 @@ mod analytics_stats;
 mod app_analytics;
 mod app_calls;
 mod app_leads;
+mod app_query;
 mod architecture;
 mod attack_connections;
 mod attack_documents;

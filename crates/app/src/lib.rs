@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod leads;
 pub mod ledger;
+pub mod query;
 pub mod setup;
 pub mod webhooks;
 

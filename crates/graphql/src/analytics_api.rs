@@ -477,7 +477,7 @@ impl RollupAnalytics {
                     organization_id: viewer.organization_id,
                     segments: &segments,
                 };
-                Some(compiler.call(&filter)?)
+                Some(compiler.call(&filter.to_ast()?)?)
             }
             None => None,
         };

@@ -169,13 +169,14 @@ impl StatsAnalytics {
         let grouping = Grouping::parse(group_by.into_iter().map(Into::into).collect(), first)?;
         let filter = filter.unwrap_or_default();
         let app = context::app(ctx)?;
-        let segments = load_segments(&app.db, viewer.organization_id, &filter).await?;
+        let tree = filter.to_ast()?;
+        let segments = load_segments(&app.db, viewer.organization_id, &tree).await?;
         let condition = Compiler {
             backend: app.db.get_database_backend(),
             organization_id: viewer.organization_id,
             segments: &segments,
         }
-        .lead(&filter)?;
+        .lead(&tree)?;
         let selection = selection(condition, filter.created_at.as_ref());
         let rows = stats::lead_stats(app, viewer, &grouping, selection).await?;
         Ok(rows.into_iter().map(Into::into).collect())
@@ -211,7 +212,7 @@ impl StatsAnalytics {
             organization_id: viewer.organization_id,
             segments: &segments,
         }
-        .call(&filter)?;
+        .call(&filter.to_ast()?)?;
         let selection = selection(condition, filter.created_at.as_ref());
         let rows = stats::call_stats(app, viewer, &grouping, selection).await?;
         Ok(rows.into_iter().map(Into::into).collect())

@@ -1,7 +1,7 @@
 //! GraphQL enums, mirrored from the entity enums (`remote`), so the API's
 //! names (SCREAMING_CASE) are fixed here and a stored value can only map to
-//! one of them. Serde uses the same names: a segment's stored filter is the
-//! `LeadFilter` input exactly as a client sends it.
+//! one of them. Serde uses the same names: `Segment.filter` shows a stored
+//! filter in the `LeadFilter` input's shape.
 
 use async_graphql::Enum;
 use serde::{Deserialize, Serialize};

@@ -5,20 +5,16 @@
 
 use async_graphql::{Context, ID, InputObject, Json, Object};
 use chrono::{DateTime, Utc};
-use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-};
-use switchboard_entity::*;
 use uuid::Uuid;
 
 use crate::context::{self, Permission, require};
 use crate::enums::*;
 use crate::error::{ApiError, ApiResult, AppError, UnderArgument, parse_id};
-use crate::filter::{Compiler, LeadFilter, load_segments};
+use crate::filter::LeadFilter;
 use crate::types::*;
 use switchboard_app::leads::dnc::{self, NewDncEntry};
-use switchboard_app::leads::write::{self as leads_write, LeadChanges, NewLead, begin_write};
+use switchboard_app::leads::segments::{self as segments_service, NewSegment, SegmentChanges};
+use switchboard_app::leads::write::{self as leads_write, LeadChanges, NewLead};
 
 /// Every write. Each mutation checks the member's role (FORBIDDEN when it is
 /// too low), validates its input (BAD_USER_INPUT naming the field in
@@ -173,29 +169,13 @@ fn parse_opt_id(field: &str, id: Option<ID>) -> ApiResult<Option<Uuid>> {
     id.map(|id| parse_id(field, &id)).transpose()
 }
 
-fn check_name(field: &str, name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(ApiError::bad_input(field, "a name has 1 to 200 characters"));
+/// Places a segment use case's refusal under the `input` argument, except
+/// the filter's, which the API has always reported at `filter`.
+fn segment_refusal(err: AppError) -> ApiError {
+    match &err {
+        AppError::BadUserInput(error) if error.field().starts_with("filter") => err.into(),
+        _ => ApiError::from(err).under("input"),
     }
-    Ok(name.to_owned())
-}
-
-/// Compiles a filter against the organization, as `leads(filter:)` would, so
-/// a stored segment can always be evaluated.
-async fn validate_filter(
-    db: &impl sea_orm::ConnectionTrait,
-    organization_id: Uuid,
-    filter: &LeadFilter,
-) -> ApiResult<serde_json::Value> {
-    let segments = load_segments(db, organization_id, filter).await?;
-    Compiler {
-        backend: db.get_database_backend(),
-        organization_id,
-        segments: &segments,
-    }
-    .lead(filter)?;
-    serde_json::to_value(filter).map_err(|e| ApiError::bad_input("input.filter", e.to_string()))
 }
 
 /// Places `updateLead`'s error keys: the lead's own (`id`) stays an
@@ -210,17 +190,6 @@ fn under_input_but_id(err: AppError) -> ApiError {
         ApiError(err)
     } else {
         ApiError(err).under("input")
-    }
-}
-
-fn segment_name_taken(err: sea_orm::DbErr, name: &str) -> AppError {
-    match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict {
-            field: Some("input.name".into()),
-            message: format!("a segment named `{name}` already exists"),
-            existing_id: None,
-        },
-        _ => AppError::Internal(err),
     }
 }
 
@@ -361,27 +330,15 @@ impl CrmMutations {
         #[graphql(desc = "The segment to save.")] input: CreateSegmentInput,
     ) -> ApiResult<Segment> {
         let viewer = require(ctx, Permission::Manage)?;
-        let name = check_name("input.name", &input.name)?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let filter = validate_filter(&txn, viewer.organization_id, &input.filter).await?;
-        let now = Utc::now();
-        let segment = segments::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(viewer.organization_id),
-            name: Set(name.clone()),
-            description: Set(input.description),
-            filter: Set(filter),
-            is_public: Set(input.is_public),
-            lead_count: Set(0),
-            lead_count_refreshed_at: Set(None),
-            created_by: Set(Some(viewer.user_id)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await
-        .map_err(|e| segment_name_taken(e, &name))?;
-        txn.commit().await?;
+        let new = NewSegment {
+            name: input.name,
+            description: input.description,
+            filter: input.filter.to_ast()?,
+            is_public: input.is_public,
+        };
+        let segment = segments_service::create_segment(context::app(ctx)?, viewer, new)
+            .await
+            .map_err(segment_refusal)?;
         Ok(Segment(segment))
     }
 
@@ -394,33 +351,16 @@ impl CrmMutations {
     ) -> ApiResult<Segment> {
         let viewer = require(ctx, Permission::Manage)?;
         let segment_id = parse_id("id", &id)?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let segment = segments::Entity::find_by_id(segment_id)
-            .filter(segments::Column::OrganizationId.eq(viewer.organization_id))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| ApiError::not_found("segment", segment_id))?;
-        let mut row: segments::ActiveModel = segment.clone().into();
-        let mut name = segment.name.clone();
-        if let Some(new_name) = &input.name {
-            name = check_name("input.name", new_name)?;
-            row.name = Set(name.clone());
-        }
-        if let Some(description) = input.description {
-            row.description = Set(Some(description).filter(|d| !d.trim().is_empty()));
-        }
-        if let Some(filter) = &input.filter {
-            row.filter = Set(validate_filter(&txn, viewer.organization_id, filter).await?);
-        }
-        if let Some(public) = input.is_public {
-            row.is_public = Set(public);
-        }
-        row.updated_at = Set(Utc::now());
-        let segment = row
-            .update(&txn)
-            .await
-            .map_err(|e| segment_name_taken(e, &name))?;
-        txn.commit().await?;
+        let changes = SegmentChanges {
+            name: input.name,
+            description: input.description,
+            filter: input.filter.as_ref().map(LeadFilter::to_ast).transpose()?,
+            is_public: input.is_public,
+        };
+        let segment =
+            segments_service::update_segment(context::app(ctx)?, viewer, segment_id, changes)
+                .await
+                .map_err(segment_refusal)?;
         Ok(Segment(segment))
     }
 
@@ -432,14 +372,7 @@ impl CrmMutations {
     ) -> ApiResult<ID> {
         let viewer = require(ctx, Permission::Manage)?;
         let segment_id = parse_id("id", &id)?;
-        let result = segments::Entity::delete_many()
-            .filter(segments::Column::Id.eq(segment_id))
-            .filter(segments::Column::OrganizationId.eq(viewer.organization_id))
-            .exec(context::db(ctx)?)
-            .await?;
-        if result.rows_affected == 0 {
-            return Err(ApiError::not_found("segment", segment_id));
-        }
+        segments_service::delete_segment(context::app(ctx)?, viewer, segment_id).await?;
         Ok(id)
     }
 
@@ -451,26 +384,8 @@ impl CrmMutations {
     ) -> ApiResult<Segment> {
         let viewer = require(ctx, Permission::Read)?;
         let segment_id = parse_id("id", &id)?;
-        let txn = begin_write(context::db(ctx)?).await?;
-        let segment = segments::Entity::find_by_id(segment_id)
-            .filter(segments::Column::OrganizationId.eq(viewer.organization_id))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| ApiError::not_found("segment", segment_id))?;
-        let filter = crate::filter::stored_filter(&segment.filter)?;
-        let loaded = load_segments(&txn, viewer.organization_id, &filter).await?;
-        let condition = Compiler {
-            backend: txn.get_database_backend(),
-            organization_id: viewer.organization_id,
-            segments: &loaded,
-        }
-        .lead(&filter)?;
-        let count = leads::Entity::find().filter(condition).count(&txn).await?;
-        let mut row: segments::ActiveModel = segment.into();
-        row.lead_count = Set(i32::try_from(count).unwrap_or(i32::MAX));
-        row.lead_count_refreshed_at = Set(Some(Utc::now()));
-        let segment = row.update(&txn).await?;
-        txn.commit().await?;
+        let segment =
+            segments_service::refresh_segment_count(context::app(ctx)?, viewer, segment_id).await?;
         Ok(Segment(segment))
     }
 }

@@ -44,7 +44,7 @@ fn order(direction: Direction) -> Order {
 pub(crate) async fn lead_page(
     ctx: &Context<'_>,
     viewer: Viewer,
-    filter: &LeadFilter,
+    filter: &switchboard_app::query::filter::LeadFilter,
     page: Page,
     sort: LeadOrder,
 ) -> ApiResult<LeadConnection> {
@@ -166,7 +166,7 @@ impl CoreQueries {
         lead_page(
             ctx,
             viewer,
-            &filter.unwrap_or_default(),
+            &filter.unwrap_or_default().to_ast()?,
             page,
             order_by.unwrap_or_default(),
         )
@@ -221,7 +221,8 @@ impl CoreQueries {
             organization_id: viewer.organization_id,
             segments: &segments,
         };
-        let base = calls::Entity::find().filter(compiler.call(&filter.unwrap_or_default())?);
+        let base =
+            calls::Entity::find().filter(compiler.call(&filter.unwrap_or_default().to_ast()?)?);
         let direction = order_by.unwrap_or_default().direction;
         let mut select = base.clone();
         if let Some(range) = page.range(

@@ -6,4 +6,5 @@ pub mod bulk;
 pub mod dnc;
 mod history;
 pub mod lookups;
+pub mod segments;
 pub mod write;

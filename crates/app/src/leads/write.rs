@@ -14,10 +14,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, QueryFilter, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde_json::json;
 use switchboard_domain::email::Email;
 use switchboard_domain::field::FieldError;
@@ -39,20 +36,6 @@ use crate::leads::lookups::phone_of_organization;
 // the `dncCheck` query read them through this module.
 pub use crate::leads::dnc::active_dnc_entry;
 pub use crate::leads::lookups::{find_lead, live_lead_with_phone, normalize_phone, require_member};
-
-/// Begins a write transaction. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`), so two writers queue instead of failing on upgrade.
-///
-/// Superseded by [`App::begin_write`] and [`crate::app::begin`], which also
-/// publish the write's events; kept while the callers outside the lead use
-/// cases still open their transactions with it.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-}
 
 /// Records that `lead` changed, to publish once the write commits.
 fn announce(outbox: &Outbox, lead: &leads::Model, change: LeadChange) {

@@ -22,8 +22,9 @@ impl Segment {
         self.0.description.as_deref()
     }
     /// The stored `LeadFilter`, as JSON.
-    async fn filter(&self) -> Json<serde_json::Value> {
-        Json(self.0.filter.clone())
+    async fn filter(&self) -> ApiResult<Json<serde_json::Value>> {
+        let filter = switchboard_app::leads::segments::filter_of(&self.0)?;
+        Ok(Json(crate::filter::input_json(&filter)?))
     }
     /// Whether the segment is shared with the team (a flag for clients: every
     /// member of the organization can read every segment).
@@ -64,7 +65,7 @@ impl Segment {
         #[graphql(desc = "Default: newest first by creation time.")] order_by: Option<LeadOrder>,
     ) -> ApiResult<LeadConnection> {
         let viewer = context::require(ctx, Permission::Read)?;
-        let filter = crate::filter::stored_filter(&self.0.filter)?;
+        let filter = switchboard_app::leads::segments::filter_of(&self.0)?;
         crate::query::lead_page(
             ctx,
             viewer,

@@ -67,7 +67,7 @@ macro_rules! connection {
         impl $connection {
             pub fn new<R>(page: &Page, rows: Vec<R>, cursor: impl Fn(&R) -> Cursor, node: impl Fn(R) -> $node, total: Total) -> Self {
                 let (edges, page_info) = page.finish(rows, cursor);
-                Self { edges: edges.into_iter().map(|(cursor, row)| $edge { cursor, node: node(row) }).collect(), page_info, total }
+                Self { edges: edges.into_iter().map(|(cursor, row)| $edge { cursor, node: node(row) }).collect(), page_info: page_info.into(), total }
             }
         }
     };

@@ -127,23 +127,24 @@ impl Demo {
         }
         insert_all(db, follow_ups).await?;
 
+        // Filters in the application's stored format (switchboard-app `query::filter::stored`).
         let segments = [
             (
                 "Hot leads",
                 "Score 70 and above, hot or qualified",
-                json!({ "status": { "in": ["HOT", "QUALIFIED"] }, "leadScore": { "gte": 70 } }),
+                json!({ "version": 2, "filter": { "status": { "any_of": ["hot", "qualified"] }, "lead_score": { "gte": 70 } } }),
                 true,
             ),
             (
                 "Meta leads",
                 "From Facebook and Instagram ads",
-                json!({ "source": { "in": ["facebook", "instagram"] } }),
+                json!({ "version": 2, "filter": { "source": { "any_of": ["facebook", "instagram"] } } }),
                 true,
             ),
             (
                 "Insurance questions",
                 "Tagged insurance",
-                json!({ "tags": { "containsAny": ["insurance"] } }),
+                json!({ "version": 2, "filter": { "tags": { "any_of": ["insurance"] } } }),
                 false,
             ),
         ];

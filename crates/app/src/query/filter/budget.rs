@@ -6,15 +6,19 @@
 //! and every further reference costs its memoized size, so segments
 //! referencing segments cannot multiply the work. Sizes add up saturating,
 //! and the walk stops as soon as the budget is exceeded.
+//!
+//! Refusals are keyed `filter` and name lists as the APIs do (`in`,
+//! `notIn`, `containsAny`, `or`), the words clients know them by.
 
 use std::collections::HashMap;
 
-use async_graphql::ID;
 use uuid::Uuid;
 
-use super::{CallFilter, IdFilter, LeadFilter, MAX_FILTER_DEPTH};
-use crate::error::{ApiError, ApiResult};
+use super::ast::{CallFilter, IdMatch, LeadFilter, OneOf};
+use crate::error::{AppError, AppResult};
 
+/// Deepest nesting of `and`/`or`/`not`/relations/segments a filter may have.
+pub const MAX_FILTER_DEPTH: usize = 8;
 /// Most filters in one `and` or `or` list.
 pub const MAX_BRANCHES: usize = 100;
 /// Most values in one `in`, `notIn`, `containsAny` or `containsAll` list.
@@ -29,7 +33,7 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 
 /// A filter's size: its nodes, and how deep its nested filters go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Size {
+pub struct Size {
     pub nodes: usize,
     pub height: usize,
 }
@@ -51,15 +55,15 @@ impl Size {
     }
 }
 
-fn too_deep() -> ApiError {
-    ApiError::bad_input(
+pub(crate) fn too_deep() -> AppError {
+    AppError::bad_input(
         "filter",
         format!("filters nest at most {MAX_FILTER_DEPTH} levels"),
     )
 }
 
-fn over_budget() -> ApiError {
-    ApiError::bad_input(
+fn over_budget() -> AppError {
+    AppError::bad_input(
         "filter",
         format!(
             "the filter is too large: with the segments it names expanded it has more than \
@@ -68,10 +72,10 @@ fn over_budget() -> ApiError {
     )
 }
 
-/// Refuses a list wider than `max`; `name` is the list's GraphQL field.
-pub fn check_width(field: &str, name: &str, len: usize, max: usize) -> ApiResult<()> {
+/// Refuses a list wider than `max`; `name` is the list's name in the API.
+pub fn check_width(field: &str, name: &str, len: usize, max: usize) -> AppResult<()> {
     if len > max {
-        return Err(ApiError::bad_input(
+        return Err(AppError::bad_input(
             field,
             format!("`{name}` lists at most {max} items ({len} given)"),
         ));
@@ -80,7 +84,7 @@ pub fn check_width(field: &str, name: &str, len: usize, max: usize) -> ApiResult
 }
 
 /// The nodes of an `in`-style list: each value, and at least one.
-fn values<T>(name: &str, list: &Option<Vec<T>>) -> ApiResult<usize> {
+fn values<T>(name: &str, list: &Option<Vec<T>>) -> AppResult<usize> {
     match list {
         None => Ok(0),
         Some(list) => {
@@ -90,13 +94,14 @@ fn values<T>(name: &str, list: &Option<Vec<T>>) -> ApiResult<usize> {
     }
 }
 
-fn in_not_in<T>(in_: &Option<Vec<T>>, not_in: &Option<Vec<T>>) -> ApiResult<usize> {
-    Ok(values("in", in_)? + values("notIn", not_in)?)
+fn one_of<T>(set: &Option<OneOf<T>>) -> AppResult<usize> {
+    let Some(set) = set else { return Ok(0) };
+    Ok(values("in", &set.any_of)? + values("notIn", &set.none_of)?)
 }
 
-fn ids(filter: &Option<IdFilter>) -> ApiResult<usize> {
+fn ids(filter: &Option<IdMatch>) -> AppResult<usize> {
     let Some(f) = filter else { return Ok(0) };
-    Ok(usize::from(f.eq.is_some()) + usize::from(f.is_null.is_some()) + values("in", &f.in_)?)
+    Ok(usize::from(f.eq.is_some()) + usize::from(f.is_null.is_some()) + values("in", &f.any_of)?)
 }
 
 fn present<T>(field: &Option<T>) -> usize {
@@ -104,7 +109,7 @@ fn present<T>(field: &Option<T>) -> usize {
 }
 
 /// Measures filters; one per request, so segment sizes are shared.
-pub(crate) struct Measure<'a> {
+pub struct Measure<'a> {
     /// The loaded segments to expand, or `None` to count a reference as one
     /// node (before they are loaded).
     segments: Option<&'a HashMap<Uuid, LeadFilter>>,
@@ -129,35 +134,31 @@ impl<'a> Measure<'a> {
     }
 
     /// The size of a lead filter at the top level, or why it is refused.
-    pub fn lead_filter(&mut self, filter: &LeadFilter) -> ApiResult<Size> {
+    pub fn lead_filter(&mut self, filter: &LeadFilter) -> AppResult<Size> {
         self.lead(filter, 0)
     }
 
     /// The size of a call filter at the top level, or why it is refused.
-    pub fn call_filter(&mut self, filter: &CallFilter) -> ApiResult<Size> {
+    pub fn call_filter(&mut self, filter: &CallFilter) -> AppResult<Size> {
         self.call(filter, 0)
     }
 
-    fn lead(&mut self, f: &LeadFilter, depth: usize) -> ApiResult<Size> {
+    fn lead(&mut self, f: &LeadFilter, depth: usize) -> AppResult<Size> {
         if depth > MAX_FILTER_DEPTH {
             return Err(too_deep());
         }
         let mut size = Size::ONE;
-        if let Some(s) = &f.status {
-            size.add(in_not_in(&s.in_, &s.not_in)?);
-        }
+        size.add(one_of(&f.status)?);
         if let Some(t) = &f.tags {
-            size.add(values("containsAny", &t.contains_any)?);
-            size.add(values("containsAll", &t.contains_all)?);
+            size.add(values("containsAny", &t.any_of)?);
+            size.add(values("containsAll", &t.all_of)?);
         }
-        for s in [&f.source, &f.sub_source].into_iter().flatten() {
-            size.add(in_not_in(&s.in_, &s.not_in)?);
-        }
+        size.add(one_of(&f.source)? + one_of(&f.sub_source)?);
         size.add(ids(&f.owner)?);
         if let Some(text) = &f.search {
             // Bytes first: a huge text is refused without counting it.
             if text.len() > 4 * MAX_SEARCH_CHARS || text.chars().count() > MAX_SEARCH_CHARS {
-                return Err(ApiError::bad_input(
+                return Err(AppError::bad_input(
                     "filter",
                     format!("`search` has at most {MAX_SEARCH_CHARS} characters"),
                 ));
@@ -174,16 +175,14 @@ impl<'a> Measure<'a> {
         }
         if let Some(a) = &f.analysis {
             size.add(
-                1 + present(&a.total_score) + present(&a.intent_score) + present(&a.is_qualified),
+                1 + present(&a.total_score) + present(&a.intent_score) + present(&a.qualified),
             );
-            if let Some(t) = &a.lead_temperature {
-                size.add(in_not_in(&t.in_, &t.not_in)?);
-            }
+            size.add(one_of(&a.temperature)?);
         }
-        if let Some(id) = &f.segment {
+        if let Some(id) = f.segment {
             size.nest(self.segment(id, depth + 1)?);
         }
-        for (name, list) in [("and", &f.and), ("or", &f.or)] {
+        for (name, list) in [("and", &f.all), ("or", &f.any)] {
             let Some(list) = list else { continue };
             check_width("filter", name, list.len(), MAX_BRANCHES)?;
             for sub in list {
@@ -203,18 +202,16 @@ impl<'a> Measure<'a> {
     }
 
     /// A segment's stored filter, measured the first time it is named.
-    fn segment(&mut self, id: &ID, depth: usize) -> ApiResult<Size> {
+    fn segment(&mut self, id: Uuid, depth: usize) -> AppResult<Size> {
         let Some(segments) = self.segments else {
             return Ok(Size::ONE);
         };
-        let id = Uuid::parse_str(id.as_str())
-            .map_err(|_| ApiError::bad_input("filter.segment", "not a valid id"))?;
         let size = match self.sizes.get(&id) {
             Some(size) => *size,
             None => {
                 let stored = segments
                     .get(&id)
-                    .ok_or_else(|| ApiError::not_found("segment", id))?;
+                    .ok_or_else(|| AppError::not_found("segment", id))?;
                 let size = self.lead(stored, depth)?;
                 self.sizes.insert(id, size);
                 size
@@ -227,26 +224,13 @@ impl<'a> Measure<'a> {
         Ok(size)
     }
 
-    fn call(&mut self, f: &CallFilter, depth: usize) -> ApiResult<Size> {
+    fn call(&mut self, f: &CallFilter, depth: usize) -> AppResult<Size> {
         if depth > MAX_FILTER_DEPTH {
             return Err(too_deep());
         }
         let mut size = Size::ONE;
-        if let Some(s) = &f.status {
-            size.add(in_not_in(&s.in_, &s.not_in)?);
-        }
-        if let Some(s) = &f.outcome {
-            size.add(in_not_in(&s.in_, &s.not_in)?);
-        }
-        if let Some(s) = &f.crm_stage {
-            size.add(in_not_in(&s.in_, &s.not_in)?);
-        }
-        if let Some(s) = &f.traffic_source {
-            size.add(in_not_in(&s.in_, &s.not_in)?);
-        }
-        if let Some(s) = &f.call_type {
-            size.add(in_not_in(&s.in_, &s.not_in)?);
-        }
+        size.add(one_of(&f.status)? + one_of(&f.outcome)? + one_of(&f.crm_stage)?);
+        size.add(one_of(&f.traffic_source)? + one_of(&f.call_type)?);
         size.add(ids(&f.agent)? + ids(&f.campaign)? + ids(&f.lead)?);
         size.add(
             present(&f.created_at)
@@ -255,7 +239,7 @@ impl<'a> Measure<'a> {
                 + present(&f.ended_at)
                 + present(&f.duration_seconds),
         );
-        for (name, list) in [("and", &f.and), ("or", &f.or)] {
+        for (name, list) in [("and", &f.all), ("or", &f.any)] {
             let Some(list) = list else { continue };
             check_width("filter", name, list.len(), MAX_BRANCHES)?;
             for sub in list {
