@@ -1,41 +1,33 @@
 //! The Switchboard GraphQL schema.
 //!
-//! Resolvers stay thin: they check the viewer's role ([`context`]), call the
-//! write functions of [`service`] or the [`filter`] compiler, and wrap rows in
-//! the GraphQL types of [`types`] (never the entity models themselves, so a
-//! column rename cannot silently change the API). Relations resolve through
-//! per-request [`loaders`].
+//! Schema only, by area: [`leads`], [`calls`], [`setup`] (agents,
+//! campaigns, numbers, webhook secrets), [`ledger`], [`analytics`], [`live`]
+//! (subscriptions), the object types of [`types`] and the roots ([`query`],
+//! [`mutation`]); [`shared`] holds what they share. Resolvers stay thin: they
+//! check the viewer's role, map their arguments to the application's input,
+//! call `switchboard-app`, and wrap rows in the GraphQL types (never the
+//! entity models themselves, so a column rename cannot silently change the
+//! API). Relations resolve through per-request loaders.
 
-pub mod analytics_api;
-pub mod analytics_funnel;
-pub mod analytics_stats;
-pub mod analytics_targets;
-pub mod calls_api;
-pub mod context;
-pub mod deadline;
-pub mod enums;
-pub mod error;
-pub mod filter;
-pub mod ledger_api;
-pub mod limits;
-pub mod loaders;
+pub mod analytics;
+pub mod calls;
+pub mod leads;
+pub mod ledger;
+pub mod live;
 pub mod mutation;
-pub mod pagination;
-pub mod prefetch;
 pub mod query;
-pub mod scalars;
-pub mod setup_api;
-pub mod subscription;
+pub mod setup;
+pub mod shared;
 pub mod types;
-pub mod webhooks_api;
 
 use async_graphql::Schema;
 use sea_orm::DatabaseConnection;
 
-pub use context::{Auth, Viewer};
+pub use live::SubscriptionRoot;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
-pub use subscription::SubscriptionRoot;
+pub use shared::context::{Auth, Viewer};
+pub use shared::{deadline, limits};
 pub use switchboard_app::EventBus;
 
 /// The schema type served at `/graphql`.
@@ -69,8 +61,8 @@ pub struct SchemaConfig {
 
 impl SchemaConfig {
     /// The limits every document is checked against before it runs.
-    pub fn document_limits(&self) -> limits::DocumentLimits {
-        limits::DocumentLimits {
+    pub fn document_limits(&self) -> shared::limits::DocumentLimits {
+        shared::limits::DocumentLimits {
             max_depth: self.max_depth,
             max_introspection_depth: self.max_introspection_depth,
             max_fields: self.max_fields,
@@ -120,8 +112,8 @@ pub fn build_schema(
     .data(bus)
     .data(config.secret_key.clone())
     .limit_complexity(config.max_complexity)
-    .extension(limits::RequestLimits(config.document_limits()))
-    .extension(deadline::Deadlines);
+    .extension(shared::limits::RequestLimits(config.document_limits()))
+    .extension(shared::deadline::Deadlines);
     if !config.introspection {
         builder = builder.disable_introspection();
     }
@@ -147,7 +139,7 @@ pub fn prepare(
 ) -> async_graphql::Request {
     match &auth {
         Auth::Member(viewer) => {
-            let loaders = loaders::Loaders::new(db, viewer.organization_id);
+            let loaders = shared::loaders::Loaders::new(db, viewer.organization_id);
             request.data(auth).data(loaders)
         }
         Auth::Anonymous(_) => request.data(auth),
@@ -163,7 +155,7 @@ pub fn prepare_stream(
 ) -> async_graphql::Request {
     match &auth {
         Auth::Member(viewer) => {
-            let loaders = loaders::Loaders::new(db, viewer.organization_id);
+            let loaders = shared::loaders::Loaders::new(db, viewer.organization_id);
             loaders.disable_caches();
             request.data(auth).data(loaders)
         }
@@ -176,7 +168,7 @@ pub fn prepare_stream(
 pub fn connection_data(db: &DatabaseConnection, auth: Auth) -> async_graphql::Data {
     let mut data = async_graphql::Data::default();
     if let Auth::Member(viewer) = &auth {
-        let loaders = loaders::Loaders::new(db, viewer.organization_id);
+        let loaders = shared::loaders::Loaders::new(db, viewer.organization_id);
         loaders.disable_caches();
         data.insert(loaders);
     }

@@ -8,11 +8,11 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
 use switchboard_entity::*;
 
-use crate::context::{self, Permission, Viewer, require};
-use crate::error::{ApiError, ApiResult, parse_id};
-use crate::filter::{CallFilter, Compiler, LeadFilter, load_segments};
-use crate::pagination::{Cursor, Direction, Page, SortKey};
-use crate::prefetch;
+use crate::shared::context::{self, Permission, Viewer, require};
+use crate::shared::error::{ApiError, ApiResult, parse_id};
+use crate::shared::filter::{CallFilter, Compiler, LeadFilter, load_segments};
+use crate::shared::pagination::{Cursor, Direction, Page, SortKey};
+use crate::shared::prefetch;
 use crate::types::*;
 
 /// Everything a member can read, always within their own organization (the
@@ -23,10 +23,10 @@ use crate::types::*;
 #[graphql(name = "Query")]
 pub struct QueryRoot(
     CoreQueries,
-    crate::calls_api::CallQueries,
-    crate::ledger_api::LedgerQueries,
-    crate::webhooks_api::WebhookQueries,
-    crate::analytics_api::AnalyticsQueries,
+    crate::calls::CallQueries,
+    crate::ledger::LedgerQueries,
+    crate::setup::webhooks::WebhookQueries,
+    crate::analytics::AnalyticsQueries,
 );
 
 /// The organization, lead, call, catalog, segment and DNC queries.
@@ -140,7 +140,7 @@ impl CoreQueries {
     }
 
     /// Leads matching `filter` (live leads unless `includeDeleted`), newest first by default.
-    #[graphql(complexity = "crate::pagination::complexity(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::shared::pagination::complexity(first, last, child_complexity)")]
     async fn leads(
         &self,
         ctx: &Context<'_>,
@@ -190,7 +190,7 @@ impl CoreQueries {
     }
 
     /// Calls matching `filter`, newest first by default.
-    #[graphql(complexity = "crate::pagination::complexity(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::shared::pagination::complexity(first, last, child_complexity)")]
     async fn calls(
         &self,
         ctx: &Context<'_>,
@@ -251,7 +251,7 @@ impl CoreQueries {
 
     /// Transcripts containing the words of `query` (full-text search on
     /// PostgreSQL; every word as a case-insensitive substring on SQLite), newest first.
-    #[graphql(complexity = "crate::pagination::complexity(first, None, child_complexity)")]
+    #[graphql(complexity = "crate::shared::pagination::complexity(first, None, child_complexity)")]
     async fn search_transcripts(
         &self,
         ctx: &Context<'_>,

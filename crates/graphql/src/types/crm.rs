@@ -24,7 +24,7 @@ impl Segment {
     /// The stored `LeadFilter`, as JSON.
     async fn filter(&self) -> ApiResult<Json<serde_json::Value>> {
         let filter = switchboard_app::leads::segments::filter_of(&self.0)?;
-        Ok(Json(crate::filter::input_json(&filter)?))
+        Ok(Json(crate::shared::filter::input_json(&filter)?))
     }
     /// Whether the segment is shared with the team (a flag for clients: every
     /// member of the organization can read every segment).
@@ -44,7 +44,7 @@ impl Segment {
         self.0.created_at
     }
     /// The leads the filter matches now.
-    #[graphql(complexity = "crate::pagination::complexity(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::shared::pagination::complexity(first, last, child_complexity)")]
     async fn leads(
         &self,
         ctx: &Context<'_>,

@@ -111,7 +111,7 @@ impl Lead {
     }
 
     /// The lead's calls, newest first by default; `first`/`after` page each lead's calls separately.
-    #[graphql(complexity = "crate::pagination::complexity(first, None, child_complexity)")]
+    #[graphql(complexity = "crate::shared::pagination::complexity(first, None, child_complexity)")]
     async fn calls(
         &self,
         ctx: &Context<'_>,

@@ -8,12 +8,12 @@ use chrono::{DateTime, Utc};
 use switchboard_entity::*;
 use uuid::Uuid;
 
-use crate::context::{self, Permission};
-use crate::enums::*;
-use crate::error::{ApiError, ApiResult, AppError};
-use crate::loaders::{Loaders, PageKey};
-use crate::pagination::{Cursor, Direction, Page, PageInfo, SortKey};
-use crate::scalars::Date;
+use crate::shared::context::{self, Permission};
+use crate::shared::enums::*;
+use crate::shared::error::{ApiError, ApiResult, AppError};
+use crate::shared::loaders::{Loaders, PageKey};
+use crate::shared::pagination::{Cursor, Direction, Page, PageInfo, SortKey};
+use crate::shared::scalars::Date;
 
 pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Loaders> {
     ctx.data::<Loaders>()
@@ -124,7 +124,7 @@ connection!(
     /// A page of the credit ledger.
     CreditTransactionConnection,
     CreditTransactionEdge,
-    crate::ledger_api::CreditTransaction
+    crate::ledger::CreditTransaction
 );
 
 pub fn lead_cursor(model: &leads::Model, order: LeadOrderField) -> Cursor {
@@ -174,7 +174,7 @@ pub struct CallOrder {
     pub direction: Direction,
 }
 
-async fn load<K, L, V>(loader: &crate::loaders::Cached<L>, key: K) -> ApiResult<Option<V>>
+async fn load<K, L, V>(loader: &crate::shared::loaders::Cached<L>, key: K) -> ApiResult<Option<V>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     L: async_graphql::dataloader::Loader<K, Value = V, Error = std::sync::Arc<sea_orm::DbErr>>,
@@ -208,7 +208,8 @@ async fn nested_calls(
     of_lead: bool,
 ) -> ApiResult<CallConnection> {
     let page = Page::new(first, after, None, None)?;
-    let plan = crate::prefetch::CallPlan::of(&crate::prefetch::nodes(&[ctx.field()]))?;
+    let plan =
+        crate::shared::prefetch::CallPlan::of(&crate::shared::prefetch::nodes(&[ctx.field()]))?;
     let direction = order_by.unwrap_or_default().direction;
     let key = PageKey::new(parent, &page, direction);
     let loaders = loaders(ctx)?;
@@ -224,6 +225,6 @@ async fn nested_calls(
     };
     let rows = rows.unwrap_or_default();
     // Usually warm already (the parent's page prefetched it); an agent's calls or a single lead's are not.
-    crate::prefetch::calls(loaders, &plan, &rows).await?;
+    crate::shared::prefetch::calls(loaders, &plan, &rows).await?;
     Ok(CallConnection::new(&page, rows, call_cursor, Call, total))
 }

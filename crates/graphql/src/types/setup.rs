@@ -42,7 +42,7 @@ impl Agent {
         self.0.created_at
     }
     /// The agent's calls, newest first by default, a page per agent.
-    #[graphql(complexity = "crate::pagination::complexity(first, None, child_complexity)")]
+    #[graphql(complexity = "crate::shared::pagination::complexity(first, None, child_complexity)")]
     async fn calls(
         &self,
         ctx: &Context<'_>,

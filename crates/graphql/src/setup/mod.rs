@@ -3,13 +3,15 @@
 //! and runs one use case of `switchboard_app::setup` or
 //! `switchboard_app::leads::bulk`.
 
+pub mod webhooks;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use switchboard_domain::batch::BatchSize;
 
-use crate::context::{self, Permission, require};
-use crate::enums::*;
-use crate::error::{ApiError, ApiResult, AppError, UnderArgument, parse_id};
-use crate::mutation::CreateLeadInput;
+use crate::leads::mutations::CreateLeadInput;
+use crate::shared::context::{self, Permission, require};
+use crate::shared::enums::*;
+use crate::shared::error::{ApiError, ApiResult, AppError, UnderArgument, parse_id};
 use crate::types::{Agent, Campaign, PhoneNumber};
 use switchboard_app::leads::bulk::{self, RowOutcome};
 use switchboard_app::setup::{

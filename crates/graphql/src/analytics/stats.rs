@@ -2,7 +2,7 @@
 //!
 //! Each field is one SQL statement over exactly the rows the `leads` or
 //! `calls` list would select: this module compiles the list filter with
-//! [`crate::filter::Compiler`] (organization-scoped; live leads unless
+//! [`crate::shared::filter::Compiler`] (organization-scoped; live leads unless
 //! `includeDeleted`) and [`switchboard_app::analytics::stats`] groups and
 //! aggregates them in the database, in the organization's time zone. Rows
 //! come in the order of `groupBy`: each key ascending, nulls last, enum
@@ -17,11 +17,13 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use sea_orm::sea_query::SimpleExpr;
 use switchboard_app::analytics::stats::{self, Grouping, Selection};
 
-use crate::context::{self, Permission, require};
-use crate::enums::{CallOutcome, CallStatus, CallType, CrmStage, LeadStatus, TrafficSource};
-use crate::error::ApiResult;
-use crate::filter::{CallFilter, Compiler, DateTimeRange, LeadFilter, load_segments};
-use crate::scalars::Date;
+use crate::shared::context::{self, Permission, require};
+use crate::shared::enums::{
+    CallOutcome, CallStatus, CallType, CrmStage, LeadStatus, TrafficSource,
+};
+use crate::shared::error::ApiResult;
+use crate::shared::filter::{CallFilter, Compiler, DateTimeRange, LeadFilter, load_segments};
+use crate::shared::scalars::Date;
 
 /// The most groups a stats field returns.
 pub use switchboard_app::analytics::stats::MAX_GROUPS;

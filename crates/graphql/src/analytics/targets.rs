@@ -8,10 +8,10 @@ use async_graphql::{Context, ID, Object};
 
 use switchboard_app::analytics::targets::{self, AgentTarget};
 
-use crate::analytics_api::{Granularity, TargetProgress};
-use crate::context::{self, Permission, require};
-use crate::error::{ApiResult, UnderArgument, parse_id};
-use crate::scalars::Date;
+use crate::analytics::{Granularity, TargetProgress};
+use crate::shared::context::{self, Permission, require};
+use crate::shared::error::{ApiResult, UnderArgument, parse_id};
+use crate::shared::scalars::Date;
 
 /// Input of `setAgentTarget`: any of the four targets (unset ones are cleared).
 #[derive(async_graphql::InputObject)]

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{Order, QueryFilter, QueryOrder, QuerySelect};
 use switchboard_entity::credit_transactions;
 
-use crate::context::{self, Permission, require};
-use crate::error::{ApiResult, parse_id};
-use crate::pagination::{Cursor, Direction, Page, SortKey};
+use crate::shared::context::{self, Permission, require};
+use crate::shared::error::{ApiResult, parse_id};
+use crate::shared::pagination::{Cursor, Direction, Page, SortKey};
 use crate::types::{Call, CreditTransactionConnection, Total};
 use switchboard_app::ledger;
 
@@ -98,7 +98,7 @@ pub struct LedgerQueries;
 #[Object]
 impl LedgerQueries {
     /// The organization's credit ledger, newest entry first.
-    #[graphql(complexity = "crate::pagination::complexity(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::shared::pagination::complexity(first, last, child_complexity)")]
     async fn credit_transactions(
         &self,
         ctx: &Context<'_>,

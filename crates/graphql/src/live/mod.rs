@@ -24,10 +24,10 @@ use switchboard_entity::{call_events, calls, lead_analytics, leads, transcripts}
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use uuid::Uuid;
 
-use crate::context::{self, Permission, require};
-use crate::deadline::OperationTimeout;
-use crate::enums::{CallEventKind, CallStatus};
-use crate::error::{ApiError, ApiResult, parse_id};
+use crate::shared::context::{self, Permission, require};
+use crate::shared::deadline::OperationTimeout;
+use crate::shared::enums::{CallEventKind, CallStatus};
+use crate::shared::error::{ApiError, ApiResult, parse_id};
 use crate::types::{Call, CallAnalysis, Lead, Transcript};
 use switchboard_app::analytics::live::{self, LiveCounters};
 use switchboard_app::events::{CallEvent, LeadEvent, Message, OrganizationReceiver};
@@ -194,7 +194,7 @@ impl LeadUpdate {
         ID(self.0.lead_id.to_string())
     }
     /// What happened to the lead.
-    async fn change(&self) -> crate::enums::LeadChange {
+    async fn change(&self) -> crate::shared::enums::LeadChange {
         self.0.change.into()
     }
     /// When it happened.

@@ -17,7 +17,7 @@ use switchboard_app::query::filter as ast;
 use uuid::Uuid;
 
 use super::*;
-use crate::error::{ApiError, ApiResult, AppError};
+use crate::shared::error::{ApiError, ApiResult, AppError};
 
 /// The first malformed ids met while converting.
 #[derive(Default)]

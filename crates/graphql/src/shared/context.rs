@@ -10,7 +10,7 @@ use sea_orm::DatabaseConnection;
 pub use switchboard_app::actor::{Actor, Permission, Viewer};
 use switchboard_app::{App, AppError, EventBus};
 
-use crate::error::ApiResult;
+use crate::shared::error::ApiResult;
 
 /// What the transport found out about the caller.
 #[derive(Debug, Clone)]

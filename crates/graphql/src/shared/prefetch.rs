@@ -13,9 +13,9 @@ use futures::future::try_join_all;
 use switchboard_entity::{calls, leads, transcripts};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult};
-use crate::loaders::{Loaders, PageKey};
-use crate::pagination::{Direction, Page};
+use crate::shared::error::{ApiError, ApiResult};
+use crate::shared::loaders::{Loaders, PageKey};
+use crate::shared::pagination::{Direction, Page};
 
 fn db_error(err: std::sync::Arc<sea_orm::DbErr>) -> ApiError {
     ApiError::from((*err).clone())

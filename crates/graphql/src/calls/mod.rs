@@ -11,9 +11,9 @@ use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use switchboard_domain::dial::DialBlock;
 
-use crate::context::{self, Permission, require};
-use crate::enums::*;
-use crate::error::{ApiResult, UnderArgument, parse_id};
+use crate::shared::context::{self, Permission, require};
+use crate::shared::enums::*;
+use crate::shared::error::{ApiResult, UnderArgument, parse_id};
 use crate::types::{Call, CallAnalysis, Transcript};
 use switchboard_app::calls::{
     self, Closed, DialCheck, NewAnalysis, NewCall, NewSegment, NewTranscript, OutboundCall, Outcome,
@@ -470,7 +470,7 @@ impl CallMutations {
     ) -> ApiResult<Transcript> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let call_id = parse_id("callId", &call_id)?;
-        crate::filter::check_width(
+        crate::shared::filter::check_width(
             "input.segments",
             "segments",
             input.segments.len(),
@@ -515,7 +515,7 @@ impl CallMutations {
                 &input.objections_raised,
             ),
         ] {
-            crate::filter::check_width(field, name, list.len(), MAX_ANALYSIS_ITEMS)?;
+            crate::shared::filter::check_width(field, name, list.len(), MAX_ANALYSIS_ITEMS)?;
         }
         let analysis = NewAnalysis {
             intent_level: input.intent_level.map(Into::into),

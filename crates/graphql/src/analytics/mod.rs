@@ -7,6 +7,10 @@
 //! by [`switchboard_app::analytics::summary`]. This module checks the role,
 //! parses the arguments and maps the answers to GraphQL types.
 
+pub mod funnel;
+pub mod stats;
+pub mod targets;
+
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use switchboard_app::analytics::{figures, periods, summary};
@@ -14,11 +18,11 @@ use switchboard_domain::analytics::Granularity as Cut;
 use switchboard_domain::range::{DateRange, InstantRange};
 use uuid::Uuid;
 
-use crate::context::{self, Permission, require};
-use crate::enums::{CrmStage, TrafficSource};
-use crate::error::{ApiResult, AppError, parse_id};
-use crate::filter::{CallFilter, Compiler};
-use crate::scalars::Date;
+use crate::shared::context::{self, Permission, require};
+use crate::shared::enums::{CrmStage, TrafficSource};
+use crate::shared::error::{ApiResult, AppError, parse_id};
+use crate::shared::filter::{CallFilter, Compiler};
+use crate::shared::scalars::Date;
 use crate::types::Agent;
 
 /// How a span of days is cut into periods (in the organization's calendar).
@@ -364,8 +368,8 @@ impl AnalyticsQueries {
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Analytics(
     RollupAnalytics,
-    crate::analytics_stats::StatsAnalytics,
-    crate::analytics_funnel::FunnelAnalytics,
+    crate::analytics::stats::StatsAnalytics,
+    crate::analytics::funnel::FunnelAnalytics,
 );
 
 /// The figures read from the rollups, and the call summary.

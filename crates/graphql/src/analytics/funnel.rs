@@ -16,10 +16,10 @@ use switchboard_domain::analytics::{average, percent};
 use switchboard_domain::range::{InstantRange, MonthSpan};
 use switchboard_entity::lead_source_costs;
 
-use crate::context::{self, Permission, require};
-use crate::enums::{CallOutcome, CallType, LeadStatus};
-use crate::error::{ApiResult, AppError, UnderArgument, parse_id};
-use crate::scalars::Date;
+use crate::shared::context::{self, Permission, require};
+use crate::shared::enums::{CallOutcome, CallType, LeadStatus};
+use crate::shared::error::{ApiResult, AppError, UnderArgument, parse_id};
+use crate::shared::scalars::Date;
 
 // ---------------------------------------------------------------- callMetrics
 

@@ -20,9 +20,9 @@ use sea_orm::{
 use switchboard_entity::*;
 use uuid::Uuid;
 
-use crate::pagination::{Cursor, Direction, Page};
+use crate::shared::pagination::{Cursor, Direction, Page};
 
-/// A loader with a per-request cache, so that [`crate::prefetch`] can warm it.
+/// A loader with a per-request cache, so that [`crate::shared::prefetch`] can warm it.
 pub type Cached<L> = DataLoader<L, HashMapCache>;
 
 /// Every loader of one request.
@@ -267,8 +267,10 @@ impl PageKey {
             parent,
             size: page.size,
             after: page.after.as_ref().and_then(|c| match c.key {
-                crate::pagination::SortKey::Time(t) => t.timestamp_nanos_opt().map(|n| (n, c.id)),
-                crate::pagination::SortKey::Int(_) => None,
+                crate::shared::pagination::SortKey::Time(t) => {
+                    t.timestamp_nanos_opt().map(|n| (n, c.id))
+                }
+                crate::shared::pagination::SortKey::Int(_) => None,
             }),
             ascending: direction == Direction::Asc,
         }
@@ -326,9 +328,9 @@ where
                 .expr_as(Expr::cust(window), "page_row");
             if let Some((nanos, after_id)) = after {
                 let cursor = Cursor {
-                    key: crate::pagination::SortKey::Time(chrono::DateTime::from_timestamp_nanos(
-                        nanos,
-                    )),
+                    key: crate::shared::pagination::SortKey::Time(
+                        chrono::DateTime::from_timestamp_nanos(nanos),
+                    ),
                     id: after_id,
                 };
                 let page = Page {

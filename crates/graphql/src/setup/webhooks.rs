@@ -7,8 +7,8 @@ use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use switchboard_domain::webhooks::Provider;
 
-use crate::context::{self, Permission, require};
-use crate::error::ApiResult;
+use crate::shared::context::{self, Permission, require};
+use crate::shared::error::ApiResult;
 use switchboard_app::webhooks;
 
 /// A voice or telephony provider that reports calls through a webhook.

@@ -5,7 +5,7 @@ use super::*;
 use switchboard_app::AppError;
 use switchboard_app::query::filter::stored;
 
-use crate::error::{ApiError, ApiResult};
+use crate::shared::error::{ApiError, ApiResult};
 
 fn input(json: serde_json::Value) -> LeadFilter {
     serde_json::from_value(json).expect("a LeadFilter input")

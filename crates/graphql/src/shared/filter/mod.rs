@@ -12,7 +12,7 @@ use async_graphql::{ID, InputObject};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::enums::{
+use crate::shared::enums::{
     CallOutcome, CallStatus, CallType, CrmStage, LeadStatus, LeadTemperature, TrafficSource,
 };
 
