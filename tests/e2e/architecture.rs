@@ -21,7 +21,7 @@ fn workspace_root() -> PathBuf {
 fn normal_dependencies_of(start: &str) -> BTreeSet<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline", "--locked"])
+        .args(["metadata", "--format-version", "1", "--locked"])
         .current_dir(workspace_root())
         .output()
         .expect("cargo metadata runs");
