@@ -89,8 +89,13 @@ async fn main() -> anyhow::Result<()> {
     // measured in the same run against the same database.
     let (mut server, pid, base) =
         spawn_server(env!("CARGO_BIN_EXE_switchboard"), &url, secret, &client).await?;
+    // A baseline whose migrations differ needs its own copy of the data
+    // (`CREATE DATABASE … TEMPLATE …`): BENCH_BASELINE_DATABASE_URL.
     let baseline = match std::env::var("BENCH_BASELINE_BIN") {
-        Ok(bin) => Some(spawn_server(&bin, &url, secret, &client).await?),
+        Ok(bin) => {
+            let url = std::env::var("BENCH_BASELINE_DATABASE_URL").unwrap_or_else(|_| url.clone());
+            Some(spawn_server(&bin, &url, secret, &client).await?)
+        }
         Err(_) => None,
     };
     let graphql_at = |base: String| {
