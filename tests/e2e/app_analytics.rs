@@ -16,6 +16,7 @@ use switchboard_app::analytics::figures::{agent_contribution, organization_contr
 use switchboard_app::analytics::stats::{self, CallDimension, Grouping, Selection};
 use switchboard_app::analytics::summary::{self, SummaryDimension, SummaryQuery};
 use switchboard_app::analytics::{funnel, periods, rollups, sources};
+use switchboard_app::query::filter::CallFilter;
 use switchboard_app::{App, EventBus, Viewer};
 use switchboard_domain::analytics::Granularity;
 use switchboard_domain::range::{DateRange, InstantRange};
@@ -346,7 +347,8 @@ async fn a_call_at_23_30_in_los_angeles_counts_on_that_local_day(backend: Backen
         InstantRange::parse_any_span(at("2026-03-09T07:00:00Z"), at("2026-03-11T07:00:00Z"))
             .expect("two local days");
     let query = SummaryQuery::parse(range, vec![SummaryDimension::Day]).expect("query");
-    for filter in [None, Some(Expr::value(true))] {
+    let every_call = CallFilter::default();
+    for filter in [None, Some(&every_call)] {
         let rows = summary::call_summary(&app, viewer, &query, filter)
             .await
             .expect("summary");

@@ -108,6 +108,31 @@ pub fn date_in_zone(backend: DbBackend, instant: Expr, tz: Tz) -> Option<Expr> {
     })
 }
 
+/// Whether the text `column` contains the words of `query`: English
+/// full-text search on PostgreSQL (`websearch_to_tsquery` syntax: quoted
+/// phrases, `or`, `-excluded`); on SQLite, which has no stemmer, every
+/// whitespace-separated word as a case-insensitive substring (`LIKE`, its
+/// wildcards taken out of the words).
+pub fn matches_words(backend: DbBackend, column: Expr, query: &str) -> Expr {
+    if backend == DbBackend::Postgres {
+        custom(
+            backend,
+            "to_tsvector('english', ?) @@ websearch_to_tsquery('english', ?)",
+            vec![column, Expr::val(query)],
+        )
+    } else {
+        query
+            .split_whitespace()
+            .map(|word| {
+                column
+                    .clone()
+                    .like(format!("%{}%", word.replace(['%', '_'], "")))
+            })
+            .reduce(|a, b| a.and(b))
+            .unwrap_or_else(|| Expr::val(true))
+    }
+}
+
 /// A typed null id, for a column a `UNION` or a model expects to be a
 /// UUID: `CAST(NULL AS UUID)` on PostgreSQL, `NULL` on SQLite.
 pub fn null_uuid(backend: DbBackend) -> Expr {

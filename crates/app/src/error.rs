@@ -35,6 +35,10 @@ pub enum AppError {
     /// A call may not be placed, for every reason listed.
     #[error("the call cannot be placed: {}", join(reasons))]
     DialBlocked { reasons: Vec<DialBlock> },
+    /// A cursor into a history (a subscription's `after`) is too old or
+    /// too far behind to resume from: start again without it.
+    #[error("{message}")]
+    CursorExpired { field: String, message: String },
     /// The database failed; the cause is logged, never shown to clients.
     #[error("internal error")]
     Internal(DbErr),

@@ -17,7 +17,6 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
-    Select,
 };
 use switchboard_domain::money::Credits;
 use switchboard_entity::enums::CreditKind;
@@ -27,6 +26,8 @@ use uuid::Uuid;
 use crate::actor::Viewer;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
+use crate::query::list::{Keyset, List};
+use crate::query::page::{Cursor, Direction, SortKey};
 
 /// An entry to append.
 #[derive(Debug, Clone)]
@@ -40,10 +41,32 @@ pub struct Entry {
     pub created_by: Option<Uuid>,
 }
 
-/// The organization's ledger entries, unordered: the caller pages them.
-pub fn entries_of(organization_id: Uuid) -> Select<credit_transactions::Entity> {
-    credit_transactions::Entity::find()
-        .filter(credit_transactions::Column::OrganizationId.eq(organization_id))
+/// The organization's ledger entries, as a list to page through in
+/// [`entry_keyset`] order.
+pub fn entries(organization_id: Uuid) -> List<credit_transactions::Entity> {
+    List::new(
+        credit_transactions::Entity::find()
+            .filter(credit_transactions::Column::OrganizationId.eq(organization_id)),
+    )
+}
+
+/// The ledger's order: newest entry (highest sequence) first. The sequence
+/// is unique within the organization, so it needs no tie-breaker.
+pub fn entry_keyset() -> Keyset<credit_transactions::Column> {
+    Keyset {
+        sort: credit_transactions::Column::Sequence,
+        id: credit_transactions::Column::Id,
+        direction: Direction::Desc,
+        tie_break: false,
+    }
+}
+
+/// Where `entry` stands in the ledger.
+pub fn entry_cursor(entry: &credit_transactions::Model) -> Cursor {
+    Cursor {
+        key: SortKey::Int(entry.sequence),
+        id: entry.id,
+    }
 }
 
 /// Records a payment for `amount` credits (positive; refused as `amount`).

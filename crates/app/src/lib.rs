@@ -17,6 +17,7 @@ pub mod leads;
 pub mod ledger;
 pub mod query;
 pub mod setup;
+pub mod tenant;
 pub mod webhooks;
 
 pub use actor::{Actor, Permission, Viewer};

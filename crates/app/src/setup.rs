@@ -1,5 +1,6 @@
 //! The calling setup managers keep: the AI agents calls are made by, the
-//! campaigns that group them, and the numbers calls are made from.
+//! campaigns that group them, and the numbers calls are made from; and the
+//! lists of each that members read.
 //!
 //! Each use case opens its own write and commits it. Errors are keyed
 //! relative to the use case's input (`name`, `callingWindowEnd`); the
@@ -8,7 +9,9 @@
 
 use chrono::{NaiveTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
 use switchboard_domain::hours::{CallingHours, TimeOfDay};
 use switchboard_domain::text::Name;
 use switchboard_domain::timezone::TimeZone;
@@ -417,4 +420,48 @@ pub async fn deactivate_phone_number(
     let number = row.update(&*write).await?;
     write.commit().await?;
     Ok(number)
+}
+
+/// The organization's agents by name; inactive ones too if `include_inactive`.
+pub async fn agents(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    include_inactive: bool,
+) -> AppResult<Vec<agents::Model>> {
+    let mut select =
+        agents::Entity::find().filter(agents::Column::OrganizationId.eq(organization_id));
+    if !include_inactive {
+        select = select.filter(agents::Column::IsActive.eq(true));
+    }
+    Ok(select.order_by_asc(agents::Column::Name).all(db).await?)
+}
+
+/// The organization's campaigns by name.
+pub async fn campaigns(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> AppResult<Vec<campaigns::Model>> {
+    Ok(campaigns::Entity::find()
+        .filter(campaigns::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(campaigns::Column::Name)
+        .all(db)
+        .await?)
+}
+
+/// The organization's phone numbers by name; inactive ones too if
+/// `include_inactive`.
+pub async fn phone_numbers(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    include_inactive: bool,
+) -> AppResult<Vec<phone_numbers::Model>> {
+    let mut select = phone_numbers::Entity::find()
+        .filter(phone_numbers::Column::OrganizationId.eq(organization_id));
+    if !include_inactive {
+        select = select.filter(phone_numbers::Column::IsActive.eq(true));
+    }
+    Ok(select
+        .order_by_asc(phone_numbers::Column::Name)
+        .all(db)
+        .await?)
 }

@@ -4,14 +4,15 @@
 #![allow(clippy::too_many_arguments)]
 
 use async_graphql::{Context, ID, Object};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
-use switchboard_entity::*;
+use switchboard_app::calls::read::{self as calls, call_keyset};
+use switchboard_app::leads::read::{self as leads, LeadSort};
+use switchboard_app::leads::{dnc, segments};
+use switchboard_app::{setup, tenant};
 
 use crate::shared::context::{self, Permission, Viewer, require};
 use crate::shared::error::{ApiError, ApiResult, parse_id};
-use crate::shared::filter::{CallFilter, Compiler, LeadFilter, load_segments};
-use crate::shared::pagination::{Cursor, Direction, Page, SortKey};
+use crate::shared::filter::{CallFilter, LeadFilter};
+use crate::shared::pagination::Page;
 use crate::shared::prefetch;
 use crate::types::*;
 
@@ -33,13 +34,6 @@ pub struct QueryRoot(
 #[derive(Default)]
 pub struct CoreQueries;
 
-fn order(direction: Direction) -> Order {
-    match direction {
-        Direction::Asc => Order::Asc,
-        Direction::Desc => Order::Desc,
-    }
-}
-
 /// A page of the organization's leads matching `filter`.
 pub(crate) async fn lead_page(
     ctx: &Context<'_>,
@@ -50,40 +44,18 @@ pub(crate) async fn lead_page(
 ) -> ApiResult<LeadConnection> {
     let plan = prefetch::LeadPlan::of(&prefetch::nodes(&[ctx.field()]))?;
     let db = context::db(ctx)?;
-    let segments = load_segments(db, viewer.organization_id, filter).await?;
-    let compiler = Compiler {
-        backend: db.get_database_backend(),
-        organization_id: viewer.organization_id,
-        segments: &segments,
-    };
-    let base = leads::Entity::find().filter(compiler.lead(filter)?);
-    let column = match sort.field {
-        LeadOrderField::CreatedAt => leads::Column::CreatedAt,
-        LeadOrderField::UpdatedAt => leads::Column::UpdatedAt,
-        LeadOrderField::LeadScore => leads::Column::LeadScore,
-    };
-    let mut select = base.clone();
-    if let Some(range) = page.range(
-        (leads::Entity, column),
-        (leads::Entity, leads::Column::Id),
-        sort.direction,
-    ) {
-        select = select.filter(range);
-    }
-    let read = order(page.read_direction(sort.direction));
-    let rows = select
-        .order_by(column, read.clone())
-        .order_by(leads::Column::Id, read)
-        .limit(page.size + 1)
-        .all(db)
+    let list = leads::leads(db, viewer.organization_id, filter).await?;
+    let key = LeadSort::from(sort.field);
+    let rows = list
+        .page(db, &page, key.keyset(sort.direction.into()))
         .await?;
     prefetch::leads(loaders(ctx)?, &plan, &rows).await?;
     Ok(LeadConnection::new(
         &page,
         rows,
-        |m| lead_cursor(m, sort.field),
+        |lead| key.cursor(lead),
         Lead,
-        Total::Leads(base),
+        Total::Leads(list),
     ))
 }
 
@@ -98,14 +70,8 @@ impl CoreQueries {
     async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<ViewerInfo> {
         let viewer = require(ctx, Permission::Read)?;
         let db = context::db(ctx)?;
-        let user = users::Entity::find_by_id(viewer.user_id)
-            .one(db)
-            .await?
-            .ok_or_else(|| ApiError::not_found("user", viewer.user_id))?;
-        let organization = organizations::Entity::find_by_id(viewer.organization_id)
-            .one(db)
-            .await?
-            .ok_or_else(|| ApiError::not_found("organization", viewer.organization_id))?;
+        let user = tenant::user(db, viewer).await?;
+        let organization = tenant::organization(db, viewer).await?;
         Ok(ViewerInfo {
             user,
             organization,
@@ -116,11 +82,9 @@ impl CoreQueries {
     /// The viewer's organization.
     async fn organization(&self, ctx: &Context<'_>) -> ApiResult<Organization> {
         let viewer = require(ctx, Permission::Read)?;
-        organizations::Entity::find_by_id(viewer.organization_id)
-            .one(context::db(ctx)?)
-            .await?
-            .map(Organization)
-            .ok_or_else(|| ApiError::not_found("organization", viewer.organization_id))
+        Ok(Organization(
+            tenant::organization(context::db(ctx)?, viewer).await?,
+        ))
     }
 
     /// A lead by id (soft-deleted leads included).
@@ -131,9 +95,7 @@ impl CoreQueries {
     ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::Read)?;
         let lead_id = parse_id("id", &id)?;
-        leads::Entity::find_by_id(lead_id)
-            .filter(leads::Column::OrganizationId.eq(viewer.organization_id))
-            .one(context::db(ctx)?)
+        leads::lead(context::db(ctx)?, viewer.organization_id, lead_id)
             .await?
             .map(Lead)
             .ok_or_else(|| ApiError::not_found("lead", lead_id))
@@ -181,9 +143,7 @@ impl CoreQueries {
     ) -> ApiResult<Call> {
         let viewer = require(ctx, Permission::Read)?;
         let call_id = parse_id("id", &id)?;
-        calls::Entity::find_by_id(call_id)
-            .filter(calls::Column::OrganizationId.eq(viewer.organization_id))
-            .one(context::db(ctx)?)
+        calls::call(context::db(ctx)?, viewer.organization_id, call_id)
             .await?
             .map(Call)
             .ok_or_else(|| ApiError::not_found("call", call_id))
@@ -215,37 +175,20 @@ impl CoreQueries {
         let page = Page::new(first, after, last, before)?;
         let plan = prefetch::CallPlan::of(&prefetch::nodes(&[ctx.field()]))?;
         let db = context::db(ctx)?;
-        let segments = Default::default();
-        let compiler = Compiler {
-            backend: db.get_database_backend(),
-            organization_id: viewer.organization_id,
-            segments: &segments,
-        };
-        let base =
-            calls::Entity::find().filter(compiler.call(&filter.unwrap_or_default().to_ast()?)?);
-        let direction = order_by.unwrap_or_default().direction;
-        let mut select = base.clone();
-        if let Some(range) = page.range(
-            (calls::Entity, calls::Column::CreatedAt),
-            (calls::Entity, calls::Column::Id),
-            direction,
-        ) {
-            select = select.filter(range);
-        }
-        let read = order(page.read_direction(direction));
-        let rows = select
-            .order_by(calls::Column::CreatedAt, read.clone())
-            .order_by(calls::Column::Id, read)
-            .limit(page.size + 1)
-            .all(db)
-            .await?;
+        let list = calls::calls(
+            db,
+            viewer.organization_id,
+            &filter.unwrap_or_default().to_ast()?,
+        )?;
+        let keyset = call_keyset(order_by.unwrap_or_default().direction.into());
+        let rows = list.page(db, &page, keyset).await?;
         prefetch::calls(loaders(ctx)?, &plan, &rows).await?;
         Ok(CallConnection::new(
             &page,
             rows,
-            call_cursor,
+            calls::call_cursor,
             Call,
-            Total::Calls(base),
+            Total::Calls(list),
         ))
     }
 
@@ -269,46 +212,14 @@ impl CoreQueries {
         let viewer = require(ctx, Permission::Read)?;
         let page = Page::new(first, after, None, None)?;
         let plan = prefetch::transcript_plan(&ctx.field())?;
-        let words: Vec<&str> = query.split_whitespace().collect();
-        if words.is_empty() {
-            return Err(ApiError::bad_input(
-                "query",
-                "give at least one word to search for",
-            ));
-        }
-        let db = context::db(ctx)?;
-        let mut select = transcripts::Entity::find()
-            .filter(transcripts::Column::OrganizationId.eq(viewer.organization_id));
-        select = match db.get_database_backend() {
-            DbBackend::Postgres => select.filter(Expr::cust_with_values(
-                r#"to_tsvector('english', "transcripts"."content") @@ websearch_to_tsquery('english', $1)"#,
-                [query.clone()],
-            )),
-            _ => words.iter().fold(select, |select, word| {
-                select.filter(Expr::col((transcripts::Entity, transcripts::Column::Content)).like(format!("%{}%", word.replace(['%', '_'], ""))))
-            }),
-        };
-        if let Some(range) = page.range(
-            (transcripts::Entity, transcripts::Column::CreatedAt),
-            (transcripts::Entity, transcripts::Column::Id),
-            Direction::Desc,
-        ) {
-            select = select.filter(range);
-        }
-        let rows = select
-            .order_by_desc(transcripts::Column::CreatedAt)
-            .order_by_desc(transcripts::Column::Id)
-            .limit(page.size + 1)
-            .all(db)
-            .await?;
+        let rows =
+            calls::search_transcripts(context::db(ctx)?, viewer.organization_id, &query, &page)
+                .await?;
         prefetch::transcripts(loaders(ctx)?, plan.as_ref(), &rows).await?;
         Ok(TranscriptConnection::new(
             &page,
             rows,
-            |t| Cursor {
-                key: SortKey::Time(t.created_at),
-                id: t.id,
-            },
+            calls::transcript_cursor,
             Transcript,
             Total::None,
         ))
@@ -321,27 +232,20 @@ impl CoreQueries {
         #[graphql(desc = "Also inactive agents; default false.")] include_inactive: Option<bool>,
     ) -> ApiResult<Vec<Agent>> {
         let viewer = require(ctx, Permission::Read)?;
-        let mut select = agents::Entity::find()
-            .filter(agents::Column::OrganizationId.eq(viewer.organization_id));
-        if include_inactive != Some(true) {
-            select = select.filter(agents::Column::IsActive.eq(true));
-        }
-        Ok(select
-            .order_by_asc(agents::Column::Name)
-            .all(context::db(ctx)?)
-            .await?
-            .into_iter()
-            .map(Agent)
-            .collect())
+        let all = include_inactive == Some(true);
+        Ok(
+            setup::agents(context::db(ctx)?, viewer.organization_id, all)
+                .await?
+                .into_iter()
+                .map(Agent)
+                .collect(),
+        )
     }
 
     /// The organization's campaigns, by name.
     async fn campaigns(&self, ctx: &Context<'_>) -> ApiResult<Vec<Campaign>> {
         let viewer = require(ctx, Permission::Read)?;
-        Ok(campaigns::Entity::find()
-            .filter(campaigns::Column::OrganizationId.eq(viewer.organization_id))
-            .order_by_asc(campaigns::Column::Name)
-            .all(context::db(ctx)?)
+        Ok(setup::campaigns(context::db(ctx)?, viewer.organization_id)
             .await?
             .into_iter()
             .map(Campaign)
@@ -355,31 +259,26 @@ impl CoreQueries {
         #[graphql(desc = "Also inactive numbers; default false.")] include_inactive: Option<bool>,
     ) -> ApiResult<Vec<PhoneNumber>> {
         let viewer = require(ctx, Permission::Read)?;
-        let mut select = phone_numbers::Entity::find()
-            .filter(phone_numbers::Column::OrganizationId.eq(viewer.organization_id));
-        if include_inactive != Some(true) {
-            select = select.filter(phone_numbers::Column::IsActive.eq(true));
-        }
-        Ok(select
-            .order_by_asc(phone_numbers::Column::Name)
-            .all(context::db(ctx)?)
-            .await?
-            .into_iter()
-            .map(PhoneNumber)
-            .collect())
+        let all = include_inactive == Some(true);
+        Ok(
+            setup::phone_numbers(context::db(ctx)?, viewer.organization_id, all)
+                .await?
+                .into_iter()
+                .map(PhoneNumber)
+                .collect(),
+        )
     }
 
     /// The organization's segments, by name.
     async fn segments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Segment>> {
         let viewer = require(ctx, Permission::Read)?;
-        Ok(segments::Entity::find()
-            .filter(segments::Column::OrganizationId.eq(viewer.organization_id))
-            .order_by_asc(segments::Column::Name)
-            .all(context::db(ctx)?)
-            .await?
-            .into_iter()
-            .map(Segment)
-            .collect())
+        Ok(
+            segments::segments(context::db(ctx)?, viewer.organization_id)
+                .await?
+                .into_iter()
+                .map(Segment)
+                .collect(),
+        )
     }
 
     /// A segment by id.
@@ -391,9 +290,7 @@ impl CoreQueries {
     ) -> ApiResult<Segment> {
         let viewer = require(ctx, Permission::Read)?;
         let segment_id = parse_id("id", &id)?;
-        segments::Entity::find_by_id(segment_id)
-            .filter(segments::Column::OrganizationId.eq(viewer.organization_id))
-            .one(context::db(ctx)?)
+        segments::segment(context::db(ctx)?, viewer.organization_id, segment_id)
             .await?
             .map(Segment)
             .ok_or_else(|| ApiError::not_found("segment", segment_id))
@@ -402,10 +299,7 @@ impl CoreQueries {
     /// The organization's DNC list, newest first.
     async fn dnc_entries(&self, ctx: &Context<'_>) -> ApiResult<Vec<DncEntry>> {
         let viewer = require(ctx, Permission::Read)?;
-        Ok(dnc_list::Entity::find()
-            .filter(dnc_list::Column::OrganizationId.eq(viewer.organization_id))
-            .order_by_desc(dnc_list::Column::CreatedAt)
-            .all(context::db(ctx)?)
+        Ok(dnc::dnc_entries(context::db(ctx)?, viewer.organization_id)
             .await?
             .into_iter()
             .map(DncEntry)
@@ -422,21 +316,7 @@ impl CoreQueries {
         phone_number: String,
     ) -> ApiResult<DncCheck> {
         let viewer = require(ctx, Permission::Read)?;
-        let db = context::db(ctx)?;
-        let phone = switchboard_app::leads::write::normalize_phone(
-            db,
-            viewer.organization_id,
-            "phoneNumber",
-            &phone_number,
-        )
-        .await?;
-        let entry = switchboard_app::leads::write::active_dnc_entry(
-            db,
-            viewer.organization_id,
-            &phone,
-            chrono::Utc::now(),
-        )
-        .await?;
+        let (phone, entry) = dnc::check_number(context::app(ctx)?, viewer, &phone_number).await?;
         Ok(DncCheck {
             phone_number: phone,
             entry: entry.map(DncEntry),

@@ -1,9 +1,9 @@
 //! Ad-hoc group-bys over the list filters: lead stats and call stats.
 //!
 //! Each query is one SQL statement ([`super::stats_sql`]) over exactly the
-//! rows the `leads` or `calls` list would select: the caller compiles its
-//! filter into a [`Selection`] (live leads unless it asks for deleted
-//! ones), the statement keeps to the viewer's organization, and groups and
+//! rows the `leads` or `calls` list would select: the filter is compiled
+//! into a [`Selection`] (live leads unless it asks for deleted ones), the
+//! statement keeps to the viewer's organization, and groups and
 //! aggregates the rows in the database. Sums and counts come from SQL; averages are divided here
 //! with [`average`] (exact, two decimals, half away from zero), so both
 //! backends answer alike. At most `first` groups are returned (default
@@ -27,6 +27,7 @@ use crate::Viewer;
 use crate::app::App;
 use crate::dialect;
 use crate::error::{AppError, AppResult};
+use crate::query::filter::{CallFilter, LeadFilter, TimeRange, call_condition, lead_condition};
 
 /// The most groups a stats query returns.
 pub const MAX_GROUPS: i32 = 10_000;
@@ -180,6 +181,40 @@ pub struct Selection {
     pub created_from: Option<DateTime<Utc>>,
     /// The earliest upper bound on `createdAt` (`lt` or `lte`).
     pub created_until: Option<DateTime<Utc>>,
+}
+
+impl Selection {
+    /// The organization's leads matching `filter`, as the `leads` list
+    /// selects them (its segments loaded).
+    pub async fn of_leads(
+        db: &impl ConnectionTrait,
+        organization_id: Uuid,
+        filter: &LeadFilter,
+    ) -> AppResult<Self> {
+        let condition = lead_condition(db, organization_id, filter).await?;
+        Ok(Self::new(condition, filter.created_at.as_ref()))
+    }
+
+    /// The organization's calls matching `filter`, as the `calls` list
+    /// selects them.
+    pub fn of_calls(
+        db: &impl ConnectionTrait,
+        organization_id: Uuid,
+        filter: &CallFilter,
+    ) -> AppResult<Self> {
+        let condition = call_condition(db.get_database_backend(), organization_id, filter)?;
+        Ok(Self::new(condition, filter.created_at.as_ref()))
+    }
+
+    /// The rows of `condition`, with the `createdAt` bounds the filter's
+    /// top level sets (a period is cut over the span they allow).
+    fn new(condition: Expr, created: Option<&TimeRange>) -> Self {
+        Self {
+            condition,
+            created_from: created.and_then(|r| [r.gt, r.gte].into_iter().flatten().max()),
+            created_until: created.and_then(|r| [r.lt, r.lte].into_iter().flatten().min()),
+        }
+    }
 }
 
 /// One group of lead stats. A key is set only when grouped by it (and is
@@ -427,6 +462,23 @@ pub async fn call_stats(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_selection_keeps_the_tightest_top_level_created_at_bounds() {
+        let at = |s: &str| s.parse().expect("a timestamp");
+        let range = TimeRange {
+            gt: Some(at("2026-02-01T00:00:00Z")),
+            gte: Some(at("2026-03-01T00:00:00Z")),
+            lt: Some(at("2026-04-01T00:00:00Z")),
+            lte: Some(at("2026-05-01T00:00:00Z")),
+            ..Default::default()
+        };
+        let selection = Selection::new(Expr::value(true), Some(&range));
+        assert_eq!(selection.created_from, Some(at("2026-03-01T00:00:00Z")));
+        assert_eq!(selection.created_until, Some(at("2026-04-01T00:00:00Z")));
+        let open = Selection::new(Expr::value(true), None);
+        assert_eq!((open.created_from, open.created_until), (None, None));
+    }
 
     fn refusal<T: std::fmt::Debug>(result: AppResult<T>) -> (String, String) {
         match result.expect_err("refused") {

@@ -35,6 +35,7 @@ use crate::app::App;
 use crate::dialect;
 use crate::error::{AppError, AppResult};
 use crate::events::{EventBus, Message};
+use crate::query::filter::{CallFilter, call_condition};
 
 /// Calls of one local day, source and stage (and agent and campaign).
 #[derive(Debug, Clone, PartialEq)]
@@ -229,9 +230,13 @@ pub async fn call_summary(
     app: &App,
     viewer: Viewer,
     query: &SummaryQuery,
-    filter: Option<SimpleExpr>,
+    filter: Option<&CallFilter>,
 ) -> AppResult<Vec<SummaryRow>> {
     use SummaryDimension as D;
+    let backend = app.db.get_database_backend();
+    let filter = filter
+        .map(|f| call_condition(backend, viewer.organization_id, f))
+        .transpose()?;
     let found = buckets(Request {
         organization_id: viewer.organization_id,
         timezone: viewer.timezone,

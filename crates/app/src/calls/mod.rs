@@ -1,7 +1,8 @@
 //! Calls, one use case per module: recording one ([`create`]), placing one
 //! behind the compliance gate ([`dial`]), the status machine ([`status`]),
 //! outcomes ([`outcome`]), transcripts ([`transcript`]), AI analyses
-//! ([`analysis`]), and what clients read of them ([`read`]).
+//! ([`analysis`]), what clients read of them ([`read`]) and the events a
+//! reconnecting subscriber missed ([`replay`]).
 //!
 //! Each write use case is a public function over the [`App`](crate::App)
 //! that opens its [`Write`], runs an inner function over that `Write` and
@@ -23,6 +24,7 @@ pub mod create;
 pub mod dial;
 pub mod outcome;
 pub mod read;
+pub mod replay;
 pub mod status;
 pub mod transcript;
 

@@ -9,6 +9,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter,
+    QueryOrder,
 };
 use switchboard_entity::dnc_list;
 use switchboard_entity::enums::DncSource;
@@ -18,6 +19,18 @@ use crate::actor::Viewer;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::leads::lookups::phone_of_organization;
+
+/// The organization's DNC list, newest entry first (expired entries too).
+pub async fn dnc_entries(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> AppResult<Vec<dnc_list::Model>> {
+    Ok(dnc_list::Entity::find()
+        .filter(dnc_list::Column::OrganizationId.eq(organization_id))
+        .order_by_desc(dnc_list::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
 
 /// The DNC entry that blocks `phone` at `at`, if any (an expired one does not).
 pub async fn active_dnc_entry(

@@ -13,7 +13,8 @@
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 use switchboard_domain::text::Name;
 use switchboard_entity::{leads, segments};
@@ -183,4 +184,28 @@ pub async fn refresh_segment_count(
     let segment = row.update(&*write).await?;
     write.commit().await?;
     Ok(segment)
+}
+
+/// The organization's segments by name.
+pub async fn segments(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> AppResult<Vec<segments::Model>> {
+    Ok(segments::Entity::find()
+        .filter(segments::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(segments::Column::Name)
+        .all(db)
+        .await?)
+}
+
+/// A segment of the organization, if there is one.
+pub async fn segment(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    id: Uuid,
+) -> AppResult<Option<segments::Model>> {
+    Ok(segments::Entity::find_by_id(id)
+        .filter(segments::Column::OrganizationId.eq(organization_id))
+        .one(db)
+        .await?)
 }

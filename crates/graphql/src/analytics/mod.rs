@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::shared::context::{self, Permission, require};
 use crate::shared::enums::{CrmStage, TrafficSource};
 use crate::shared::error::{ApiResult, AppError, parse_id};
-use crate::shared::filter::{CallFilter, Compiler};
+use crate::shared::filter::CallFilter;
 use crate::shared::scalars::Date;
 use crate::types::Agent;
 
@@ -473,19 +473,8 @@ impl RollupAnalytics {
         let query =
             summary::SummaryQuery::parse(range, group_by.into_iter().map(Into::into).collect())?;
         let app = context::app(ctx)?;
-        let filter = match filter {
-            Some(filter) => {
-                let segments = Default::default();
-                let compiler = Compiler {
-                    backend: app.db.get_database_backend(),
-                    organization_id: viewer.organization_id,
-                    segments: &segments,
-                };
-                Some(compiler.call(&filter.to_ast()?)?)
-            }
-            None => None,
-        };
-        let rows = summary::call_summary(app, viewer, &query, filter).await?;
+        let filter = filter.map(|f| f.to_ast()).transpose()?;
+        let rows = summary::call_summary(app, viewer, &query, filter.as_ref()).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 }

@@ -1,20 +1,15 @@
 //! Ad-hoc group-by over the list filters: `analytics { leadStats callStats }`.
 //!
 //! Each field is one SQL statement over exactly the rows the `leads` or
-//! `calls` list would select: this module compiles the list filter with
-//! [`crate::shared::filter::Compiler`] (organization-scoped; live leads unless
-//! `includeDeleted`) and [`switchboard_app::analytics::stats`] groups and
-//! aggregates them in the database, in the organization's time zone. Rows
-//! come in the order of `groupBy`: each key ascending, nulls last, enum
-//! values in the schema's order, text and periods bytewise, ids by their
-//! bytes. At most `first` groups are returned (default 1,000, at most
+//! `calls` list would select: [`switchboard_app::analytics::stats`]
+//! compiles the list filter (organization-scoped; live leads unless
+//! `includeDeleted`), groups and aggregates the rows in the database, in
+//! the organization's time zone. Rows come in the order of `groupBy`: each
+//! key ascending, nulls last, enum values in the schema's order, text and
+//! periods bytewise, ids by their bytes. At most `first` groups are returned (default 1,000, at most
 //! 10,000).
 
-use std::collections::HashMap;
-
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-
-use sea_orm::sea_query::SimpleExpr;
 use switchboard_app::analytics::stats::{self, Grouping, Selection};
 
 use crate::shared::context::{self, Permission, require};
@@ -22,7 +17,7 @@ use crate::shared::enums::{
     CallOutcome, CallStatus, CallType, CrmStage, LeadStatus, TrafficSource,
 };
 use crate::shared::error::ApiResult;
-use crate::shared::filter::{CallFilter, Compiler, DateTimeRange, LeadFilter, load_segments};
+use crate::shared::filter::{CallFilter, LeadFilter};
 use crate::shared::scalars::Date;
 
 /// The most groups a stats field returns.
@@ -171,15 +166,8 @@ impl StatsAnalytics {
         let grouping = Grouping::parse(group_by.into_iter().map(Into::into).collect(), first)?;
         let filter = filter.unwrap_or_default();
         let app = context::app(ctx)?;
-        let tree = filter.to_ast()?;
-        let segments = load_segments(&app.db, viewer.organization_id, &tree).await?;
-        let condition = Compiler {
-            backend: app.db.get_database_backend(),
-            organization_id: viewer.organization_id,
-            segments: &segments,
-        }
-        .lead(&tree)?;
-        let selection = selection(condition, filter.created_at.as_ref());
+        let selection =
+            Selection::of_leads(&app.db, viewer.organization_id, &filter.to_ast()?).await?;
         let rows = stats::lead_stats(app, viewer, &grouping, selection).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
@@ -208,26 +196,9 @@ impl StatsAnalytics {
         let grouping = Grouping::parse(group_by.into_iter().map(Into::into).collect(), first)?;
         let filter = filter.unwrap_or_default();
         let app = context::app(ctx)?;
-        let segments = HashMap::new();
-        let condition = Compiler {
-            backend: app.db.get_database_backend(),
-            organization_id: viewer.organization_id,
-            segments: &segments,
-        }
-        .call(&filter.to_ast()?)?;
-        let selection = selection(condition, filter.created_at.as_ref());
+        let selection = Selection::of_calls(&app.db, viewer.organization_id, &filter.to_ast()?)?;
         let rows = stats::call_stats(app, viewer, &grouping, selection).await?;
         Ok(rows.into_iter().map(Into::into).collect())
-    }
-}
-
-/// The rows of `condition`, with the `createdAt` bounds the filter's top
-/// level sets (a period is cut over the span they allow).
-fn selection(condition: SimpleExpr, created: Option<&DateTimeRange>) -> Selection {
-    Selection {
-        condition,
-        created_from: created.and_then(|r| [r.gt, r.gte].into_iter().flatten().max()),
-        created_until: created.and_then(|r| [r.lt, r.lte].into_iter().flatten().min()),
     }
 }
 
@@ -307,27 +278,5 @@ impl From<stats::CallStatsRow> for CallStatsRow {
             total_credits_used: r.total_credits_used,
             average_credits_used: r.average_credits_used,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_selection_keeps_the_tightest_top_level_created_at_bounds() {
-        let at = |s: &str| s.parse().expect("a timestamp");
-        let range = DateTimeRange {
-            gt: Some(at("2026-02-01T00:00:00Z")),
-            gte: Some(at("2026-03-01T00:00:00Z")),
-            lt: Some(at("2026-04-01T00:00:00Z")),
-            lte: Some(at("2026-05-01T00:00:00Z")),
-            ..Default::default()
-        };
-        let selection = selection(SimpleExpr::Constant(true.into()), Some(&range));
-        assert_eq!(selection.created_from, Some(at("2026-03-01T00:00:00Z")));
-        assert_eq!(selection.created_until, Some(at("2026-04-01T00:00:00Z")));
-        let open = super::selection(SimpleExpr::Constant(true.into()), None);
-        assert_eq!((open.created_from, open.created_until), (None, None));
     }
 }

@@ -3,12 +3,11 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use sea_orm::{Order, QueryFilter, QueryOrder, QuerySelect};
 use switchboard_entity::credit_transactions;
 
 use crate::shared::context::{self, Permission, require};
-use crate::shared::error::{ApiResult, parse_id};
-use crate::shared::pagination::{Cursor, Direction, Page, SortKey};
+use crate::shared::error::{ApiError, ApiResult, parse_id};
+use crate::shared::pagination::Page;
 use crate::types::{Call, CreditTransactionConnection, Total};
 use switchboard_app::ledger;
 
@@ -82,11 +81,7 @@ impl CreditTransaction {
             return Ok(None);
         };
         let loaders = crate::types::loaders(ctx)?;
-        let rows = loaders
-            .calls
-            .load_one(call)
-            .await
-            .map_err(|e| switchboard_app::AppError::Internal((*e).clone()))?;
+        let rows = loaders.calls.load_one(call).await.map_err(ApiError::from)?;
         Ok(rows.and_then(|r| r.into_iter().next()).map(Call))
     }
 }
@@ -119,36 +114,16 @@ impl LedgerQueries {
     ) -> ApiResult<CreditTransactionConnection> {
         let viewer = require(ctx, Permission::Read)?;
         let page = Page::new(first, after, last, before)?;
-        let base = ledger::entries_of(viewer.organization_id);
-        let mut select = base.clone();
-        if let Some(range) = page.range(
-            (
-                credit_transactions::Entity,
-                credit_transactions::Column::Sequence,
-            ),
-            (credit_transactions::Entity, credit_transactions::Column::Id),
-            Direction::Desc,
-        ) {
-            select = select.filter(range);
-        }
-        let read = match page.read_direction(Direction::Desc) {
-            Direction::Asc => Order::Asc,
-            Direction::Desc => Order::Desc,
-        };
-        let rows = select
-            .order_by(credit_transactions::Column::Sequence, read)
-            .limit(page.size + 1)
-            .all(context::db(ctx)?)
+        let entries = ledger::entries(viewer.organization_id);
+        let rows = entries
+            .page(context::db(ctx)?, &page, ledger::entry_keyset())
             .await?;
         Ok(CreditTransactionConnection::new(
             &page,
             rows,
-            |t| Cursor {
-                key: SortKey::Int(t.sequence),
-                id: t.id,
-            },
+            ledger::entry_cursor,
             CreditTransaction,
-            Total::Ledger(base),
+            Total::Ledger(entries),
         ))
     }
 }

@@ -6,11 +6,10 @@
 //! narrowed to the kinds it cares about. With `after` (an `eventId`) it first
 //! replays the rows since that event from the table, then goes live.
 //!
-//! Replay is bounded: `after` must be an event of the viewer's organization
-//! (else `BAD_USER_INPUT` on `after`), at most [`REPLAY_RETENTION_HOURS`]
-//! old and [`REPLAY_MAX_EVENTS`] behind (else `CURSOR_EXPIRED`: refetch and
-//! subscribe without `after`), and read [`REPLAY_PAGE`] rows at a time as
-//! the client consumes it.
+//! Replay is the application's ([`switchboard_app::calls::replay`]):
+//! bounded in age and distance (else `CURSOR_EXPIRED`: refetch and
+//! subscribe without `after`), and read a page at a time as the client
+//! consumes it.
 
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
@@ -18,9 +17,11 @@ use std::time::Duration;
 use async_graphql::{Context, ID, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures::stream::{self, Stream, StreamExt};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::DatabaseConnection;
+use switchboard_app::calls::read as calls;
+use switchboard_app::calls::replay::{Follow, Replay};
+use switchboard_app::leads::read as leads;
 use switchboard_entity::enums::CallEventKind as Kind;
-use switchboard_entity::{call_events, calls, lead_analytics, leads, transcripts};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use uuid::Uuid;
 
@@ -39,11 +40,11 @@ pub struct SubscriptionRoot;
 /// Loads the call an event is about, as it is now.
 async fn current_call(ctx: &Context<'_>, event: &CallEvent) -> ApiResult<Option<Call>> {
     let viewer = require(ctx, Permission::Read)?;
-    Ok(calls::Entity::find_by_id(event.call_id)
-        .filter(calls::Column::OrganizationId.eq(viewer.organization_id))
-        .one(context::db(ctx)?)
-        .await?
-        .map(Call))
+    Ok(
+        calls::call(context::db(ctx)?, viewer.organization_id, event.call_id)
+            .await?
+            .map(Call),
+    )
 }
 
 /// A change of a call's status.
@@ -136,12 +137,12 @@ impl TranscriptReady {
     /// The transcript as it is now.
     async fn transcript(&self, ctx: &Context<'_>) -> ApiResult<Option<Transcript>> {
         let viewer = require(ctx, Permission::Read)?;
-        Ok(transcripts::Entity::find()
-            .filter(transcripts::Column::OrganizationId.eq(viewer.organization_id))
-            .filter(transcripts::Column::CallId.eq(self.0.call_id))
-            .one(context::db(ctx)?)
-            .await?
-            .map(Transcript))
+        let db = context::db(ctx)?;
+        Ok(
+            calls::transcript(db, viewer.organization_id, self.0.call_id)
+                .await?
+                .map(Transcript),
+        )
     }
     /// The call as it is now.
     async fn call(&self, ctx: &Context<'_>) -> ApiResult<Option<Call>> {
@@ -170,10 +171,8 @@ impl CallAnalysisReady {
     /// The analysis as it is now.
     async fn analysis(&self, ctx: &Context<'_>) -> ApiResult<Option<CallAnalysis>> {
         let viewer = require(ctx, Permission::Read)?;
-        Ok(lead_analytics::Entity::find()
-            .filter(lead_analytics::Column::OrganizationId.eq(viewer.organization_id))
-            .filter(lead_analytics::Column::CallId.eq(self.0.call_id))
-            .one(context::db(ctx)?)
+        let db = context::db(ctx)?;
+        Ok(calls::analysis(db, viewer.organization_id, self.0.call_id)
             .await?
             .map(CallAnalysis))
     }
@@ -204,9 +203,8 @@ impl LeadUpdate {
     /// The lead as it is now (a deleted lead too, with its `deletedAt`).
     async fn lead(&self, ctx: &Context<'_>) -> ApiResult<Option<Lead>> {
         let viewer = require(ctx, Permission::Read)?;
-        Ok(leads::Entity::find_by_id(self.0.lead_id)
-            .filter(leads::Column::OrganizationId.eq(viewer.organization_id))
-            .one(context::db(ctx)?)
+        let db = context::db(ctx)?;
+        Ok(leads::lead(db, viewer.organization_id, self.0.lead_id)
             .await?
             .map(Lead))
     }
@@ -241,28 +239,6 @@ impl From<LiveCounters> for LiveAnalytics {
     }
 }
 
-/// Which call events a subscriber follows.
-#[derive(Clone, Copy)]
-struct Follow {
-    organization_id: Uuid,
-    kinds: &'static [Kind],
-    call: Option<Uuid>,
-    lead: Option<Uuid>,
-    campaign: Option<Uuid>,
-    agent: Option<Uuid>,
-}
-
-impl Follow {
-    fn matches(&self, event: &CallEvent) -> bool {
-        event.organization_id == self.organization_id
-            && self.kinds.contains(&event.kind)
-            && self.call.is_none_or(|id| id == event.call_id)
-            && self.lead.is_none_or(|id| Some(id) == event.lead_id)
-            && self.campaign.is_none_or(|id| Some(id) == event.campaign_id)
-            && self.agent.is_none_or(|id| Some(id) == event.agent_id)
-    }
-}
-
 /// Tells a subscriber it may have missed events (`missed` of them when
 /// known), and from where to resume.
 fn lagged(missed: Option<u64>, last: Option<Uuid>) -> async_graphql::Error {
@@ -283,143 +259,18 @@ fn parse(field: &str, id: Option<ID>) -> ApiResult<Option<Uuid>> {
     id.map(|id| parse_id(field, &id)).transpose()
 }
 
-/// Rows a replay reads per statement: replay is paged, read as the client
-/// consumes it, so a long history is never held in memory at once.
-const REPLAY_PAGE: u64 = 500;
-/// The most events (of any kind) a cursor may be behind its organization's
-/// newest: further behind, refetching is cheaper than replaying.
-pub const REPLAY_MAX_EVENTS: u64 = 10_000;
-/// The oldest a cursor may be, in hours.
-pub const REPLAY_RETENTION_HOURS: i64 = 24;
-/// Writers' clocks may disagree: replay looks this far before the cursor's
-/// `created_at` (which the organization's index is ordered by) for ids
-/// after it.
-const CLOCK_SLACK_MINUTES: i64 = 5;
-
-/// Tells a client its cursor is too old or too far behind to replay.
-fn cursor_expired(why: String) -> async_graphql::Error {
-    let message =
-        format!("`after` is {why}: refetch what you show, then subscribe again without `after`");
-    async_graphql::ErrorExtensions::extend_with(async_graphql::Error::new(message), |_, ext| {
-        ext.set("code", "CURSOR_EXPIRED");
-        ext.set("field", "after");
-    })
-}
-
-/// Checks that `after` is an event of the organization, recent and close
-/// enough to replay; returns the earliest `created_at` replay must read.
-async fn check_cursor(
-    db: &DatabaseConnection,
-    organization_id: Uuid,
-    after: Uuid,
-) -> async_graphql::Result<DateTime<Utc>> {
-    use sea_orm::sea_query::{Alias, Expr, Query};
-    use sea_orm::{ConnectionTrait, QueryTrait};
-    let created_at: Option<DateTime<Utc>> = call_events::Entity::find_by_id(after)
-        .filter(call_events::Column::OrganizationId.eq(organization_id))
-        .select_only()
-        .column(call_events::Column::CreatedAt)
-        .into_tuple()
-        .one(db)
-        .await
-        .map_err(ApiError::from)?;
-    // Another organization's event reads exactly like an unknown one.
-    let Some(created_at) = created_at else {
-        return Err(ApiError::bad_input(
-            "after",
-            "`after` is not an eventId of your organization; subscribe without `after`",
-        )
-        .into());
-    };
-    if created_at < Utc::now() - chrono::Duration::hours(REPLAY_RETENTION_HOURS) {
-        return Err(cursor_expired(format!(
-            "older than {REPLAY_RETENTION_HOURS} hours"
-        )));
-    }
-    let since = created_at - chrono::Duration::minutes(CLOCK_SLACK_MINUTES);
-    // Counts at most one more than the limit, on the organization's index.
-    let behind = call_events::Entity::find()
-        .select_only()
-        .column(call_events::Column::Id)
-        .filter(call_events::Column::OrganizationId.eq(organization_id))
-        .filter(call_events::Column::CreatedAt.gte(since))
-        .filter(call_events::Column::Id.gt(after))
-        .limit(REPLAY_MAX_EVENTS + 1)
-        .into_query();
-    let count = Query::select()
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("behind"))
-        .from_subquery(behind, Alias::new("behind_rows"))
-        .to_owned();
-    let row = db
-        .query_one_raw(db.get_database_backend().build(&count))
-        .await
-        .map_err(ApiError::from)?;
-    let behind: i64 = row
-        .map(|row| row.try_get("", "behind"))
-        .transpose()
-        .map_err(ApiError::from)?
-        .unwrap_or(0);
-    if behind > REPLAY_MAX_EVENTS as i64 {
-        return Err(cursor_expired(format!(
-            "more than {REPLAY_MAX_EVENTS} events behind"
-        )));
-    }
-    Ok(since)
-}
-
 /// A replay in progress: the page being sent and where the next one starts.
-struct Replay {
+struct Replaying {
     db: DatabaseConnection,
-    since: DateTime<Utc>,
-    after: Uuid,
+    replay: Replay,
     page: VecDeque<CallEvent>,
-    exhausted: bool,
-}
-
-impl Replay {
-    /// Reads the next page of events `follow` wants, oldest first.
-    async fn fetch(&mut self, follow: &Follow) -> ApiResult<()> {
-        let mut query = call_events::Entity::find()
-            .find_also_related(calls::Entity)
-            .filter(call_events::Column::OrganizationId.eq(follow.organization_id))
-            .filter(call_events::Column::CreatedAt.gte(self.since))
-            .filter(call_events::Column::Kind.is_in(follow.kinds.iter().copied()))
-            .filter(call_events::Column::Id.gt(self.after));
-        if let Some(call) = follow.call {
-            query = query.filter(call_events::Column::CallId.eq(call));
-        }
-        if let Some(lead) = follow.lead {
-            query = query.filter(calls::Column::LeadId.eq(lead));
-        }
-        if let Some(campaign) = follow.campaign {
-            query = query.filter(calls::Column::CampaignId.eq(campaign));
-        }
-        if let Some(agent) = follow.agent {
-            query = query.filter(calls::Column::AgentId.eq(agent));
-        }
-        let rows = query
-            .order_by_asc(call_events::Column::Id)
-            .limit(REPLAY_PAGE)
-            .all(&self.db)
-            .await?;
-        self.exhausted = (rows.len() as u64) < REPLAY_PAGE;
-        if let Some((last, _)) = rows.last() {
-            self.after = last.id;
-        }
-        self.page.extend(
-            rows.into_iter()
-                .filter_map(|(event, call)| Some(CallEvent::new(&call?, &event)))
-                .filter(|event| follow.matches(event)),
-        );
-        Ok(())
-    }
 }
 
 /// One call subscription: its replay (if any), then the live events.
 struct Follower {
     follow: Follow,
     receiver: OrganizationReceiver,
-    replay: Option<Replay>,
+    replay: Option<Replaying>,
     /// Events sent by the replay, so the same event arriving live is sent
     /// once. Ids are not compared for order: two transactions may commit in
     /// the opposite order of their ids, and both events must reach the
@@ -439,23 +290,28 @@ impl Follower {
         if self.failed {
             return None;
         }
-        while let Some(replay) = &mut self.replay {
-            if let Some(event) = replay.page.pop_front() {
+        while let Some(replaying) = &mut self.replay {
+            if let Some(event) = replaying.page.pop_front() {
                 self.replayed.insert(event.event_id);
                 self.last_seen = Some(event.event_id);
                 return Some(Ok(event));
             }
-            if replay.exhausted {
+            if replaying.replay.is_exhausted() {
                 self.replay = None;
                 break;
             }
-            let fetched = bounded(self.limit, replay.fetch(&self.follow))
-                .await
-                .and_then(|fetched| fetched.map_err(Into::into));
-            if let Err(err) = fetched {
+            let next = replaying.replay.next_page(&replaying.db, &self.follow);
+            match bounded(self.limit, next).await {
+                Ok(Ok(page)) => replaying.page.extend(page),
                 // A gap cannot be skipped silently: the subscription ends.
-                self.failed = true;
-                return Some(Err(err));
+                Ok(Err(err)) => {
+                    self.failed = true;
+                    return Some(Err(ApiError::from(err).into()));
+                }
+                Err(err) => {
+                    self.failed = true;
+                    return Some(Err(err));
+                }
             }
         }
         loop {
@@ -502,13 +358,14 @@ async fn follow_calls(
     // Subscribe before reading the replay, so nothing falls in between.
     let receiver = bus.subscribe_organization(follow.organization_id);
     let replay = match after {
-        Some(after) => Some(Replay {
-            db: db.clone(),
-            since: bounded(limit, check_cursor(db, follow.organization_id, after)).await??,
-            after,
-            page: VecDeque::new(),
-            exhausted: false,
-        }),
+        Some(after) => {
+            let start = Replay::start(db, follow.organization_id, after);
+            Some(Replaying {
+                db: db.clone(),
+                replay: bounded(limit, start).await?.map_err(ApiError::from)?,
+                page: VecDeque::new(),
+            })
+        }
         None => None,
     };
     let follower = Follower {

@@ -53,6 +53,7 @@ impl ApiError {
             AppError::BadUserInput(_) => "BAD_USER_INPUT",
             AppError::Conflict { .. } => "CONFLICT",
             AppError::DialBlocked { .. } => "DIAL_BLOCKED",
+            AppError::CursorExpired { .. } => "CURSOR_EXPIRED",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -117,6 +118,7 @@ impl From<ApiError> for async_graphql::Error {
                         ext.set("existingId", id.to_string());
                     }
                 }
+                AppError::CursorExpired { field, .. } => ext.set("field", field.as_str()),
                 AppError::NotFound { entity, id } => {
                     ext.set("entity", *entity);
                     ext.set("id", id.as_str());

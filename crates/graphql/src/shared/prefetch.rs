@@ -17,8 +17,8 @@ use crate::shared::error::{ApiError, ApiResult};
 use crate::shared::loaders::{Loaders, PageKey};
 use crate::shared::pagination::{Direction, Page};
 
-fn db_error(err: std::sync::Arc<sea_orm::DbErr>) -> ApiError {
-    ApiError::from((*err).clone())
+fn db_error(err: switchboard_app::AppError) -> ApiError {
+    ApiError::from(err)
 }
 
 /// The subfields named `name` of `fields`.

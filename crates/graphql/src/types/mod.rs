@@ -12,8 +12,10 @@ use crate::shared::context::{self, Permission};
 use crate::shared::enums::*;
 use crate::shared::error::{ApiError, ApiResult, AppError};
 use crate::shared::loaders::{Loaders, PageKey};
-use crate::shared::pagination::{Cursor, Direction, Page, PageInfo, SortKey};
+use crate::shared::pagination::{Cursor, Direction, Page, PageInfo};
 use crate::shared::scalars::Date;
+use switchboard_app::calls::read::call_cursor;
+use switchboard_app::query::list::List;
 
 pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Loaders> {
     ctx.data::<Loaders>()
@@ -75,34 +77,33 @@ macro_rules! connection {
 
 /// How a connection's `totalCount` is found, run only if a client asks.
 pub enum Total {
-    Leads(sea_orm::Select<leads::Entity>),
-    Calls(sea_orm::Select<calls::Entity>),
+    Leads(List<leads::Entity>),
+    Calls(List<calls::Entity>),
     CallsOfLead(Uuid),
     CallsOfAgent(Uuid),
-    Ledger(sea_orm::Select<credit_transactions::Entity>),
+    Ledger(List<credit_transactions::Entity>),
     /// Not counted: a search result has no cheap exact total.
     None,
 }
 
 impl Total {
     async fn resolve(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        use sea_orm::PaginatorTrait;
         let db = context::db(ctx)?;
         Ok(match self {
-            Self::Leads(select) => select.clone().count(db).await? as i64,
-            Self::Calls(select) => select.clone().count(db).await? as i64,
-            Self::Ledger(select) => select.clone().count(db).await? as i64,
+            Self::Leads(list) => list.count(db).await?,
+            Self::Calls(list) => list.count(db).await?,
+            Self::Ledger(list) => list.count(db).await?,
             Self::CallsOfLead(lead) => loaders(ctx)?
                 .call_counts_by_lead
                 .load_one(*lead)
                 .await
-                .map_err(|e| ApiError::from((*e).clone()))?
+                .map_err(ApiError::from)?
                 .unwrap_or(0),
             Self::CallsOfAgent(agent) => loaders(ctx)?
                 .call_counts_by_agent
                 .load_one(*agent)
                 .await
-                .map_err(|e| ApiError::from((*e).clone()))?
+                .map_err(ApiError::from)?
                 .unwrap_or(0),
             Self::None => {
                 return Err(ApiError::bad_input(
@@ -127,24 +128,9 @@ connection!(
     crate::ledger::CreditTransaction
 );
 
-pub fn lead_cursor(model: &leads::Model, order: LeadOrderField) -> Cursor {
-    let key = match order {
-        LeadOrderField::CreatedAt => SortKey::Time(model.created_at),
-        LeadOrderField::UpdatedAt => SortKey::Time(model.updated_at),
-        LeadOrderField::LeadScore => SortKey::Int(i64::from(model.lead_score)),
-    };
-    Cursor { key, id: model.id }
-}
-
-pub fn call_cursor(model: &calls::Model) -> Cursor {
-    Cursor {
-        key: SortKey::Time(model.created_at),
-        id: model.id,
-    }
-}
-
 /// What leads are sorted by; the id breaks ties.
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "switchboard_app::leads::read::LeadSort")]
 pub enum LeadOrderField {
     /// When the lead was created: the default.
     #[default]
@@ -177,13 +163,10 @@ pub struct CallOrder {
 async fn load<K, L, V>(loader: &crate::shared::loaders::Cached<L>, key: K) -> ApiResult<Option<V>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-    L: async_graphql::dataloader::Loader<K, Value = V, Error = std::sync::Arc<sea_orm::DbErr>>,
+    L: switchboard_app::query::batch::Batch<K, Value = V>,
     V: Send + Sync + Clone + 'static,
 {
-    loader
-        .load_one(key)
-        .await
-        .map_err(|e| ApiError::from((*e).clone()))
+    loader.load_one(key).await.map_err(ApiError::from)
 }
 
 mod call;

@@ -200,9 +200,10 @@ async fn deliver(
 fn status_of(err: &AppError) -> StatusCode {
     match err {
         AppError::Conflict { .. } => StatusCode::CONFLICT,
-        AppError::BadUserInput(_) | AppError::NotFound { .. } | AppError::DialBlocked { .. } => {
-            StatusCode::BAD_REQUEST
-        }
+        AppError::BadUserInput(_)
+        | AppError::NotFound { .. }
+        | AppError::DialBlocked { .. }
+        | AppError::CursorExpired { .. } => StatusCode::BAD_REQUEST,
         AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

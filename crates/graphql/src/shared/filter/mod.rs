@@ -2,8 +2,7 @@
 //!
 //! Resolvers turn an input into the application's filter tree with
 //! [`LeadFilter::to_ast`] / [`CallFilter::to_ast`] (ids parsed, bounds
-//! checked) and compile that with the application's compiler, re-exported
-//! here. A saved segment stores the tree in the application's own format,
+//! checked) and hand that to the application, which compiles it. A saved segment stores the tree in the application's own format,
 //! so renaming a field here never breaks one; `Segment.filter` shows it
 //! back in this input's shape ([`input_json`]), which is what the serde
 //! derives below are for.
@@ -22,8 +21,7 @@ mod tests;
 
 pub use convert::input_json;
 pub use switchboard_app::query::filter::{
-    Compiler, MAX_BRANCHES, MAX_FILTER_DEPTH, MAX_FILTER_NODES, MAX_SEARCH_CHARS, MAX_VALUES,
-    check_width, load_segments,
+    MAX_BRANCHES, MAX_FILTER_DEPTH, MAX_FILTER_NODES, MAX_SEARCH_CHARS, MAX_VALUES, check_width,
 };
 
 macro_rules! in_filter {

@@ -1,0 +1,349 @@
+//! The relations of many rows at once: every relation of the graph is read
+//! in one statement for all the parents of a level, however many there are.
+//!
+//! [`Relations`] holds one batch reader per relation, for one organization:
+//! every statement is scoped by `organization_id`. Nested lists paginate per
+//! parent inside that one statement with `ROW_NUMBER() OVER (PARTITION BY
+//! parent …)`. The transports put a per-request cache in front of each
+//! reader (GraphQL's dataloaders), so a cache never crosses requests or
+//! tenants.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::marker::PhantomData;
+
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic, ModelTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Value,
+};
+use switchboard_entity::*;
+use uuid::Uuid;
+
+use crate::error::AppResult;
+use crate::query::page::{Cursor, Direction, Page, SortKey};
+
+/// Reads one relation for many keys in one statement (or one per page
+/// shape); every key asked for gets an answer, so "none" is cached too.
+pub trait Batch<K>: Send + Sync + 'static {
+    type Value: Send + Sync + Clone + 'static;
+
+    fn load(&self, keys: &[K]) -> impl Future<Output = AppResult<HashMap<K, Self::Value>>> + Send;
+}
+
+/// Every relation the API follows, for one organization.
+pub struct Relations {
+    pub leads: ByColumn<leads::Entity>,
+    pub calls: ByColumn<calls::Entity>,
+    pub agents: ByColumn<agents::Entity>,
+    pub campaigns: ByColumn<campaigns::Entity>,
+    pub members: MembersById,
+    pub transcripts_by_call: ByColumn<transcripts::Entity>,
+    pub analyses_by_call: ByColumn<lead_analytics::Entity>,
+    pub status_history_by_lead: ByColumn<lead_status_history::Entity>,
+    pub audit_log_by_lead: ByColumn<lead_audit_log::Entity>,
+    pub score_history_by_lead: ByColumn<lead_score_history::Entity>,
+    pub assignments_by_lead: ByColumn<lead_assignments::Entity>,
+    pub follow_ups_by_lead: ByColumn<follow_ups::Entity>,
+    pub customers_by_lead: ByColumn<customers::Entity>,
+    pub calls_by_lead: PagedByColumn<calls::Entity>,
+    pub calls_by_agent: PagedByColumn<calls::Entity>,
+    pub call_counts_by_lead: CountByColumn<calls::Entity>,
+    pub call_counts_by_agent: CountByColumn<calls::Entity>,
+}
+
+impl Relations {
+    pub fn new(db: &DatabaseConnection, organization_id: Uuid) -> Self {
+        macro_rules! by_column {
+            ($entity:ident, $column:ident, $order:expr) => {
+                ByColumn::<$entity::Entity> {
+                    db: db.clone(),
+                    organization_id,
+                    column: $entity::Column::$column,
+                    org_column: $entity::Column::OrganizationId,
+                    order: $order,
+                    _entity: PhantomData,
+                }
+            };
+        }
+        let paged = |column: calls::Column| PagedByColumn::<calls::Entity> {
+            db: db.clone(),
+            organization_id,
+            column,
+            org_column: calls::Column::OrganizationId,
+            sort_column: calls::Column::CreatedAt,
+            id_column: calls::Column::Id,
+            _entity: PhantomData,
+        };
+        let counts = |column: calls::Column| CountByColumn::<calls::Entity> {
+            db: db.clone(),
+            organization_id,
+            column,
+            org_column: calls::Column::OrganizationId,
+            _entity: PhantomData,
+        };
+        Self {
+            leads: by_column!(leads, Id, None),
+            calls: by_column!(calls, Id, None),
+            agents: by_column!(agents, Id, None),
+            campaigns: by_column!(campaigns, Id, None),
+            members: MembersById {
+                db: db.clone(),
+                organization_id,
+            },
+            transcripts_by_call: by_column!(transcripts, CallId, None),
+            analyses_by_call: by_column!(lead_analytics, CallId, None),
+            status_history_by_lead: by_column!(
+                lead_status_history,
+                LeadId,
+                Some(lead_status_history::Column::CreatedAt)
+            ),
+            audit_log_by_lead: by_column!(
+                lead_audit_log,
+                LeadId,
+                Some(lead_audit_log::Column::CreatedAt)
+            ),
+            score_history_by_lead: by_column!(
+                lead_score_history,
+                LeadId,
+                Some(lead_score_history::Column::CreatedAt)
+            ),
+            assignments_by_lead: by_column!(
+                lead_assignments,
+                LeadId,
+                Some(lead_assignments::Column::CreatedAt)
+            ),
+            follow_ups_by_lead: by_column!(
+                follow_ups,
+                LeadId,
+                Some(follow_ups::Column::FollowUpDate)
+            ),
+            customers_by_lead: by_column!(customers, LeadId, None),
+            calls_by_lead: paged(calls::Column::LeadId),
+            calls_by_agent: paged(calls::Column::AgentId),
+            call_counts_by_lead: counts(calls::Column::LeadId),
+            call_counts_by_agent: counts(calls::Column::AgentId),
+        }
+    }
+}
+
+fn uuid_of(value: Value) -> Option<Uuid> {
+    match value {
+        Value::Uuid(id) => id,
+        _ => None,
+    }
+}
+
+/// Rows whose `column` is one of the keys, grouped by key (in `order`).
+pub struct ByColumn<E: EntityTrait> {
+    db: DatabaseConnection,
+    organization_id: Uuid,
+    column: E::Column,
+    org_column: E::Column,
+    order: Option<E::Column>,
+    _entity: PhantomData<E>,
+}
+
+impl<E> Batch<Uuid> for ByColumn<E>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    type Value = Vec<E::Model>;
+
+    async fn load(&self, keys: &[Uuid]) -> AppResult<HashMap<Uuid, Self::Value>> {
+        let mut query = E::find()
+            .filter(self.org_column.eq(self.organization_id))
+            .filter(self.column.is_in(keys.iter().copied()));
+        if let Some(order) = self.order {
+            query = query.order_by_asc(order);
+        }
+        let rows = query.all(&self.db).await?;
+        let mut grouped: HashMap<Uuid, Vec<E::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            if let Some(key) = uuid_of(row.get(self.column)) {
+                grouped.entry(key).or_default().push(row);
+            }
+        }
+        Ok(grouped)
+    }
+}
+
+/// Users who are members of the organization, by id (anyone else reads as
+/// none).
+pub struct MembersById {
+    db: DatabaseConnection,
+    organization_id: Uuid,
+}
+
+impl Batch<Uuid> for MembersById {
+    type Value = Option<users::Model>;
+
+    async fn load(&self, keys: &[Uuid]) -> AppResult<HashMap<Uuid, Self::Value>> {
+        let members = Query::select()
+            .column(organization_memberships::Column::UserId)
+            .from(organization_memberships::Entity)
+            .and_where(organization_memberships::Column::OrganizationId.eq(self.organization_id))
+            .to_owned();
+        let rows = users::Entity::find()
+            .filter(users::Column::Id.is_in(keys.iter().copied()))
+            .filter(users::Column::Id.in_subquery(members))
+            .all(&self.db)
+            .await?;
+        let mut found: HashMap<Uuid, Option<users::Model>> =
+            keys.iter().map(|k| (*k, None)).collect();
+        found.extend(rows.into_iter().map(|u| (u.id, Some(u))));
+        Ok(found)
+    }
+}
+
+/// A page of children per parent: the key is the parent's id and the page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    pub parent: Uuid,
+    pub size: u64,
+    pub after: Option<(i64, Uuid)>,
+    pub ascending: bool,
+}
+
+impl PageKey {
+    /// The key of `parent`'s page `page` of children in `direction`; only
+    /// forward pages after a time cursor (the children's creation time).
+    pub fn new(parent: Uuid, page: &Page, direction: impl Into<Direction>) -> Self {
+        Self {
+            parent,
+            size: page.size,
+            after: page.after.as_ref().and_then(|c| match c.key {
+                SortKey::Time(t) => t.timestamp_nanos_opt().map(|n| (n, c.id)),
+                SortKey::Int(_) => None,
+            }),
+            ascending: direction.into() == Direction::Asc,
+        }
+    }
+}
+
+/// A page's size, start and order: keys of the same shape share a statement.
+type PageShape = (u64, Option<(i64, Uuid)>, bool);
+
+/// Children of many parents, `size + 1` per parent, sorted by `(sort, id)`,
+/// in one statement per page shape.
+pub struct PagedByColumn<E: EntityTrait> {
+    db: DatabaseConnection,
+    organization_id: Uuid,
+    column: E::Column,
+    org_column: E::Column,
+    sort_column: E::Column,
+    id_column: E::Column,
+    _entity: PhantomData<E>,
+}
+
+impl<E> Batch<PageKey> for PagedByColumn<E>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + FromQueryResult + 'static,
+{
+    type Value = Vec<E::Model>;
+
+    async fn load(&self, keys: &[PageKey]) -> AppResult<HashMap<PageKey, Self::Value>> {
+        // Keys that differ only by parent share a statement.
+        let mut groups: HashMap<PageShape, Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            groups
+                .entry((key.size, key.after, key.ascending))
+                .or_default()
+                .push(key.parent);
+        }
+        let backend = self.db.get_database_backend();
+        let mut out: HashMap<PageKey, Vec<E::Model>> =
+            keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+        for ((size, after, ascending), parents) in groups {
+            let order = if ascending { "ASC" } else { "DESC" };
+            let (parent, sort, id) = (
+                self.column.as_str(),
+                self.sort_column.as_str(),
+                self.id_column.as_str(),
+            );
+            // Only the code's own column names reach the SQL text.
+            let window = format!(
+                r#"ROW_NUMBER() OVER (PARTITION BY "{parent}" ORDER BY "{sort}" {order}, "{id}" {order})"#
+            );
+            let mut inner = E::find()
+                .filter(self.org_column.eq(self.organization_id))
+                .filter(self.column.is_in(parents.iter().copied()))
+                .expr_as(Expr::cust(window), "page_row");
+            if let Some((nanos, after_id)) = after {
+                let page = Page {
+                    size,
+                    backward: false,
+                    after: Some(Cursor {
+                        key: SortKey::Time(chrono::DateTime::from_timestamp_nanos(nanos)),
+                        id: after_id,
+                    }),
+                    before: None,
+                };
+                let direction = if ascending {
+                    Direction::Asc
+                } else {
+                    Direction::Desc
+                };
+                if let Some(range) = page.range(self.sort_column, self.id_column, direction) {
+                    inner = inner.filter(range);
+                }
+            }
+            let statement = Query::select()
+                .column(Asterisk)
+                .from_subquery(inner.into_query(), Alias::new("paged"))
+                .and_where(Expr::col(Alias::new("page_row")).lte(size as i64 + 1))
+                .order_by(Alias::new("page_row"), Order::Asc)
+                .to_owned();
+            let rows = E::find()
+                .from_raw_sql(backend.build(&statement))
+                .all(&self.db)
+                .await?;
+            for row in rows {
+                if let Some(parent) = uuid_of(row.get(self.column)) {
+                    out.entry(PageKey {
+                        parent,
+                        size,
+                        after,
+                        ascending,
+                    })
+                    .or_default()
+                    .push(row);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// How many children each parent has.
+pub struct CountByColumn<E: EntityTrait> {
+    db: DatabaseConnection,
+    organization_id: Uuid,
+    column: E::Column,
+    org_column: E::Column,
+    _entity: PhantomData<E>,
+}
+
+impl<E: EntityTrait> Batch<Uuid> for CountByColumn<E> {
+    type Value = i64;
+
+    async fn load(&self, keys: &[Uuid]) -> AppResult<HashMap<Uuid, Self::Value>> {
+        let rows: Vec<(Option<Uuid>, i64)> = E::find()
+            .select_only()
+            .column(self.column)
+            .column_as(Expr::col(Asterisk).count(), "n")
+            .filter(self.org_column.eq(self.organization_id))
+            .filter(self.column.is_in(keys.iter().copied()))
+            .group_by(self.column)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(k, n)| k.map(|k| (k, n)))
+            .collect())
+    }
+}
