@@ -30,7 +30,10 @@ impl MigratorTrait for Migrator {
             .iter()
             .map(|m| Box::new(*m) as Box<dyn MigrationTrait>)
             .collect();
+        // m0008 is Rust; the SQL migrations after it follow it.
+        let later = migrations.split_off(FIRST_AFTER_M0008);
         migrations.push(Box::new(segment_filters::SegmentFilterV2));
+        migrations.extend(later);
         migrations
     }
 }
@@ -53,7 +56,11 @@ const MIGRATIONS: &[SqlMigration] = &[
     sql_migration!("m0005_views", "0005_views"),
     sql_migration!("m0006_row_level_security", "0006_row_level_security"),
     sql_migration!("m0007_live_counters", "0007_live_counters"),
+    sql_migration!("m0009_identity_tokens", "0009_identity_tokens"),
 ];
+
+/// Where in [`MIGRATIONS`] the ones after the Rust m0008 begin.
+const FIRST_AFTER_M0008: usize = 7;
 
 /// The tables every migration together creates, in creation order.
 pub const TABLES: &[&str] = &[
@@ -91,6 +98,10 @@ pub const TABLES: &[&str] = &[
     "agent_analytics",
     "organization_analytics",
     "agent_targets",
+    "retired_refresh_tokens",
+    "email_verifications",
+    "invitations",
+    "mail_outbox",
 ];
 
 /// The views (materialized on PostgreSQL where noted in the SQL).

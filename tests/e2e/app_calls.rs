@@ -520,13 +520,25 @@ async fn a_signing_secret_is_refused_under_8_characters_and_set_by_a_member(back
         role: MemberRole::Admin,
         timezone: "America/New_York".parse().expect("a zone"),
     });
-    let err = webhooks::set_webhook_secret(&f.app, admin, Provider::Retell, " 1234567 ")
-        .await
-        .expect_err("too short");
+    let err = webhooks::set_webhook_secret(
+        &f.app,
+        admin,
+        &Default::default(),
+        Provider::Retell,
+        " 1234567 ",
+    )
+    .await
+    .expect_err("too short");
     assert_eq!(field_of(&err), "secret");
-    let endpoint = webhooks::set_webhook_secret(&f.app, admin, Provider::Retell, "whsec_12345678")
-        .await
-        .expect("set");
+    let endpoint = webhooks::set_webhook_secret(
+        &f.app,
+        admin,
+        &Default::default(),
+        Provider::Retell,
+        "whsec_12345678",
+    )
+    .await
+    .expect("set");
     assert!(endpoint.configured);
     assert_eq!(endpoint.path, "/webhooks/retell?org=acme");
     let opened = webhooks::signing_secret(&f.app.db, &f.app.secret_key, f.org(), Provider::Retell)

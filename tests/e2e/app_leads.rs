@@ -269,20 +269,23 @@ async fn purchases_and_refunds_keep_the_balance_equal_to_the_ledger_sum(backend:
     let acme = Tenant::create(&app.db, "acme").await;
     let admin = viewer(&acme, acme.admin, MemberRole::Admin);
 
-    ledger::purchase_credits(&app, admin, 500, "pay_1".into(), None)
+    ledger::purchase_credits(&app, admin, &Default::default(), 500, "pay_1".into(), None)
         .await
         .expect("purchased");
-    match ledger::purchase_credits(&app, admin, 500, "pay_1".into(), None).await {
+    match ledger::purchase_credits(&app, admin, &Default::default(), 500, "pay_1".into(), None)
+        .await
+    {
         Err(AppError::Conflict { field, .. }) => {
             assert_eq!(field.as_deref(), Some("externalPaymentId"))
         }
         other => panic!("a payment is credited once, got {other:?}"),
     }
-    match ledger::purchase_credits(&app, admin, 0, "pay_0".into(), None).await {
+    match ledger::purchase_credits(&app, admin, &Default::default(), 0, "pay_0".into(), None).await
+    {
         Err(AppError::BadUserInput(error)) => assert_eq!(error.field(), "amount"),
         other => panic!("a purchase adds credits, got {other:?}"),
     }
-    ledger::adjust_credits(&app, admin, -200, "correction".into())
+    ledger::adjust_credits(&app, admin, &Default::default(), -200, "correction".into())
         .await
         .expect("adjusted");
 
@@ -306,12 +309,12 @@ async fn purchases_and_refunds_keep_the_balance_equal_to_the_ledger_sum(backend:
         .expect("a usage entry");
     write.commit().await.expect("commit");
     assert_eq!(charge.kind, CreditKind::Usage);
-    let refund = ledger::refund_credits(&app, admin, charge.id, None)
+    let refund = ledger::refund_credits(&app, admin, &Default::default(), charge.id, None)
         .await
         .expect("refunded");
     assert_eq!(refund.amount, 30);
     assert!(matches!(
-        ledger::refund_credits(&app, admin, charge.id, None).await,
+        ledger::refund_credits(&app, admin, &Default::default(), charge.id, None).await,
         Err(AppError::Conflict { .. })
     ));
 
@@ -320,7 +323,15 @@ async fn purchases_and_refunds_keep_the_balance_equal_to_the_ledger_sum(backend:
         .map(|n| {
             let app = app.clone();
             tokio::spawn(async move {
-                ledger::purchase_credits(&app, admin, 10 + n, format!("race_{n}"), None).await
+                ledger::purchase_credits(
+                    &app,
+                    admin,
+                    &Default::default(),
+                    10 + n,
+                    format!("race_{n}"),
+                    None,
+                )
+                .await
             })
         })
         .collect();

@@ -34,6 +34,7 @@ on_both_backends!(
     a_socket_without_connection_init_is_closed_with_4408,
     an_oversized_message_before_connection_init_closes_the_socket,
     a_suspended_members_socket_and_stream_close,
+    a_socket_of_a_session_that_logged_out_closes,
     a_demoted_members_socket_closes,
     a_socket_closes_when_its_token_expires,
     another_tenants_burst_does_not_lag_a_subscriber,
@@ -382,6 +383,36 @@ async fn an_oversized_message_before_connection_init_closes_the_socket(backend: 
     assert!(matches!(code, None | Some(1009)), "closed with {code:?}");
     let body = app.graphql(None, "{ __typename }", json!({})).await;
     assert_eq!(body["data"]["__typename"], "Query");
+}
+
+async fn a_socket_of_a_session_that_logged_out_closes(backend: Backend) {
+    let config = HttpConfig {
+        access_recheck: Duration::from_millis(300),
+        ..HttpConfig::default()
+    };
+    let app = app_with(backend, config).await;
+    let signed_up = app
+        .graphql(
+            None,
+            "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }",
+            json!({ "input": { "email": "ada@example.com", "password": "correct horse battery", "name": "Ada", "organizationName": "Engines" } }),
+        )
+        .await;
+    let token = signed_up["data"]["signUp"]["accessToken"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let mut socket = connect(&app.base_url, "graphql-transport-ws", &token).await;
+    start(&mut socket, "1", UPDATES, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let out = app
+        .graphql(Some(&token), "mutation { logOut }", json!({}))
+        .await;
+    assert_eq!(out["data"]["logOut"], true, "{out}");
+    assert_eq!(
+        closed(&mut socket, Duration::from_secs(5)).await,
+        Some(4403)
+    );
 }
 
 async fn a_suspended_members_socket_and_stream_close(backend: Backend) {

@@ -208,6 +208,30 @@ async fn admins_add_credits_and_refund_charges_with_new_entries(backend: Backend
         .expect("read")
         .expect("still there");
     assert_eq!(charged, charge, "a charge is never edited");
+
+    // Each admin entry is audited, with the request's address and client.
+    let log = app
+        .graphql(
+            Some(&admin),
+            "{ adminAuditLog(first: 10) { nodes { action ipAddress details } } }",
+            json!({}),
+        )
+        .await;
+    let actions: Vec<&str> = ok(&log)["adminAuditLog"]["nodes"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            assert_eq!(e["ipAddress"], "127.0.0.1");
+            e["action"].as_str().expect("an action")
+        })
+        .collect();
+    assert_eq!(
+        actions.first(),
+        Some(&"credits.refund"),
+        "newest first: {actions:?}"
+    );
+    assert!(actions.contains(&"credits.purchase"), "{actions:?}");
 }
 
 async fn two_hundred_calls_ending_at_once_leave_an_unbroken_chain(backend: Backend) {

@@ -11,6 +11,15 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
+/// What a transport found out about the caller of a request.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// An active member, acting in one organization.
+    Member(Viewer),
+    /// No token, or one that was refused, with the reason.
+    Anonymous(String),
+}
+
 /// An authenticated, active member acting in one organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Viewer {

@@ -19,6 +19,8 @@ use switchboard_domain::secrets::SecretKey;
 
 use crate::error::AppResult;
 use crate::events::{EventBus, Message, Outbox};
+use crate::identity::IdentityConfig;
+use crate::identity::mail::{Mailer, OutboxMailer};
 
 /// The application: cheap to clone, one per process (tests build several).
 #[derive(Clone)]
@@ -27,6 +29,10 @@ pub struct App {
     pub bus: EventBus,
     /// The key provider signing secrets are sealed with.
     pub secret_key: Arc<SecretKey>,
+    /// How logins and tokens are configured.
+    pub identity: Arc<IdentityConfig>,
+    /// What sends reset and verification links.
+    pub mailer: Arc<dyn Mailer>,
 }
 
 impl std::fmt::Debug for App {
@@ -36,12 +42,37 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
+    /// An application with the development identity settings (tokens
+    /// signed with a random secret of this process, mail kept in the
+    /// outbox); `switchboard serve` sets its own with [`App::with_identity`]
+    /// and [`App::with_mailer`].
     pub fn new(db: DatabaseConnection, bus: EventBus, secret_key: Arc<SecretKey>) -> Self {
+        let secret = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
         Self {
+            mailer: Arc::new(OutboxMailer::new(db.clone())),
+            identity: Arc::new(IdentityConfig::new(secret)),
             db,
             bus,
             secret_key,
         }
+    }
+
+    /// The same application, with `identity`'s settings.
+    #[must_use]
+    pub fn with_identity(mut self, identity: IdentityConfig) -> Self {
+        self.identity = Arc::new(identity);
+        self
+    }
+
+    /// The same application, sending mail through `mailer`.
+    #[must_use]
+    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = mailer;
+        self
     }
 
     /// Opens a write transaction. On SQLite it takes the write lock at once

@@ -39,6 +39,12 @@ pub enum AppError {
     /// too far behind to resume from: start again without it.
     #[error("{message}")]
     CursorExpired { field: String, message: String },
+    /// Too many attempts (logins, reset requests): wait and try again.
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_seconds: i64,
+    },
     /// The database failed; the cause is logged, never shown to clients.
     #[error("internal error")]
     Internal(DbErr),

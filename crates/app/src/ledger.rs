@@ -25,7 +25,9 @@ use uuid::Uuid;
 
 use crate::actor::Viewer;
 use crate::app::App;
+use crate::audit;
 use crate::error::{AppError, AppResult};
+use crate::identity::Client;
 use crate::query::list::{Keyset, List};
 use crate::query::page::{Cursor, Direction, SortKey};
 
@@ -76,6 +78,7 @@ pub fn entry_cursor(entry: &credit_transactions::Model) -> Cursor {
 pub async fn purchase_credits(
     app: &App,
     viewer: Viewer,
+    client: &Client,
     amount: i64,
     external_payment_id: String,
     description: Option<String>,
@@ -90,7 +93,7 @@ pub async fn purchase_credits(
         external_payment_id: Some(external_payment_id),
         created_by: Some(viewer.user_id),
     };
-    append_one(app, viewer, entry).await
+    append_one(app, viewer, client, "credits.purchase", entry).await
 }
 
 /// Corrects the balance by a signed, non-zero `amount`, with a reason.
@@ -98,6 +101,7 @@ pub async fn purchase_credits(
 pub async fn adjust_credits(
     app: &App,
     viewer: Viewer,
+    client: &Client,
     amount: i64,
     reason: String,
 ) -> AppResult<credit_transactions::Model> {
@@ -111,19 +115,52 @@ pub async fn adjust_credits(
         external_payment_id: None,
         created_by: Some(viewer.user_id),
     };
-    append_one(app, viewer, entry).await
+    append_one(app, viewer, client, "credits.adjust", entry).await
 }
 
-/// Appends one entry in a write of its own.
+/// Appends one entry in a write of its own, audited as `action`.
 async fn append_one(
     app: &App,
     viewer: Viewer,
+    client: &Client,
+    action: &str,
     entry: Entry,
 ) -> AppResult<credit_transactions::Model> {
+    let now = Utc::now();
     let write = app.begin_write().await?;
-    let row = append(&write, viewer.organization_id, entry, Utc::now()).await?;
+    let row = append(&write, viewer.organization_id, entry, now).await?;
+    audited(&write, viewer, client, action, &row, now).await?;
     write.commit().await?;
     Ok(row)
+}
+
+/// Records a ledger entry an admin made in the audit log.
+async fn audited(
+    db: &DatabaseTransaction,
+    viewer: Viewer,
+    client: &Client,
+    action: &str,
+    row: &credit_transactions::Model,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    audit::record(
+        db,
+        viewer,
+        client,
+        audit::Entry {
+            action,
+            resource_type: "credit_transaction",
+            resource_id: Some(row.id),
+            target_user_id: None,
+            details: serde_json::json!({
+                "amount": row.amount,
+                "balanceAfter": row.balance_after,
+                "description": row.description,
+            }),
+        },
+        now,
+    )
+    .await
 }
 
 /// Refunds a call's charge with a new entry; see [`refund`].
@@ -131,6 +168,7 @@ async fn append_one(
 pub async fn refund_credits(
     app: &App,
     viewer: Viewer,
+    client: &Client,
     transaction_id: Uuid,
     reason: Option<String>,
 ) -> AppResult<credit_transactions::Model> {
@@ -138,6 +176,7 @@ pub async fn refund_credits(
     let org = viewer.organization_id;
     let now = Utc::now();
     let row = refund(&write, org, transaction_id, reason, viewer.user_id, now).await?;
+    audited(&write, viewer, client, "credits.refund", &row, now).await?;
     write.commit().await?;
     Ok(row)
 }

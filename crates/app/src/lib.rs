@@ -9,10 +9,12 @@
 pub mod actor;
 pub mod analytics;
 pub mod app;
+pub mod audit;
 pub mod calls;
 pub mod dialect;
 pub mod error;
 pub mod events;
+pub mod identity;
 pub mod leads;
 pub mod ledger;
 pub mod query;
@@ -20,7 +22,7 @@ pub mod setup;
 pub mod tenant;
 pub mod webhooks;
 
-pub use actor::{Actor, Permission, Viewer};
+pub use actor::{Actor, Auth, Permission, Viewer};
 pub use app::{App, Write};
 pub use error::{AppError, AppResult};
 pub use events::EventBus;

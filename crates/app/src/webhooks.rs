@@ -43,6 +43,7 @@ use uuid::Uuid;
 
 use crate::actor::{Actor, Viewer};
 use crate::app::{self, App, Write};
+use crate::audit;
 use crate::calls::analysis::record_call_analysis_in;
 use crate::calls::create::{create_call_in, create_call_without_number};
 use crate::calls::outcome::record_call_outcome_in;
@@ -53,6 +54,7 @@ use crate::calls::{
 };
 use crate::error::{AppError, AppResult};
 use crate::events::{CallEvent, EventBus, Message};
+use crate::identity::Client;
 use crate::leads::write as service;
 
 /// The `call_events.source` of a provider.
@@ -157,19 +159,28 @@ pub async fn webhook_endpoints(app: &App, viewer: Viewer) -> AppResult<Vec<Webho
 pub async fn set_webhook_secret(
     app: &App,
     actor: Actor,
+    client: &Client,
     provider: Provider,
     secret: &str,
 ) -> AppResult<WebhookEndpoint> {
     let secret = SigningSecret::parse(secret)?;
     let slug = organization_slug(&app.db, actor.organization_id).await?;
+    let now = Utc::now();
     let write = app.begin_write().await?;
-    let row = store_signing_secret(
-        &write,
-        &app.secret_key,
+    let row = store_signing_secret(&write, &app.secret_key, actor, provider, &secret, now).await?;
+    // The secret itself is never recorded, only that it changed.
+    audit::record(
+        &*write,
         actor,
-        provider,
-        &secret,
-        Utc::now(),
+        client,
+        audit::Entry {
+            action: "webhook_secret.set",
+            resource_type: "system_config",
+            resource_id: Some(row.id),
+            target_user_id: None,
+            details: serde_json::json!({ "provider": provider.as_str() }),
+        },
+        now,
     )
     .await?;
     write.commit().await?;

@@ -1,4 +1,6 @@
-//! Access tokens: HS256 JWTs naming a user and the organization they act in.
+//! Access tokens: HS256 JWTs naming a user and the organization they act in,
+//! and, for tokens a login issued, the session they belong to (so that
+//! ending the session ends its tokens at once).
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -24,6 +26,10 @@ pub struct Claims {
     pub iat: i64,
     /// Expiry, seconds since the epoch.
     pub exp: i64,
+    /// The login session that issued the token; none for a token minted
+    /// by the CLI (`switchboard token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
 /// Why a token was refused.
@@ -49,6 +55,29 @@ pub fn mint(
     now: DateTime<Utc>,
     ttl: chrono::Duration,
 ) -> Result<String, TokenError> {
+    mint_claims(secret, user, org, None, now, ttl)
+}
+
+/// [`mint`], for a token of the login session `session`.
+pub fn mint_for_session(
+    secret: &[u8],
+    user: Uuid,
+    org: Uuid,
+    session: Uuid,
+    now: DateTime<Utc>,
+    ttl: chrono::Duration,
+) -> Result<String, TokenError> {
+    mint_claims(secret, user, org, Some(session), now, ttl)
+}
+
+fn mint_claims(
+    secret: &[u8],
+    user: Uuid,
+    org: Uuid,
+    sid: Option<Uuid>,
+    now: DateTime<Utc>,
+    ttl: chrono::Duration,
+) -> Result<String, TokenError> {
     if ttl > MAX_TOKEN_LIFETIME {
         return Err(TokenError::TooLong);
     }
@@ -57,6 +86,7 @@ pub fn mint(
         org,
         iat: now.timestamp(),
         exp: (now + ttl).timestamp(),
+        sid,
     };
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -110,6 +140,16 @@ mod tests {
     }
 
     #[test]
+    fn a_session_token_carries_its_session_and_a_cli_token_none() {
+        let (user, org, session) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let hour = chrono::Duration::hours(1);
+        let token = mint_for_session(b"s", user, org, session, Utc::now(), hour).expect("mints");
+        assert_eq!(verify(b"s", &token).expect("verifies").sid, Some(session));
+        let token = mint(b"s", user, org, Utc::now(), hour).expect("mints");
+        assert_eq!(verify(b"s", &token).expect("verifies").sid, None);
+    }
+
+    #[test]
     fn an_expired_token_is_refused_as_expired() {
         let past = Utc::now() - chrono::Duration::hours(2);
         let token = mint(
@@ -152,6 +192,7 @@ mod tests {
             org,
             iat: now,
             exp: now + 10 * 365 * 86_400,
+            sid: None,
         };
         assert!(matches!(
             verify(b"s", &sign(&ten_years)),
@@ -162,6 +203,7 @@ mod tests {
             org,
             iat: now + 365 * 86_400,
             exp: now + 365 * 86_400 + 3600,
+            sid: None,
         };
         assert!(matches!(
             verify(b"s", &sign(&from_the_future)),
@@ -172,6 +214,7 @@ mod tests {
             org,
             iat: now,
             exp: now + MAX_TOKEN_LIFETIME.num_seconds(),
+            sid: None,
         };
         assert!(verify(b"s", &sign(&a_week)).is_ok());
     }

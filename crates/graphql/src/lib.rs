@@ -11,6 +11,7 @@
 
 pub mod analytics;
 pub mod calls;
+pub mod identity;
 pub mod leads;
 pub mod ledger;
 pub mod live;
@@ -26,7 +27,7 @@ use sea_orm::DatabaseConnection;
 pub use live::SubscriptionRoot;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
-pub use shared::context::{Auth, Viewer};
+pub use shared::context::{Auth, Caller, Viewer};
 pub use shared::{deadline, limits};
 pub use switchboard_app::EventBus;
 
@@ -57,6 +58,11 @@ pub struct SchemaConfig {
     pub introspection: bool,
     /// The key provider signing secrets are sealed with.
     pub secret_key: std::sync::Arc<switchboard_domain::secrets::SecretKey>,
+    /// How logins and tokens are configured.
+    pub identity: switchboard_app::identity::IdentityConfig,
+    /// What sends reset and verification links; none: the development
+    /// outbox (`mail_outbox`).
+    pub mailer: Option<std::sync::Arc<dyn switchboard_app::identity::mail::Mailer>>,
 }
 
 impl SchemaConfig {
@@ -88,6 +94,10 @@ impl Default for SchemaConfig {
             secret_key: std::sync::Arc::new(switchboard_domain::secrets::SecretKey::derive(
                 b"switchboard-development",
             )),
+            identity: switchboard_app::identity::IdentityConfig::new(
+                "switchboard-development-secret-of-32-bytes",
+            ),
+            mailer: None,
         }
     }
 }
@@ -103,11 +113,14 @@ pub fn build_schema(
         MutationRoot::default(),
         SubscriptionRoot,
     )
-    .data(switchboard_app::App::new(
-        db.clone(),
-        bus.clone(),
-        config.secret_key.clone(),
-    ))
+    .data({
+        let app = switchboard_app::App::new(db.clone(), bus.clone(), config.secret_key.clone())
+            .with_identity(config.identity.clone());
+        match &config.mailer {
+            Some(mailer) => app.with_mailer(mailer.clone()),
+            None => app,
+        }
+    })
     .data(db)
     .data(bus)
     .data(config.secret_key.clone())
@@ -136,7 +149,9 @@ pub fn prepare(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     auth: Auth,
+    caller: Caller,
 ) -> async_graphql::Request {
+    let request = request.data(caller);
     match &auth {
         Auth::Member(viewer) => {
             let loaders = shared::loaders::Loaders::new(db, viewer.organization_id);
@@ -152,7 +167,9 @@ pub fn prepare_stream(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     auth: Auth,
+    caller: Caller,
 ) -> async_graphql::Request {
+    let request = request.data(caller);
     match &auth {
         Auth::Member(viewer) => {
             let loaders = shared::loaders::Loaders::new(db, viewer.organization_id);
@@ -165,8 +182,9 @@ pub fn prepare_stream(
 
 /// The data of a WebSocket connection for `auth`: loaders without a
 /// cache, since one connection outlives many changes.
-pub fn connection_data(db: &DatabaseConnection, auth: Auth) -> async_graphql::Data {
+pub fn connection_data(db: &DatabaseConnection, auth: Auth, caller: Caller) -> async_graphql::Data {
     let mut data = async_graphql::Data::default();
+    data.insert(caller);
     if let Auth::Member(viewer) = &auth {
         let loaders = shared::loaders::Loaders::new(db, viewer.organization_id);
         loaders.disable_caches();

@@ -6,6 +6,8 @@
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
+    crate::identity::IdentityMutations,
+    crate::identity::TeamMutations,
     crate::leads::mutations::CrmMutations,
     crate::calls::CallMutations,
     crate::setup::SetupMutations,

@@ -28,6 +28,8 @@ pub struct QueryRoot(
     crate::ledger::LedgerQueries,
     crate::setup::webhooks::WebhookQueries,
     crate::analytics::AnalyticsQueries,
+    crate::identity::IdentityQueries,
+    crate::identity::TeamQueries,
 );
 
 /// The organization, lead, call, catalog, segment and DNC queries.

@@ -12,7 +12,7 @@ mod fake;
 mod insert;
 mod scale;
 
-pub use demo::{DEMO_SLUG, DemoSummary, demo};
+pub use demo::{DEMO_PASSWORD, DEMO_SLUG, DemoSummary, demo};
 pub use scale::{CALLS_PER_SCALE, LEADS_PER_SCALE, ScaleSummary, scale};
 
 /// Why a seed failed.

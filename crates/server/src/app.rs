@@ -168,8 +168,11 @@ impl AppState {
         config: &HttpConfig,
         shutdown: CancellationToken,
     ) -> Self {
+        // Tokens are signed and verified with one secret: the server's.
+        let mut schema = config.schema.clone();
+        schema.identity.jwt_secret = config.jwt_secret.clone().into();
         Self {
-            schema: build_schema(db.clone(), bus.clone(), &config.schema),
+            schema: build_schema(db.clone(), bus.clone(), &schema),
             db,
             jwt_secret: config.jwt_secret.as_str().into(),
             bus,

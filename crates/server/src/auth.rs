@@ -9,13 +9,11 @@ use std::time::Duration;
 
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
-};
-use switchboard_domain::auth::{TokenError, verify};
-use switchboard_entity::enums::{MemberRole, MembershipStatus};
-use switchboard_entity::{organization_memberships, organizations, users};
-use switchboard_graphql::{Auth, Viewer};
+use sea_orm::DatabaseConnection;
+use switchboard_app::identity::Client;
+use switchboard_app::identity::access::{self, Access};
+use switchboard_entity::enums::MemberRole;
+use switchboard_graphql::{Caller, Viewer};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -29,69 +27,28 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// Resolves a token to an active member of an organization, or says why not.
-/// Costs one statement when a token is present and valid, none otherwise.
+/// Resolves a token to an active member of an organization, or says why
+/// not ([`switchboard_app::identity::access::authenticate`]): the member,
+/// the login session the token belongs to, and when the token expires.
 pub async fn authenticate(
     db: &DatabaseConnection,
     secret: &[u8],
     token: Option<&str>,
-) -> Result<Auth, sea_orm::DbErr> {
-    Ok(authenticate_session(db, secret, token).await?.0)
+) -> Result<Access, switchboard_app::AppError> {
+    access::authenticate(db, secret, token).await
 }
 
-/// [`authenticate`], also returning when the token expires (its `exp`), for
-/// connections that must end then.
-pub async fn authenticate_session(
-    db: &DatabaseConnection,
-    secret: &[u8],
-    token: Option<&str>,
-) -> Result<(Auth, Option<DateTime<Utc>>), sea_orm::DbErr> {
-    let Some(token) = token else {
-        return Ok((Auth::Anonymous("a bearer token is required".into()), None));
-    };
-    let claims = match verify(secret, token) {
-        Ok(claims) => claims,
-        Err(TokenError::Expired) => {
-            return Ok((Auth::Anonymous("the token has expired".into()), None));
-        }
-        Err(_) => return Ok((Auth::Anonymous("the token is invalid".into()), None)),
-    };
-    let expires_at = DateTime::from_timestamp(claims.exp, 0);
-    // One statement: the membership, its user and the organization's zone.
-    let found: Option<(Uuid, MemberRole, MembershipStatus, bool, String)> =
-        organization_memberships::Entity::find()
-            .select_only()
-            .column(organization_memberships::Column::OrganizationId)
-            .column(organization_memberships::Column::Role)
-            .column(organization_memberships::Column::Status)
-            .column(users::Column::IsActive)
-            .column(organizations::Column::Timezone)
-            .join(
-                JoinType::InnerJoin,
-                organization_memberships::Relation::User.def(),
-            )
-            .join(
-                JoinType::InnerJoin,
-                organization_memberships::Relation::Organization.def(),
-            )
-            .filter(organization_memberships::Column::OrganizationId.eq(claims.org))
-            .filter(organization_memberships::Column::UserId.eq(claims.sub))
-            .into_tuple()
-            .one(db)
-            .await?;
-    let auth = match found {
-        Some((organization_id, role, MembershipStatus::Active, true, timezone)) => {
-            Auth::Member(Viewer {
-                user_id: claims.sub,
-                organization_id,
-                role,
-                // An unknown zone name reads as UTC, as everywhere else.
-                timezone: timezone.parse().unwrap_or(chrono_tz::Tz::UTC),
-            })
-        }
-        _ => Auth::Anonymous("the token's user is not an active member of its organization".into()),
-    };
-    Ok((auth, expires_at))
+/// The caller's address (the socket's peer: `X-Forwarded-For` is not
+/// trusted, see [`crate::rate_limit`]) and user agent.
+pub fn caller(headers: &HeaderMap, peer: Option<std::net::IpAddr>, access: &Access) -> Caller {
+    let user_agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Caller {
+        client: Client::new(peer.map(|ip| ip.to_string()), user_agent),
+        session_id: access.session_id,
+    }
 }
 
 /// Why a long-lived connection must end.
@@ -133,6 +90,8 @@ impl SessionEnd {
 struct Session {
     organization_id: Uuid,
     user_id: Uuid,
+    /// The login session of the connection's token, if a login issued it.
+    login: Option<Uuid>,
     /// The role read at connection: what its operations are allowed.
     role: MemberRole,
     revoked: watch::Sender<bool>,
@@ -153,8 +112,14 @@ impl Sessions {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Registers a connection of `viewer` whose token expires at `expires_at`.
-    pub fn open(&self, viewer: &Viewer, expires_at: Option<DateTime<Utc>>) -> SessionGuard {
+    /// Registers a connection of `viewer` whose token (of the login session
+    /// `login`, if any) expires at `expires_at`.
+    pub fn open(
+        &self,
+        viewer: &Viewer,
+        login: Option<Uuid>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> SessionGuard {
         let (revoked, receiver) = watch::channel(false);
         let mut open = self.open_sessions();
         open.next += 1;
@@ -164,6 +129,7 @@ impl Sessions {
             Session {
                 organization_id: viewer.organization_id,
                 user_id: viewer.user_id,
+                login,
                 role: viewer.role,
                 revoked,
             },
@@ -202,6 +168,17 @@ impl Sessions {
             count += 1;
         }
         count
+    }
+
+    /// The distinct login sessions with an open connection.
+    fn logins(&self) -> Vec<Uuid> {
+        let logins: HashSet<Uuid> = self
+            .open_sessions()
+            .sessions
+            .values()
+            .filter_map(|s| s.login)
+            .collect();
+        logins.into_iter().collect()
     }
 
     /// The distinct (organization, user) pairs with an open connection.
@@ -249,36 +226,29 @@ impl Drop for SessionGuard {
 /// Pairs checked per statement: far below either backend's parameter limit.
 const RECHECK_BATCH: usize = 5_000;
 
-/// Revokes the open connections whose member is no longer active, or whose
-/// role is no longer the one they were opened with.
-pub async fn recheck(db: &DatabaseConnection, sessions: &Sessions) -> Result<(), sea_orm::DbErr> {
+/// Revokes the open connections whose member is no longer active, whose
+/// role is no longer the one they were opened with, or whose login session
+/// has ended.
+pub async fn recheck(
+    db: &DatabaseConnection,
+    sessions: &Sessions,
+) -> Result<(), switchboard_app::AppError> {
     let members = sessions.members();
     for batch in members.chunks(RECHECK_BATCH) {
-        let organizations: HashSet<Uuid> = batch.iter().map(|(o, _)| *o).collect();
-        let users: HashSet<Uuid> = batch.iter().map(|(_, u)| *u).collect();
-        let active: HashMap<(Uuid, Uuid), MemberRole> = organization_memberships::Entity::find()
-            .select_only()
-            .column(organization_memberships::Column::OrganizationId)
-            .column(organization_memberships::Column::UserId)
-            .column(organization_memberships::Column::Role)
-            .join(
-                JoinType::InnerJoin,
-                organization_memberships::Relation::User.def(),
-            )
-            .filter(organization_memberships::Column::Status.eq(MembershipStatus::Active))
-            .filter(users::Column::IsActive.eq(true))
-            .filter(organization_memberships::Column::OrganizationId.is_in(organizations))
-            .filter(organization_memberships::Column::UserId.is_in(users))
-            .into_tuple::<(Uuid, Uuid, MemberRole)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|(organization_id, user_id, role)| ((organization_id, user_id), role))
-            .collect();
+        let active = access::active_roles(db, batch).await?;
         let batch: HashSet<&(Uuid, Uuid)> = batch.iter().collect();
         sessions.revoke_where(|s| {
             let member = (s.organization_id, s.user_id);
             batch.contains(&member) && active.get(&member) != Some(&s.role)
+        });
+    }
+    let logins = sessions.logins();
+    for batch in logins.chunks(RECHECK_BATCH) {
+        let live = access::live_sessions(db, batch).await?;
+        let batch: HashSet<&Uuid> = batch.iter().collect();
+        sessions.revoke_where(|s| {
+            s.login
+                .is_some_and(|login| batch.contains(&login) && !live.contains(&login))
         });
     }
     Ok(())

@@ -155,6 +155,40 @@ pub struct ServeArgs {
     #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Minutes an access token issued by `logIn` lives (1 to 1440); clients
+    /// refresh it with `refreshSession`.
+    #[arg(
+        long = "access-token-ttl",
+        env = "SWITCHBOARD_ACCESS_TOKEN_TTL_MINUTES",
+        default_value_t = 15,
+        value_parser = clap::value_parser!(u32).range(1..=1440)
+    )]
+    pub access_token_ttl_minutes: u32,
+
+    /// Refuse `signUp` (invite-only deployments).
+    #[arg(long, env = "SWITCHBOARD_DISABLE_SIGN_UP")]
+    pub disable_sign_up: bool,
+
+    /// The front end's address, for the links in password-reset and
+    /// verification mail (e.g. https://app.example.com); without it, mail
+    /// gives the bare token.
+    #[arg(long, env = "SWITCHBOARD_APP_URL")]
+    pub app_url: Option<String>,
+
+    /// SMTP relay mail goes through (`smtps://user:pass@smtp.example.com`,
+    /// `smtp://localhost:1025`); without it, mail is logged and kept in the
+    /// `mail_outbox` table (development).
+    #[arg(long, env = "SWITCHBOARD_SMTP_URL", hide_env_values = true, value_parser = secret)]
+    pub smtp_url: Option<SecretString>,
+
+    /// The sender of Switchboard's mail.
+    #[arg(
+        long,
+        env = "SWITCHBOARD_MAIL_FROM",
+        default_value = "Switchboard <no-reply@switchboard.localhost>"
+    )]
+    pub mail_from: String,
+
     /// Seconds between refreshes of the call summary's materialized view
     /// (PostgreSQL; only after calls changed): how stale past days may be.
     #[arg(long, env = "SWITCHBOARD_SUMMARY_REFRESH_SECS", default_value_t = 30)]

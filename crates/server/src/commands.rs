@@ -118,6 +118,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!("GraphiQL:  http://{addr}/");
     println!("GraphQL:   http://{addr}/graphql");
     if let Some(token) = &http.graphiql_token {
+        println!(
+            "Dev login: owner@demo.switchboard.dev / {} (logIn), or every other demo member \
+             (admin@, manager@, agent@, viewer@demo.switchboard.dev) with the same password",
+            switchboard_seed::DEMO_PASSWORD
+        );
         println!("Dev token (owner of the demo organization, 7 days):\n  {token}");
     }
     app.run_until(stop).await?;

@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
+use switchboard_app::identity::IdentityConfig;
+use switchboard_app::identity::mail::{Mailer, SmtpMailer};
 use switchboard_domain::secrets::SecretKey;
 use uuid::Uuid;
 
@@ -89,6 +91,25 @@ pub fn from_args(args: &ServeArgs) -> anyhow::Result<Settings> {
                 .with_context(|| format!("`{origin}` is not a valid origin"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let mailer: Option<Arc<dyn Mailer>> = match &args.smtp_url {
+        Some(url) if !url.expose_secret().is_empty() => Some(Arc::new(
+            SmtpMailer::new(url.expose_secret(), &args.mail_from)
+                .map_err(anyhow::Error::msg)
+                .context("SWITCHBOARD_SMTP_URL")?,
+        )),
+        _ => {
+            tracing::info!(
+                "SWITCHBOARD_SMTP_URL is not set: mail is logged and kept in the mail_outbox table"
+            );
+            None
+        }
+    };
+    let identity = IdentityConfig {
+        jwt_secret: jwt_secret.clone(),
+        access_token_ttl: chrono::Duration::minutes(i64::from(args.access_token_ttl_minutes)),
+        sign_up: !args.disable_sign_up,
+        public_url: args.app_url.clone(),
+    };
     let request_timeout = Duration::from_secs(args.request_timeout_secs);
     let statement_timeout = match args.statement_timeout_secs {
         None => Some(request_timeout),
@@ -112,6 +133,8 @@ pub fn from_args(args: &ServeArgs) -> anyhow::Result<Settings> {
             max_aliases: args.max_aliases,
             introspection: !args.disable_introspection,
             secret_key: Arc::new(secret_key),
+            identity,
+            mailer,
         },
         public_url: args.public_url.clone(),
         summary_refresh: Duration::from_secs(Ord::max(args.summary_refresh_secs, 1)),

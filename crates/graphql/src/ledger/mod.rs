@@ -11,6 +11,8 @@ use crate::shared::pagination::Page;
 use crate::types::{Call, CreditTransactionConnection, Total};
 use switchboard_app::ledger;
 
+use crate::identity::client;
+
 /// One ledger entry.
 pub struct CreditTransaction(pub credit_transactions::Model);
 
@@ -147,8 +149,15 @@ impl LedgerMutations {
     ) -> ApiResult<CreditTransaction> {
         let viewer = require(ctx, Permission::Administer)?;
         let app = context::app(ctx)?;
-        let row =
-            ledger::purchase_credits(app, viewer, amount, external_payment_id, description).await?;
+        let row = ledger::purchase_credits(
+            app,
+            viewer,
+            &client(ctx),
+            amount,
+            external_payment_id,
+            description,
+        )
+        .await?;
         Ok(CreditTransaction(row))
     }
 
@@ -160,7 +169,8 @@ impl LedgerMutations {
         #[graphql(desc = "Why, kept as the entry's description.")] reason: String,
     ) -> ApiResult<CreditTransaction> {
         let viewer = require(ctx, Permission::Administer)?;
-        let row = ledger::adjust_credits(context::app(ctx)?, viewer, amount, reason).await?;
+        let app = context::app(ctx)?;
+        let row = ledger::adjust_credits(app, viewer, &client(ctx), amount, reason).await?;
         Ok(CreditTransaction(row))
     }
 
@@ -176,7 +186,8 @@ impl LedgerMutations {
     ) -> ApiResult<CreditTransaction> {
         let viewer = require(ctx, Permission::Administer)?;
         let id = parse_id("transactionId", &transaction_id)?;
-        let row = ledger::refund_credits(context::app(ctx)?, viewer, id, reason).await?;
+        let app = context::app(ctx)?;
+        let row = ledger::refund_credits(app, viewer, &client(ctx), id, reason).await?;
         Ok(CreditTransaction(row))
     }
 }

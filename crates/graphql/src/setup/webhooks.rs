@@ -103,6 +103,7 @@ impl WebhookMutations {
         let endpoint = webhooks::set_webhook_secret(
             context::app(ctx)?,
             viewer.into(),
+            &crate::identity::client(ctx),
             provider.into(),
             &secret,
         )

@@ -7,17 +7,19 @@
 
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
-pub use switchboard_app::actor::{Actor, Permission, Viewer};
+pub use switchboard_app::actor::{Actor, Auth, Permission, Viewer};
+use switchboard_app::identity::Client;
 use switchboard_app::{App, AppError, EventBus};
+use uuid::Uuid;
 
 use crate::shared::error::ApiResult;
 
-/// What the transport found out about the caller.
-#[derive(Debug, Clone)]
-pub enum Auth {
-    Member(Viewer),
-    /// No token, or one that was refused, with the reason.
-    Anonymous(String),
+/// Where a request comes from, and the login session its token belongs to
+/// (none for an anonymous request or a token the CLI minted).
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub client: Client,
+    pub session_id: Option<Uuid>,
 }
 
 /// The viewer, if they hold `needed`.

@@ -209,6 +209,17 @@ api_enum!(
     }
 );
 api_enum!(
+    /// Where a membership stands.
+    MembershipStatus = "switchboard_entity::enums::MembershipStatus" {
+        /// A member with access.
+        Active,
+        /// Invited, not yet accepted: no access until then.
+        Invited,
+        /// Access withdrawn for now (`reactivateMember` gives it back).
+        Suspended,
+    }
+);
+api_enum!(
     /// A member's role in an organization.
     MemberRole = "switchboard_entity::enums::MemberRole" {
         /// Everything an admin may do; owns the organization.

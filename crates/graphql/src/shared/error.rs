@@ -54,6 +54,7 @@ impl ApiError {
             AppError::Conflict { .. } => "CONFLICT",
             AppError::DialBlocked { .. } => "DIAL_BLOCKED",
             AppError::CursorExpired { .. } => "CURSOR_EXPIRED",
+            AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -119,6 +120,10 @@ impl From<ApiError> for async_graphql::Error {
                     }
                 }
                 AppError::CursorExpired { field, .. } => ext.set("field", field.as_str()),
+                AppError::RateLimited {
+                    retry_after_seconds,
+                    ..
+                } => ext.set("retryAfterSeconds", *retry_after_seconds),
                 AppError::NotFound { entity, id } => {
                     ext.set("entity", *entity);
                     ext.set("id", id.as_str());

@@ -58,6 +58,14 @@ impl User {
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Whether the user confirmed their email (through its link, or a password reset).
+    async fn email_verified(&self) -> bool {
+        self.0.email_verified
+    }
+    /// When the user last logged in.
+    async fn last_login_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_login_at
+    }
 }
 
 /// The member making the request.

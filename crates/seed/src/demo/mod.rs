@@ -17,6 +17,8 @@ mod organization;
 mod people;
 mod setup;
 
+pub use people::DEMO_PASSWORD;
+
 use chrono::{DateTime, Duration, Utc};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;

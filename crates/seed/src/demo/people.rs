@@ -1,6 +1,8 @@
-//! The demo's people: six users, one per member role (two agents), with
-//! their memberships, a session, a failed and a good login and a password
-//! reset.
+//! The demo's people: six users, one per member role (two agents), who all
+//! log in with [`DEMO_PASSWORD`], with their memberships (the admin's from an
+//! accepted invitation), a session (with a
+//! refresh token it has already used), a failed and a good login, a
+//! password reset, a verified email and the mail that verified it.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
@@ -11,6 +13,24 @@ use uuid::Uuid;
 use super::Demo;
 use crate::SeedError;
 use crate::insert::insert_all;
+
+/// The password of every demo user (printed by `serve --demo`).
+pub const DEMO_PASSWORD: &str = "switchboard-demo";
+
+/// The demo password's hash, computed once per process: argon2 is slow on
+/// purpose, and every demo user shares it.
+fn demo_password_hash() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        switchboard_domain::password::Password::parse(
+            DEMO_PASSWORD,
+            switchboard_domain::password::PasswordPolicy::default(),
+        )
+        .map(|p| p.hash())
+        .unwrap_or_default()
+    })
+    .clone()
+}
 
 /// Each member's email, name and role, the owner first.
 pub(super) const PEOPLE: [(&str, &str, MemberRole); 6] = [
@@ -66,7 +86,7 @@ impl Demo {
                     } else {
                         PlatformRole::User
                     }),
-                    password_hash: Set(None),
+                    password_hash: Set(Some(demo_password_hash())),
                     email_verified: Set(true),
                     is_active: Set(true),
                     auth_provider: Set(AuthProvider::Email),
@@ -79,22 +99,43 @@ impl Demo {
                 .collect(),
         )
         .await?;
+        let memberships: Vec<Uuid> = PEOPLE.iter().map(|_| Uuid::now_v7()).collect();
         insert_all(
             db,
             PEOPLE
                 .iter()
                 .zip(user_ids)
-                .map(|((_, _, role), id)| organization_memberships::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    organization_id: Set(org),
-                    user_id: Set(*id),
-                    role: Set(*role),
-                    status: Set(MembershipStatus::Active),
-                    invited_by: Set((*id != owner_id).then_some(owner_id)),
-                    created_at: Set(created),
-                    updated_at: Set(created),
-                })
+                .zip(&memberships)
+                .map(
+                    |(((_, _, role), id), membership)| organization_memberships::ActiveModel {
+                        id: Set(*membership),
+                        organization_id: Set(org),
+                        user_id: Set(*id),
+                        role: Set(*role),
+                        status: Set(MembershipStatus::Active),
+                        invited_by: Set((*id != owner_id).then_some(owner_id)),
+                        created_at: Set(created),
+                        updated_at: Set(created),
+                    },
+                )
                 .collect(),
+        )
+        .await?;
+        // The admin joined through an invitation the owner sent.
+        insert_all(
+            db,
+            vec![invitations::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(org),
+                membership_id: Set(memberships[1]),
+                email: Set(PEOPLE[1].0.into()),
+                role: Set(PEOPLE[1].2),
+                token_hash: Set(switchboard_domain::token::hash("demo-invitation")),
+                invited_by: Set(Some(owner_id)),
+                expires_at: Set(created + Duration::days(7)),
+                accepted_at: Set(Some(created + Duration::hours(2))),
+                created_at: Set(created),
+            }],
         )
         .await?;
         Ok(())
@@ -106,16 +147,19 @@ impl Demo {
         users: &[Uuid],
         owner_email: &str,
     ) -> Result<(), SeedError> {
+        let session = Uuid::now_v7();
         insert_all(
             db,
             vec![user_sessions::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(session),
                 user_id: Set(users[0]),
                 organization_id: Set(Some(self.org)),
                 token_hash: Set(format!("demo-session-{}", Uuid::now_v7().simple())),
-                refresh_token_hash: Set(None),
-                expires_at: Set(self.now + Duration::hours(12)),
-                refresh_expires_at: Set(None),
+                refresh_token_hash: Set(Some(switchboard_domain::token::hash(
+                    "demo-refresh-token-current",
+                ))),
+                expires_at: Set(self.now + Duration::minutes(15)),
+                refresh_expires_at: Set(Some(self.now + Duration::days(30))),
                 ip_address: Set(Some("203.0.113.7".into())),
                 user_agent: Set(Some("Mozilla/5.0".into())),
                 is_active: Set(true),
@@ -164,6 +208,41 @@ impl Demo {
                 used_at: Set(Some(self.ago(20))),
                 attempted_at: Set(self.ago(20)),
                 success: Set(true),
+            }],
+        )
+        .await?;
+        insert_all(
+            db,
+            vec![retired_refresh_tokens::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                token_hash: Set(switchboard_domain::token::hash("demo-refresh-token-used")),
+                session_id: Set(session),
+                retired_at: Set(self.ago(1) + Duration::minutes(15)),
+            }],
+        )
+        .await?;
+        let verified = self.ago(30);
+        insert_all(
+            db,
+            vec![email_verifications::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                user_id: Set(users[0]),
+                email: Set(owner_email.into()),
+                token_hash: Set(switchboard_domain::token::hash("demo-verification")),
+                expires_at: Set(verified + Duration::days(2)),
+                used_at: Set(Some(verified + Duration::minutes(3))),
+                created_at: Set(verified),
+            }],
+        )
+        .await?;
+        insert_all(
+            db,
+            vec![mail_outbox::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                recipient: Set(owner_email.into()),
+                subject: Set("Confirm your email for Switchboard".into()),
+                body: Set("Confirm your email with this token: demo-verification".into()),
+                created_at: Set(verified),
             }],
         )
         .await?;

@@ -14,7 +14,10 @@
 
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
-use axum::extract::{Request, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -27,7 +30,20 @@ use crate::telemetry::{self, metrics::GraphqlOutcome};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// The peer's address, when the server was started with it.
+type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
+
+fn peer_ip(peer: Peer) -> Option<IpAddr> {
+    peer.map(|Extension(ConnectInfo(addr))| addr.ip())
+}
+
+pub async fn post(
+    State(state): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let peer = peer_ip(peer);
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -64,13 +80,17 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/event-stream"));
     if wants_stream {
-        return sse::event_stream(state, &headers, request).await;
+        return sse::event_stream(state, &headers, peer, request).await;
     }
-    execute(state, &headers, request).await
+    execute(state, &headers, peer, request).await
 }
 
 pub async fn get(State(state): State<AppState>, request: Request) -> Response {
     let (mut parts, _) = request.into_parts();
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
     let upgrade = parts
         .headers
         .get(header::UPGRADE)
@@ -103,7 +123,7 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(state, &headers, request).await
+    execute(state, &headers, peer, request).await
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {
@@ -144,16 +164,17 @@ fn selected_operations(query: &str, wanted: Option<&str>) -> Vec<OperationType> 
 async fn execute(
     state: AppState,
     headers: &HeaderMap,
+    peer: Option<IpAddr>,
     request: async_graphql::Request,
 ) -> Response {
-    let auth = match auth::authenticate(
+    let access = match auth::authenticate(
         &state.db,
         state.jwt_secret.as_bytes(),
         auth::bearer(headers),
     )
     .await
     {
-        Ok(auth) => auth,
+        Ok(access) => access,
         Err(err) => {
             tracing::error!(error = %err, "authentication lookup failed");
             return coded(
@@ -164,10 +185,11 @@ async fn execute(
         }
     };
     let span = tracing::Span::current();
-    telemetry::record_viewer(&span, &auth);
+    telemetry::record_viewer(&span, &access.auth);
     let operation = state.metrics.operation_label(operation_name(&request));
     span.record("operation", operation.as_str());
-    let request = switchboard_graphql::prepare(request, &state.db, auth);
+    let caller = auth::caller(headers, peer, &access);
+    let request = switchboard_graphql::prepare(request, &state.db, access.auth, caller);
     let response = state.schema.execute(request).await;
     let outcome = GraphqlOutcome {
         operation,

@@ -28,11 +28,12 @@ use crate::telemetry::{self, metrics::GraphqlOutcome, metrics::OpenSubscription}
 pub async fn event_stream(
     state: AppState,
     headers: &HeaderMap,
+    peer: Option<std::net::IpAddr>,
     request: async_graphql::Request,
 ) -> Response {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use futures::StreamExt;
-    let (auth, expires_at) = match auth::authenticate_session(
+    let access = match auth::authenticate(
         &state.db,
         state.jwt_secret.as_bytes(),
         auth::bearer(headers),
@@ -48,6 +49,8 @@ pub async fn event_stream(
             );
         }
     };
+    let caller = auth::caller(headers, peer, &access);
+    let auth = access.auth.clone();
     let name = state.metrics.operation_label(operation_name(&request));
     let span = tracing::info_span!(
         "operation",
@@ -65,7 +68,11 @@ pub async fn event_stream(
     let open = is_subscription(&request.query, request.operation_name.as_deref())
         .then(|| OpenSubscription::new("sse"));
     let session = match &auth {
-        switchboard_graphql::Auth::Member(viewer) => Some(state.sessions.open(viewer, expires_at)),
+        switchboard_graphql::Auth::Member(viewer) => Some(state.sessions.open(
+            viewer,
+            access.session_id,
+            access.expires_at,
+        )),
         switchboard_graphql::Auth::Anonymous(_) => None,
     };
     let ended: BoxFuture<'static, SessionEnd> = Box::pin(async move {
@@ -74,7 +81,7 @@ pub async fn event_stream(
             None => std::future::pending().await,
         }
     });
-    let request = switchboard_graphql::prepare_stream(request, &state.db, auth)
+    let request = switchboard_graphql::prepare_stream(request, &state.db, auth, caller)
         .data(OperationTimeout(state.socket_limits.operation_timeout));
     let responses: BoxStream<'static, String> = state
         .schema

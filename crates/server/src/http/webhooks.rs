@@ -206,6 +206,7 @@ fn status_of(err: &AppError) -> StatusCode {
         | AppError::CursorExpired { .. } => StatusCode::BAD_REQUEST,
         AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

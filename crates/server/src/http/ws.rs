@@ -107,6 +107,11 @@ pub async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) 
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
     let request_id = crate::http::request_id(&parts.headers).to_owned();
+    let user_agent = parts
+        .headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let span = tracing::info_span!(
         "websocket",
         protocol = protocol.sec_websocket_protocol(),
@@ -123,7 +128,7 @@ pub async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) 
         .max_message_size(limits.max_message)
         .max_frame_size(limits.max_message)
         .on_upgrade(move |socket| {
-            serve_socket(state, protocol, socket, peer, request_id).instrument(span)
+            serve_socket(state, protocol, socket, peer, user_agent, request_id).instrument(span)
         })
 }
 
@@ -200,6 +205,7 @@ async fn serve_socket(
     protocol: async_graphql::http::WebSocketProtocols,
     socket: axum::extract::ws::WebSocket,
     peer: Option<IpAddr>,
+    user_agent: Option<String>,
     request_id: String,
 ) {
     use futures::{SinkExt, StreamExt};
@@ -315,22 +321,31 @@ async fn serve_socket(
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .token = token.clone();
-            match auth::authenticate_session(&db, secret.as_bytes(), token.as_deref()).await {
-                Ok((auth @ switchboard_graphql::Auth::Member(viewer), expires_at)) => {
-                    telemetry::record_viewer(&init_span, &auth);
-                    init_tracking
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .viewer = Some((viewer.organization_id, viewer.user_id));
-                    *slot.lock().unwrap_or_else(|e| e.into_inner()) =
-                        Some(sessions.open(&viewer, expires_at));
-                    let mut data = switchboard_graphql::connection_data(&db, auth);
-                    data.insert(OperationTimeout(limits.operation_timeout));
-                    Ok(data)
-                }
-                Ok((switchboard_graphql::Auth::Anonymous(reason), _)) => {
-                    Err(async_graphql::Error::new(format!("{REFUSED}{reason}")))
-                }
+            match auth::authenticate(&db, secret.as_bytes(), token.as_deref()).await {
+                Ok(access) => match access.auth.clone() {
+                    auth @ switchboard_graphql::Auth::Member(viewer) => {
+                        telemetry::record_viewer(&init_span, &auth);
+                        init_tracking
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .viewer = Some((viewer.organization_id, viewer.user_id));
+                        *slot.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some(sessions.open(&viewer, access.session_id, access.expires_at));
+                        let caller = switchboard_graphql::Caller {
+                            client: switchboard_app::identity::Client::new(
+                                peer.map(|ip| ip.to_string()),
+                                user_agent.clone(),
+                            ),
+                            session_id: access.session_id,
+                        };
+                        let mut data = switchboard_graphql::connection_data(&db, auth, caller);
+                        data.insert(OperationTimeout(limits.operation_timeout));
+                        Ok(data)
+                    }
+                    switchboard_graphql::Auth::Anonymous(reason) => {
+                        Err(async_graphql::Error::new(format!("{REFUSED}{reason}")))
+                    }
+                },
                 Err(_) => Err(async_graphql::Error::new("the database is unavailable")),
             }
         })
