@@ -15,6 +15,7 @@ on_both_backends!(
     two_refreshes_racing_with_one_token_end_the_session,
     a_token_of_an_ended_session_authenticates_no_one,
     two_sign_ups_racing_for_one_email_make_one_account,
+    the_cleanup_forgets_only_what_is_old_and_runs_once_at_a_time,
 );
 
 const SECRET: &str = "app-identity-tests-secret-of-32-bytes!";
@@ -149,5 +150,70 @@ async fn two_sign_ups_racing_for_one_email_make_one_account(backend: Backend) {
     assert!(
         matches!(&refused, AppError::Conflict { field: Some(f), .. } if f == "email"),
         "{refused:?}"
+    );
+}
+
+async fn the_cleanup_forgets_only_what_is_old_and_runs_once_at_a_time(backend: Backend) {
+    use chrono::{Duration, Utc};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ConnectionTrait, PaginatorTrait, TransactionTrait};
+    use switchboard_app::identity::cleanup;
+    use switchboard_entity::login_attempts;
+
+    let (test, app) = application(backend).await;
+    let old = signed_up(&app, "old@example.com").await;
+    let recent = signed_up(&app, "recent@example.com").await;
+    // The first session ended long ago; its user's login attempts are old.
+    let ended = Utc::now() - Duration::days(3);
+    user_sessions::Entity::update_many()
+        .col_expr(user_sessions::Column::RefreshExpiresAt, Expr::value(ended))
+        .col_expr(user_sessions::Column::ExpiresAt, Expr::value(ended))
+        .filter(user_sessions::Column::Id.eq(old.session_id))
+        .exec(&test.db)
+        .await
+        .expect("aged");
+    login_attempts::Entity::update_many()
+        .col_expr(
+            login_attempts::Column::AttemptedAt,
+            Expr::value(Utc::now() - Duration::days(31)),
+        )
+        .filter(login_attempts::Column::Email.eq("old@example.com"))
+        .exec(&test.db)
+        .await
+        .expect("aged");
+
+    if backend == Backend::Postgres {
+        // Another instance holds the round: this one skips.
+        let other = test.db.begin().await.expect("begin");
+        other
+            .execute_unprepared("SELECT pg_advisory_xact_lock(32477801481593198)")
+            .await
+            .expect("locked");
+        assert_eq!(
+            cleanup::run_once(&app, Utc::now()).await.expect("runs"),
+            None
+        );
+        other.rollback().await.expect("released");
+    }
+    let cleaned = cleanup::run_once(&app, Utc::now())
+        .await
+        .expect("runs")
+        .expect("not skipped");
+    assert_eq!((cleaned.sessions, cleaned.login_attempts), (1, 1));
+    let left: Vec<_> = user_sessions::Entity::find()
+        .all(&test.db)
+        .await
+        .expect("sessions")
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(left, vec![recent.session_id]);
+    assert_eq!(
+        login_attempts::Entity::find()
+            .count(&test.db)
+            .await
+            .expect("count"),
+        1,
+        "the recent sign-up's attempt stays"
     );
 }

@@ -10,6 +10,8 @@
 //!   `switchboard_task_last_completed_timestamp_seconds{task="access_recheck"}`.
 //! - The metrics upkeep ([`upkeep_metrics`]), which folds histogram data in
 //!   between scrapes.
+//! - The identity cleanup ([`switchboard_app::identity::cleanup`]), hourly:
+//!   expired sessions, old login attempts and spent links.
 //!
 //! The summary refresh clocks itself (the same gauge, `task="summary_refresh"`),
 //! and the event bus counts what it fans out
@@ -56,7 +58,16 @@ pub fn spawn(state: &AppState, config: &HttpConfig) {
         state.metrics.clone(),
         state.shutdown.clone(),
     ));
+    // Expired sessions, old login attempts, spent links: hourly, one
+    // instance at a time.
+    tokio::spawn(switchboard_app::identity::cleanup::cleanup_loop(
+        switchboard_app::App::new(db.clone(), state.bus.clone(), state.secret_key.clone()),
+        IDENTITY_CLEANUP,
+    ));
 }
+
+/// How often what identity no longer needs is deleted.
+const IDENTITY_CLEANUP: Duration = Duration::from_secs(3600);
 
 /// Folds histogram data into the metrics every few seconds, until shutdown.
 pub async fn upkeep_metrics(metrics: Metrics, shutdown: CancellationToken) {

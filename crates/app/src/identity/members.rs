@@ -7,7 +7,8 @@
 //! would leave none). Membership changes lock the organization's row, so
 //! two owners demoting each other at once cannot both succeed. A member's
 //! access ends with the change: requests check the membership every time,
-//! open sockets close at the next access check. Every change is audited.
+//! and a suspension, removal or role change announces `AccessRevoked`, which
+//! closes the member's sockets on every instance. Every change is audited.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
@@ -31,6 +32,7 @@ use crate::actor::{Permission, Viewer};
 use crate::app::App;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, AppResult};
+use crate::events::Message;
 use crate::query::list::{Keyset, List};
 use crate::query::page::{Cursor, Direction, SortKey};
 
@@ -439,6 +441,11 @@ pub async fn change_member_role(
         now,
     )
     .await?;
+    // Sockets opened with the old role close; the member reconnects with the new one.
+    write.announce(Message::AccessRevoked {
+        organization_id: viewer.organization_id,
+        user_id,
+    });
     write.commit().await?;
     Ok(updated)
 }
@@ -540,6 +547,10 @@ pub async fn remove_member(
         now,
     )
     .await?;
+    write.announce(Message::AccessRevoked {
+        organization_id: viewer.organization_id,
+        user_id,
+    });
     write.commit().await?;
     Ok(())
 }

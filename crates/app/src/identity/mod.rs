@@ -16,6 +16,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod cleanup;
 pub mod mail;
 pub mod members;
 pub mod recovery;
