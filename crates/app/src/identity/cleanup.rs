@@ -26,7 +26,7 @@ pub const LOGIN_ATTEMPTS_KEPT: i64 = 30;
 /// Days password-reset requests and spent verification links are kept.
 pub const RESETS_KEPT: i64 = 7;
 /// The advisory lock key of the cleanup (`b"sbclean"` as a number).
-const LOCK_KEY: i64 = 0x7362_636c_6561_6e;
+const LOCK_KEY: i64 = 0x0073_6263_6c65_616e;
 
 /// What one round removed, by table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
