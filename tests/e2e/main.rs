@@ -31,6 +31,7 @@ mod migrations;
 mod parity;
 mod schema;
 mod seed;
+mod settings;
 mod snapshots;
 mod subscriptions;
 mod team;

@@ -18,6 +18,7 @@ pub mod identity;
 pub mod leads;
 pub mod ledger;
 pub mod query;
+pub mod settings;
 pub mod setup;
 pub mod tenant;
 pub mod webhooks;

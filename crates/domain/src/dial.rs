@@ -24,6 +24,52 @@ pub const CALLING_HOURS_END: NaiveTime = match NaiveTime::from_hms_opt(21, 0, 0)
     None => panic!("21:00 is a valid time"),
 };
 
+/// The hours people may be called, in their own local time: 08:00 to
+/// 21:00 (TCPA), or narrower hours an organization sets; never wider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallingHoursPolicy {
+    /// The earliest local time (inclusive).
+    pub start: NaiveTime,
+    /// The local time (exclusive) calls must stop by.
+    pub end: NaiveTime,
+}
+
+impl Default for CallingHoursPolicy {
+    fn default() -> Self {
+        Self {
+            start: CALLING_HOURS_START,
+            end: CALLING_HOURS_END,
+        }
+    }
+}
+
+impl CallingHoursPolicy {
+    /// Hours within 08:00–21:00, the start before the end; refusals are
+    /// keyed `callingHoursStart` or `callingHoursEnd`.
+    pub fn new(start: NaiveTime, end: NaiveTime) -> Result<Self, crate::field::FieldError> {
+        use crate::field::FieldError;
+        if start < CALLING_HOURS_START {
+            return Err(FieldError::new(
+                "callingHoursStart",
+                "calls may not start before 08:00 local time (TCPA)",
+            ));
+        }
+        if end > CALLING_HOURS_END {
+            return Err(FieldError::new(
+                "callingHoursEnd",
+                "calls must stop by 21:00 local time (TCPA)",
+            ));
+        }
+        if start >= end {
+            return Err(FieldError::new(
+                "callingHoursEnd",
+                "the end must come after the start",
+            ));
+        }
+        Ok(Self { start, end })
+    }
+}
+
 /// An entry on the organization's do-not-call list for the number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DncEntry {
@@ -65,6 +111,8 @@ pub struct DialRequest<'a> {
     pub campaign_window: Option<&'a CallingWindow>,
     pub credit_balance: i64,
     pub credits_per_minute: i64,
+    /// The organization's calling hours (the legal ones by default).
+    pub calling_hours: CallingHoursPolicy,
 }
 
 impl DialRequest<'_> {
@@ -80,10 +128,13 @@ impl DialRequest<'_> {
 pub enum DialBlock {
     /// The number is on the organization's do-not-call list.
     OnDncList { expires_at: Option<DateTime<Utc>> },
-    /// It is before 08:00 or from 21:00 at the called party's local time.
+    /// It is outside the calling hours (08:00 to 21:00, or the
+    /// organization's narrower hours) at the called party's local time.
     OutsideCallingHours {
         local_time: NaiveTime,
         timezone: String,
+        start: NaiveTime,
+        end: NaiveTime,
     },
     /// It is outside the campaign's calling window.
     OutsideCampaignWindow {
@@ -124,12 +175,14 @@ impl fmt::Display for DialBlock {
             Self::OutsideCallingHours {
                 local_time,
                 timezone,
+                start,
+                end,
             } => write!(
                 f,
                 "it is {} in {timezone}; people may be called only from {} to {} their local time",
                 local_time.format("%H:%M"),
-                CALLING_HOURS_START.format("%H:%M"),
-                CALLING_HOURS_END.format("%H:%M"),
+                start.format("%H:%M"),
+                end.format("%H:%M"),
             ),
             Self::OutsideCampaignWindow {
                 local_time,
@@ -164,10 +217,13 @@ pub fn check(request: &DialRequest) -> Vec<DialBlock> {
 
     let party = request.called_party_timezone();
     let party_time = local_time(request.at, party);
-    if !(CALLING_HOURS_START <= party_time && party_time < CALLING_HOURS_END) {
+    let hours = request.calling_hours;
+    if !(hours.start <= party_time && party_time < hours.end) {
         blocks.push(DialBlock::OutsideCallingHours {
             local_time: party_time,
             timezone: party.name().to_owned(),
+            start: hours.start,
+            end: hours.end,
         });
     }
 
@@ -226,6 +282,7 @@ mod tests {
             campaign_window: None,
             credit_balance: 1_000,
             credits_per_minute: 10,
+            calling_hours: CallingHoursPolicy::default(),
         }
     }
 
@@ -236,6 +293,31 @@ mod tests {
     #[test]
     fn a_clean_request_may_dial() {
         assert_eq!(check(&request()), vec![]);
+    }
+
+    #[test]
+    fn an_organization_may_narrow_the_calling_hours_but_never_widen_them() {
+        assert!(CallingHoursPolicy::new(hm(9, 0), hm(17, 30)).is_ok());
+        let early = CallingHoursPolicy::new(hm(7, 0), hm(17, 0)).expect_err("too early");
+        assert_eq!(early.field(), "callingHoursStart");
+        let late = CallingHoursPolicy::new(hm(9, 0), hm(21, 30)).expect_err("too late");
+        assert_eq!(late.field(), "callingHoursEnd");
+        assert!(CallingHoursPolicy::new(hm(12, 0), hm(12, 0)).is_err());
+        let office = CallingHoursPolicy::new(hm(9, 0), hm(17, 0)).expect("valid");
+        let request = DialRequest {
+            at: utc(2026, 1, 15, 23, 0, 0),
+            calling_hours: office,
+            ..request()
+        };
+        assert_eq!(
+            check(&request),
+            vec![DialBlock::OutsideCallingHours {
+                local_time: hm(18, 0),
+                timezone: "America/New_York".into(),
+                start: hm(9, 0),
+                end: hm(17, 0),
+            }]
+        );
     }
 
     #[test]
@@ -319,6 +401,8 @@ mod tests {
             vec![DialBlock::OutsideCallingHours {
                 local_time: hm(21, 0),
                 timezone: "America/New_York".into(),
+                start: CALLING_HOURS_START,
+                end: CALLING_HOURS_END,
             }]
         );
     }
@@ -334,6 +418,8 @@ mod tests {
             vec![DialBlock::OutsideCallingHours {
                 local_time: hm(7, 59),
                 timezone: "America/New_York".into(),
+                start: CALLING_HOURS_START,
+                end: CALLING_HOURS_END,
             }]
         );
 
@@ -368,6 +454,8 @@ mod tests {
             vec![DialBlock::OutsideCallingHours {
                 local_time: hm(5, 30),
                 timezone: "America/Los_Angeles".into(),
+                start: CALLING_HOURS_START,
+                end: CALLING_HOURS_END,
             }]
         );
 
@@ -413,6 +501,8 @@ mod tests {
             vec![DialBlock::OutsideCallingHours {
                 local_time: hm(7, 30),
                 timezone: "America/New_York".into(),
+                start: CALLING_HOURS_START,
+                end: CALLING_HOURS_END,
             }]
         );
         let on_the_day = check(&DialRequest {
@@ -570,6 +660,8 @@ mod tests {
             vec![DialBlock::OutsideCallingHours {
                 local_time: NaiveTime::from_hms_opt(7, 59, 59).unwrap(),
                 timezone: "America/New_York".into(),
+                start: CALLING_HOURS_START,
+                end: CALLING_HOURS_END,
             }]
         );
     }
@@ -592,6 +684,8 @@ mod tests {
                 DialBlock::OutsideCallingHours {
                     local_time: hm(7, 59),
                     timezone: "America/New_York".into(),
+                    start: CALLING_HOURS_START,
+                    end: CALLING_HOURS_END,
                 },
                 "it is 07:59 in America/New_York; people may be called only from 08:00 to 21:00 their local time",
             ),

@@ -11,6 +11,7 @@ pub struct MutationRoot(
     crate::leads::mutations::CrmMutations,
     crate::calls::CallMutations,
     crate::setup::SetupMutations,
+    crate::setup::settings::SettingsMutations,
     crate::ledger::LedgerMutations,
     crate::setup::webhooks::WebhookMutations,
     crate::analytics::funnel::FunnelMutations,

@@ -27,6 +27,7 @@ pub struct QueryRoot(
     crate::calls::CallQueries,
     crate::ledger::LedgerQueries,
     crate::setup::webhooks::WebhookQueries,
+    crate::setup::settings::SettingsQueries,
     crate::analytics::AnalyticsQueries,
     crate::identity::IdentityQueries,
     crate::identity::TeamQueries,

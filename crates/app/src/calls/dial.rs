@@ -82,6 +82,7 @@ pub async fn dial_gate(
         campaign_window: window.as_ref(),
         credit_balance: organization.credit_balance,
         credits_per_minute: credits_per_minute(db, organization_id).await?,
+        calling_hours: crate::settings::calling_hours(db, organization_id).await?,
     };
     let timezone = request.called_party_timezone();
     let local = at.with_timezone(&timezone).time();

@@ -3,6 +3,7 @@
 //! and runs one use case of `switchboard_app::setup` or
 //! `switchboard_app::leads::bulk`.
 
+pub mod settings;
 pub mod webhooks;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
