@@ -29,6 +29,8 @@ pub struct AppState {
     pub schema: SwitchboardSchema,
     /// The HS256 secret access tokens are signed with.
     pub jwt_secret: Arc<str>,
+    /// The external identity provider whose tokens are accepted too, if any.
+    pub oidc: Option<crate::oidc::Oidc>,
     /// This instance's event bus (webhooks publish on it).
     pub bus: EventBus,
     /// The key provider signing secrets are sealed with.
@@ -89,6 +91,8 @@ pub struct HttpConfig {
     pub serve: ServeLimits,
     /// The bearer token `GET /metrics` requires; without one it is open.
     pub metrics_token: Option<SecretString>,
+    /// An external identity provider whose RS256/ES256 tokens are accepted.
+    pub oidc: Option<crate::oidc::OidcConfig>,
 }
 
 impl std::fmt::Debug for HttpConfig {
@@ -157,6 +161,7 @@ impl Default for HttpConfig {
             rate_limit_per_token: DEFAULT_RATE_LIMIT_PER_TOKEN,
             serve: DEFAULT_SERVE_LIMITS,
             metrics_token: None,
+            oidc: None,
         }
     }
 }
@@ -175,6 +180,7 @@ impl AppState {
             schema: build_schema(db.clone(), bus.clone(), &schema),
             db,
             jwt_secret: config.jwt_secret.as_str().into(),
+            oidc: config.oidc.clone().map(crate::oidc::Oidc::new),
             bus,
             secret_key: config.schema.secret_key.clone(),
             public_url: config.public_url.as_deref().map(Into::into),

@@ -14,6 +14,8 @@ use switchboard_app::identity::Client;
 use switchboard_app::identity::access::{self, Access};
 use switchboard_entity::enums::MemberRole;
 use switchboard_graphql::{Caller, Viewer};
+
+use crate::oidc::Oidc;
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -30,11 +32,42 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// Resolves a token to an active member of an organization, or says why
 /// not ([`switchboard_app::identity::access::authenticate`]): the member,
 /// the login session the token belongs to, and when the token expires.
+///
+/// With an identity provider configured, a token signed with RS256 or ES256
+/// is the provider's ([`crate::oidc`]); every other token is Switchboard's
+/// own HS256.
 pub async fn authenticate(
     db: &DatabaseConnection,
     secret: &[u8],
+    oidc: Option<&Oidc>,
     token: Option<&str>,
 ) -> Result<Access, switchboard_app::AppError> {
+    if let (Some(oidc), Some(token)) = (oidc, token) {
+        let external = jsonwebtoken::decode_header(token).is_ok_and(|header| {
+            matches!(
+                header.alg,
+                jsonwebtoken::Algorithm::RS256 | jsonwebtoken::Algorithm::ES256
+            )
+        });
+        if external {
+            return match oidc.verify(token).await {
+                Ok(claims) => {
+                    let email = claims
+                        .email
+                        .as_deref()
+                        .filter(|_| claims.email_verified == Some(true));
+                    let expires_at = DateTime::from_timestamp(claims.exp, 0);
+                    access::authenticate_external(db, &claims.sub, email, claims.org, expires_at)
+                        .await
+                }
+                Err(reason) => Ok(Access {
+                    auth: switchboard_graphql::Auth::Anonymous(reason),
+                    session_id: None,
+                    expires_at: None,
+                }),
+            };
+        }
+    }
     access::authenticate(db, secret, token).await
 }
 

@@ -175,6 +175,20 @@ pub struct ServeArgs {
     #[arg(long, env = "SWITCHBOARD_APP_URL")]
     pub app_url: Option<String>,
 
+    /// An external identity provider (OpenID Connect) whose RS256/ES256
+    /// tokens are accepted too: the `iss` they carry. Needs
+    /// --oidc-audience and --oidc-jwks-url.
+    #[arg(long, env = "SWITCHBOARD_OIDC_ISSUER", requires_all = ["oidc_audience", "oidc_jwks_url"])]
+    pub oidc_issuer: Option<String>,
+
+    /// The `aud` the provider's tokens must carry (this API's client id).
+    #[arg(long, env = "SWITCHBOARD_OIDC_AUDIENCE")]
+    pub oidc_audience: Option<String>,
+
+    /// Where the provider publishes its signing keys (its JWKS).
+    #[arg(long, env = "SWITCHBOARD_OIDC_JWKS_URL")]
+    pub oidc_jwks_url: Option<String>,
+
     /// SMTP relay mail goes through (`smtps://user:pass@smtp.example.com`,
     /// `smtp://localhost:1025`); without it, mail is logged and kept in the
     /// `mail_outbox` table (development).

@@ -117,7 +117,20 @@ pub fn from_args(args: &ServeArgs) -> anyhow::Result<Settings> {
         Some(secs) => Some(Duration::from_secs(secs)),
     }
     .filter(|timeout| !timeout.is_zero());
+    let oidc = match (&args.oidc_issuer, &args.oidc_audience, &args.oidc_jwks_url) {
+        (Some(issuer), Some(audience), Some(jwks_url)) => Some(crate::oidc::OidcConfig {
+            issuer: issuer.clone(),
+            audience: audience.clone(),
+            jwks_url: jwks_url.clone(),
+            min_refetch: crate::oidc::REFETCH_AFTER,
+        }),
+        (None, _, _) => None,
+        _ => bail!(
+            "SWITCHBOARD_OIDC_ISSUER needs SWITCHBOARD_OIDC_AUDIENCE and SWITCHBOARD_OIDC_JWKS_URL"
+        ),
+    };
     let http = HttpConfig {
+        oidc,
         body_limit: args.body_limit,
         request_timeout,
         graphiql_token: None,

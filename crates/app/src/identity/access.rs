@@ -10,9 +10,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait,
 };
 use switchboard_domain::auth::{TokenError, verify};
 use switchboard_entity::enums::{MemberRole, MembershipStatus};
@@ -105,6 +106,87 @@ pub async fn authenticate(
         auth,
         session_id: claims.sid,
         expires_at: DateTime::from_timestamp(claims.exp, 0),
+    })
+}
+
+/// Resolves a user of an external identity provider, whose token the
+/// transport has verified, to an active member: the user whose
+/// `external_subject` is `subject` — or, the first time, the user with the
+/// provider's verified `email` and no external subject yet, who is linked
+/// to it — in organization `org`, else their first active membership.
+pub async fn authenticate_external(
+    db: &impl ConnectionTrait,
+    subject: &str,
+    verified_email: Option<&str>,
+    org: Option<Uuid>,
+    expires_at: Option<DateTime<Utc>>,
+) -> AppResult<Access> {
+    let refused = |reason: &str| Access {
+        expires_at: None,
+        ..Access::refused(reason)
+    };
+    let mut user = users::Entity::find()
+        .filter(users::Column::ExternalSubject.eq(subject))
+        .one(db)
+        .await?;
+    if user.is_none()
+        && let Some(email) = verified_email
+    {
+        let unlinked = users::Entity::find()
+            .filter(
+                Expr::expr(Func::lower(Expr::col(users::Column::Email)))
+                    .eq(Func::lower(Expr::val(email))),
+            )
+            .filter(users::Column::ExternalSubject.is_null())
+            .one(db)
+            .await?;
+        if let Some(found) = unlinked {
+            users::Entity::update_many()
+                .col_expr(users::Column::ExternalSubject, Expr::value(subject))
+                .col_expr(users::Column::UpdatedAt, Expr::value(Utc::now()))
+                .filter(users::Column::Id.eq(found.id))
+                .filter(users::Column::ExternalSubject.is_null())
+                .exec(db)
+                .await?;
+            user = Some(found);
+        }
+    }
+    let Some(user) = user.filter(|u| u.is_active) else {
+        return Ok(refused("no active account is linked to this identity"));
+    };
+    let mut memberships = organization_memberships::Entity::find()
+        .filter(organization_memberships::Column::UserId.eq(user.id))
+        .filter(organization_memberships::Column::Status.eq(MembershipStatus::Active));
+    if let Some(org) = org {
+        memberships = memberships.filter(organization_memberships::Column::OrganizationId.eq(org));
+    }
+    let Some(membership) = memberships
+        .order_by_asc(organization_memberships::Column::CreatedAt)
+        .order_by_asc(organization_memberships::Column::Id)
+        .one(db)
+        .await?
+    else {
+        return Ok(refused(
+            "the identity's user is not an active member of the organization",
+        ));
+    };
+    let timezone: Option<String> = organizations::Entity::find_by_id(membership.organization_id)
+        .select_only()
+        .column(organizations::Column::Timezone)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(Access {
+        auth: Auth::Member(Viewer {
+            user_id: user.id,
+            organization_id: membership.organization_id,
+            role: membership.role,
+            timezone: timezone
+                .and_then(|z| z.parse().ok())
+                .unwrap_or(chrono_tz::Tz::UTC),
+        }),
+        session_id: None,
+        expires_at,
     })
 }
 

@@ -170,6 +170,7 @@ async fn execute(
     let access = match auth::authenticate(
         &state.db,
         state.jwt_secret.as_bytes(),
+        state.oidc.as_ref(),
         auth::bearer(headers),
     )
     .await

@@ -36,6 +36,7 @@ pub async fn event_stream(
     let access = match auth::authenticate(
         &state.db,
         state.jwt_secret.as_bytes(),
+        state.oidc.as_ref(),
         auth::bearer(headers),
     )
     .await

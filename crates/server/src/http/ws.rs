@@ -213,6 +213,7 @@ async fn serve_socket(
     let connection = tracing::Span::current();
     let metrics = state.metrics.clone();
     let limiters = state.limiters.clone();
+    let oidc = state.oidc.clone();
     let (db, secret, schema, sessions) = (
         state.db.clone(),
         state.jwt_secret.clone(),
@@ -321,7 +322,8 @@ async fn serve_socket(
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .token = token.clone();
-            match auth::authenticate(&db, secret.as_bytes(), token.as_deref()).await {
+            match auth::authenticate(&db, secret.as_bytes(), oidc.as_ref(), token.as_deref()).await
+            {
                 Ok(access) => match access.auth.clone() {
                     auth @ switchboard_graphql::Auth::Member(viewer) => {
                         telemetry::record_viewer(&init_span, &auth);
