@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -25,7 +25,7 @@ use switchboard_entity::{login_attempts, organization_memberships, organizations
 use uuid::Uuid;
 
 use super::sessions::{self, Issued};
-use super::{Client, Policy, recovery};
+use super::{Client, Policy, recovery, same_email};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 
@@ -48,12 +48,6 @@ pub struct LogIn {
     pub email: String,
     pub password: String,
     pub organization_id: Option<Uuid>,
-}
-
-/// `lower(column) = lower(text)`: emails match case-insensitively, on the
-/// `lower(email)` indexes.
-fn same_email<C: ColumnTrait>(column: C, email: &str) -> sea_orm::sea_query::SimpleExpr {
-    Expr::expr(Func::lower(Expr::col(column))).eq(Func::lower(Expr::val(email)))
 }
 
 /// Hashes off the async threads: argon2 takes tens of milliseconds on purpose.

@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QuerySelect,
@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use super::mail::Mail;
 use super::sessions::{self, Issued};
-use super::{Client, Policy};
+use super::{Client, Policy, link, same_email};
 use crate::actor::{Permission, Viewer};
 use crate::app::App;
 use crate::audit::{self, Entry};
@@ -64,10 +64,6 @@ pub fn member_cursor(membership: &organization_memberships::Model) -> Cursor {
         key: SortKey::Time(membership.created_at),
         id: membership.id,
     }
-}
-
-fn same_email<C: ColumnTrait>(column: C, email: &str) -> sea_orm::sea_query::SimpleExpr {
-    Expr::expr(Func::lower(Expr::col(column))).eq(Func::lower(Expr::val(email)))
 }
 
 /// Checks that `viewer` may give or take `role` (only owners touch owners).
@@ -252,13 +248,7 @@ pub async fn invite_member(
         .await?
         .ok_or_else(|| AppError::not_found("organization", viewer.organization_id))?;
     write.commit().await?;
-    let link = match &app.identity.public_url {
-        Some(base) => format!(
-            "{}/accept-invitation?token={token}",
-            base.trim_end_matches('/')
-        ),
-        None => format!("token: {token}"),
-    };
+    let link = link(&app.identity, "accept-invitation", &token);
     app.mailer
         .send(Mail {
             to: user.email.clone(),

@@ -25,6 +25,7 @@ pub mod sessions;
 use std::collections::HashMap;
 
 use chrono::Duration;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use secrecy::SecretString;
 use switchboard_domain::password::PasswordPolicy;
@@ -56,6 +57,21 @@ impl IdentityConfig {
             sign_up: true,
             public_url: None,
         }
+    }
+}
+
+/// `lower(column) = lower(email)`: emails match case-insensitively, on the
+/// `lower(email)` indexes.
+pub(crate) fn same_email<C: ColumnTrait>(column: C, email: &str) -> SimpleExpr {
+    Expr::expr(Func::lower(Expr::col(column))).eq(Func::lower(Expr::val(email)))
+}
+
+/// A link to the front end's `path` carrying `token`, or the bare token
+/// when no app URL is configured.
+pub(crate) fn link(config: &IdentityConfig, path: &str, token: &str) -> String {
+    match &config.public_url {
+        Some(base) => format!("{}/{path}?token={token}", base.trim_end_matches('/')),
+        None => format!("token: {token}"),
     }
 }
 

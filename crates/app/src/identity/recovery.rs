@@ -13,7 +13,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -23,22 +23,10 @@ use switchboard_entity::{email_verifications, password_reset_attempts, users};
 use uuid::Uuid;
 
 use super::mail::Mail;
-use super::{Client, Policy, sessions};
+use super::{Client, Policy, link, same_email, sessions};
 use crate::actor::Viewer;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
-
-fn same_email<C: ColumnTrait>(column: C, email: &str) -> sea_orm::sea_query::SimpleExpr {
-    Expr::expr(Func::lower(Expr::col(column))).eq(Func::lower(Expr::val(email)))
-}
-
-/// A link to `path` with `token`, or the bare token without a public URL.
-fn link(app: &App, path: &str, token: &str) -> String {
-    match &app.identity.public_url {
-        Some(base) => format!("{}/{path}?token={token}", base.trim_end_matches('/')),
-        None => format!("token: {token}"),
-    }
-}
 
 fn bad_token(what: &str) -> AppError {
     AppError::bad_input(
@@ -112,7 +100,7 @@ pub async fn request_password_reset(app: &App, client: &Client, email: &str) -> 
                 "Someone asked to reset the password of your Switchboard account.\n\n\
                  Reset it within {minutes} minutes: {}\n\n\
                  If it was not you, ignore this message: your password stays as it is.",
-                link(app, "reset-password", &token)
+                link(&app.identity, "reset-password", &token)
             ),
         };
         app.mailer.send(mail).await?;
@@ -198,7 +186,7 @@ pub(super) async fn send_verification(app: &App, user: &users::Model, token: &st
         body: format!(
             "Welcome to Switchboard, {}.\n\nConfirm this is your email: {}",
             user.name,
-            link(app, "verify-email", token)
+            link(&app.identity, "verify-email", token)
         ),
     };
     if let Err(err) = app.mailer.send(mail).await {
