@@ -129,6 +129,15 @@ async fn an_invited_colleague_accepts_and_works_in_the_organization(backend: Bac
         )
         .await;
     assert_eq!(code(&twice), "CONFLICT");
+    let huge = app
+        .graphql(
+            Some(&owner),
+            INVITE,
+            json!({ "email": format!("{}@example.com", "x".repeat(10_000)), "role": "AGENT" }),
+        )
+        .await;
+    assert_eq!(code(&huge), "BAD_USER_INPUT");
+    assert_eq!(huge["errors"][0]["extensions"]["field"], "email");
     let by_manager = app
         .graphql(
             Some(text(&payload["accessToken"])),

@@ -104,7 +104,7 @@ pub async fn sign_up(app: &App, client: &Client, input: SignUp) -> AppResult<Iss
     }
     let policy = Policy::load(&app.db).await?;
     let email = Email::parse(&input.email)?;
-    if email.as_str().len() > MAX_EMAIL_LENGTH {
+    if email.as_str().chars().count() > MAX_EMAIL_LENGTH {
         return Err(AppError::bad_input(
             "email",
             "an email has at most 320 characters",

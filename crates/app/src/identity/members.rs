@@ -142,6 +142,12 @@ pub async fn invite_member(
 ) -> AppResult<organization_memberships::Model> {
     check_owner_rule(viewer, &[role])?;
     let email = Email::parse(email)?;
+    if email.as_str().chars().count() > 320 {
+        return Err(AppError::bad_input(
+            "email",
+            "an email has at most 320 characters",
+        ));
+    }
     let now = Utc::now();
     let write = app.begin_write().await?;
     lock(&*write, viewer.organization_id).await?;
