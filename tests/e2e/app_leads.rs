@@ -8,6 +8,7 @@ use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use switchboard_app::events::{EventBus, LeadChange, LeadEvent, Message, OrganizationReceiver};
+use switchboard_app::identity::Client;
 use switchboard_app::leads::bulk::{self, RowOutcome};
 use switchboard_app::leads::dnc::{self, NewDncEntry};
 use switchboard_app::leads::write::{self, NewLead};
@@ -121,9 +122,17 @@ async fn a_bulk_import_announces_its_leads_only_after_it_commits(backend: Backen
 
     let write = app.begin_write().await.expect("begin");
     let rows = vec![lead("+14155550100"), lead("(415) 555-0101")];
-    let outcomes = bulk::import_in(&*write, &write.outbox, agent, rows, true, Utc::now())
-        .await
-        .expect("imported");
+    let outcomes = bulk::import_in(
+        &*write,
+        &write.outbox,
+        agent,
+        &Client::default(),
+        rows,
+        true,
+        Utc::now(),
+    )
+    .await
+    .expect("imported");
     let ids = created(&outcomes);
     assert_eq!(ids.len(), 2, "{outcomes:?}");
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -147,7 +156,7 @@ async fn a_bulk_import_announces_its_leads_only_after_it_commits(backend: Backen
     assert!(announced.iter().all(|e| e.change == LeadChange::Created));
 
     // The use case that opens its own write announces the same way.
-    let outcomes = bulk::upsert_leads(&app, agent, vec![lead("+14155550100")])
+    let outcomes = bulk::upsert_leads(&app, agent, &Client::default(), vec![lead("+14155550100")])
         .await
         .expect("upserted");
     let event = next_lead_event(&mut events).await;
@@ -165,6 +174,7 @@ async fn a_failed_write_announces_nothing_and_leaves_nothing(backend: Backend) {
     let refused = write::create_lead(
         &app,
         agent,
+        &Client::default(),
         NewLead {
             lead_score: Some(101),
             ..lead("+14155550100")
@@ -183,7 +193,7 @@ async fn a_failed_write_announces_nothing_and_leaves_nothing(backend: Backend) {
             ..lead("+14155550102")
         },
     ];
-    let outcomes = bulk::import_leads(&app, agent, rows, true)
+    let outcomes = bulk::import_leads(&app, agent, &Client::default(), rows, true)
         .await
         .expect("a report");
     assert!(matches!(outcomes[0], RowOutcome::Skipped), "{outcomes:?}");
@@ -198,6 +208,7 @@ async fn a_failed_write_announces_nothing_and_leaves_nothing(backend: Backend) {
             &*write,
             &write.outbox,
             agent,
+            &Client::default(),
             lead("+14155550103"),
             Utc::now(),
         )
@@ -207,7 +218,7 @@ async fn a_failed_write_announces_nothing_and_leaves_nothing(backend: Backend) {
     assert_eq!(lead_count(&app, acme.organization_id).await, 0);
 
     // The first event heard is the next successful write's.
-    let kept = write::create_lead(&app, agent, lead("+14155550104"))
+    let kept = write::create_lead(&app, agent, &Client::default(), lead("+14155550104"))
         .await
         .expect("created");
     let event = next_lead_event(&mut events).await;
@@ -227,7 +238,9 @@ async fn two_concurrent_creates_of_one_phone_make_one_lead_and_one_conflict(back
         .into_iter()
         .map(|phone| {
             let app = app.clone();
-            tokio::spawn(async move { write::create_lead(&app, agent, lead(phone)).await })
+            tokio::spawn(async move {
+                write::create_lead(&app, agent, &Client::default(), lead(phone)).await
+            })
         })
         .collect();
     let mut made = Vec::new();
@@ -382,6 +395,7 @@ async fn a_number_on_the_dnc_list_makes_a_dnc_lead(backend: Backend) {
     let made = write::create_lead(
         &app,
         agent,
+        &Client::default(),
         NewLead {
             status: Some(LeadStatus::Qualified),
             ..lead("+1 415 555 0199")
@@ -390,12 +404,18 @@ async fn a_number_on_the_dnc_list_makes_a_dnc_lead(backend: Backend) {
     .await
     .expect("created");
     assert_eq!(made.status, LeadStatus::Dnc);
-    write::delete_lead(&app, agent, made.id)
+    write::delete_lead(&app, agent, &Client::default(), made.id)
         .await
         .expect("deleted");
-    let outcomes = bulk::import_leads(&app, agent, vec![lead("4155550199")], true)
-        .await
-        .expect("imported");
+    let outcomes = bulk::import_leads(
+        &app,
+        agent,
+        &Client::default(),
+        vec![lead("4155550199")],
+        true,
+    )
+    .await
+    .expect("imported");
     let imported = leads::Entity::find_by_id(created(&outcomes)[0])
         .one(&app.db)
         .await
@@ -407,10 +427,10 @@ async fn a_number_on_the_dnc_list_makes_a_dnc_lead(backend: Backend) {
     dnc::remove_dnc_entry(&app, manager, listed.id)
         .await
         .expect("removed");
-    write::delete_lead(&app, agent, imported.id)
+    write::delete_lead(&app, agent, &Client::default(), imported.id)
         .await
         .expect("deleted");
-    let ordinary = write::create_lead(&app, agent, lead("+14155550199"))
+    let ordinary = write::create_lead(&app, agent, &Client::default(), lead("+14155550199"))
         .await
         .expect("created");
     assert_eq!(ordinary.status, LeadStatus::New);

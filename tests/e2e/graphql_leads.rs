@@ -85,13 +85,16 @@ async fn create_lead_stores_e164_and_records_its_history(backend: Backend) {
     assert_eq!(lead["tags"], json!(["vip", "insurance"]));
     let id = uuid(&lead["id"]);
     let db = &app.db.db;
+    let audit = lead_audit_log::Entity::find()
+        .filter(lead_audit_log::Column::LeadId.eq(id))
+        .all(db)
+        .await
+        .expect("audit");
+    assert_eq!(audit.len(), 1);
     assert_eq!(
-        lead_audit_log::Entity::find()
-            .filter(lead_audit_log::Column::LeadId.eq(id))
-            .count(db)
-            .await
-            .expect("count"),
-        1
+        audit[0].ip_address.as_deref(),
+        Some("127.0.0.1"),
+        "the request's address is recorded"
     );
     let history = lead_status_history::Entity::find()
         .filter(lead_status_history::Column::LeadId.eq(id))

@@ -31,6 +31,7 @@ use crate::actor::Viewer;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::events::{LeadChange, LeadEvent, Message, Outbox};
+use crate::identity::Client;
 use crate::leads::write::NewLead;
 
 /// Rows per statement: under both backends' bind-parameter limits for the
@@ -219,6 +220,7 @@ async fn on_dnc(
 async fn record_created(
     db: &impl ConnectionTrait,
     viewer: Viewer,
+    client: &Client,
     created: &[leads::Model],
     now: DateTime<Utc>,
 ) -> AppResult<()> {
@@ -235,8 +237,8 @@ async fn record_created(
                 json!({ "phone_number": lead.phone_number, "status": lead.status.as_str() }),
             )),
             change_reason: Set(Some("Imported".into())),
-            ip_address: Set(None),
-            user_agent: Set(None),
+            ip_address: Set(client.ip_address.clone()),
+            user_agent: Set(client.user_agent.clone()),
             created_at: Set(now),
         }))
         .exec_without_returning(db)
@@ -293,6 +295,7 @@ fn announce(outbox: &Outbox, organization_id: Uuid, outcomes: &[RowOutcome], now
 pub async fn import_leads(
     app: &App,
     viewer: Viewer,
+    client: &Client,
     input: Vec<NewLead>,
     all_or_nothing: bool,
 ) -> AppResult<Vec<RowOutcome>> {
@@ -300,7 +303,16 @@ pub async fn import_leads(
     BatchSize::parse(input.len())?;
     let write = app.begin_write().await?;
     let now = Utc::now();
-    let outcomes = import_in(&*write, &write.outbox, viewer, input, all_or_nothing, now).await?;
+    let outcomes = import_in(
+        &*write,
+        &write.outbox,
+        viewer,
+        client,
+        input,
+        all_or_nothing,
+        now,
+    )
+    .await?;
     write.commit().await?;
     Ok(outcomes)
 }
@@ -310,6 +322,7 @@ pub async fn import_in(
     db: &impl ConnectionTrait,
     outbox: &Outbox,
     viewer: Viewer,
+    client: &Client,
     input: Vec<NewLead>,
     all_or_nothing: bool,
     now: DateTime<Utc>,
@@ -351,7 +364,7 @@ pub async fn import_in(
             .exec_without_returning(db)
             .await?;
     }
-    record_created(db, viewer, &created, now).await?;
+    record_created(db, viewer, client, &created, now).await?;
     for row in to_write {
         outcomes.insert(row.index, RowOutcome::Created(row.model.id));
     }
@@ -370,11 +383,12 @@ pub async fn import_in(
 pub async fn upsert_leads(
     app: &App,
     viewer: Viewer,
+    client: &Client,
     input: Vec<NewLead>,
 ) -> AppResult<Vec<RowOutcome>> {
     BatchSize::parse(input.len())?;
     let write = app.begin_write().await?;
-    let outcomes = upsert_in(&*write, &write.outbox, viewer, input, Utc::now()).await?;
+    let outcomes = upsert_in(&*write, &write.outbox, viewer, client, input, Utc::now()).await?;
     write.commit().await?;
     Ok(outcomes)
 }
@@ -384,6 +398,7 @@ pub async fn upsert_in(
     db: &impl ConnectionTrait,
     outbox: &Outbox,
     viewer: Viewer,
+    client: &Client,
     input: Vec<NewLead>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<RowOutcome>> {
@@ -433,7 +448,7 @@ pub async fn upsert_in(
         .iter()
         .partition(|m| !taken.contains_key(&m.phone_number));
     let created: Vec<leads::Model> = created.into_iter().cloned().collect();
-    record_created(db, viewer, &created, now).await?;
+    record_created(db, viewer, client, &created, now).await?;
     for chunk in updated.chunks(ROWS_PER_STATEMENT) {
         lead_audit_log::Entity::insert_many(chunk.iter().map(|lead| lead_audit_log::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -445,8 +460,8 @@ pub async fn upsert_in(
             old_value: Set(None),
             new_value: Set(Some(json!({ "status": lead.status.as_str(), "lead_score": lead.lead_score, "tags": lead.tags }))),
             change_reason: Set(Some("Upserted".into())),
-            ip_address: Set(None),
-            user_agent: Set(None),
+            ip_address: Set(client.ip_address.clone()),
+            user_agent: Set(client.user_agent.clone()),
             created_at: Set(now),
         }))
         .exec_without_returning(db)

@@ -17,25 +17,49 @@ use uuid::Uuid;
 
 use crate::actor::Viewer;
 use crate::error::AppResult;
+use crate::identity::Client;
 
-/// Who changed a lead: a member, or a call (a provider's webhook) with no
-/// member behind it.
+/// Who changed a lead: a member (and, through the API, where their
+/// request came from), or a call (a provider's webhook) with no member
+/// behind it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum ChangedBy {
-    Member(Uuid),
+pub(crate) enum ChangedBy<'a> {
+    Member {
+        user: Uuid,
+        client: Option<&'a Client>,
+    },
     Call(Uuid),
 }
 
-impl From<Viewer> for ChangedBy {
+impl From<Viewer> for ChangedBy<'_> {
     fn from(viewer: Viewer) -> Self {
-        Self::Member(viewer.user_id)
+        Self::Member {
+            user: viewer.user_id,
+            client: None,
+        }
     }
 }
 
-impl ChangedBy {
+impl<'a> From<(Viewer, &'a Client)> for ChangedBy<'a> {
+    fn from((viewer, client): (Viewer, &'a Client)) -> Self {
+        Self::Member {
+            user: viewer.user_id,
+            client: Some(client),
+        }
+    }
+}
+
+impl<'a> ChangedBy<'a> {
     fn user(self) -> Option<Uuid> {
         match self {
-            Self::Member(user) => Some(user),
+            Self::Member { user, .. } => Some(user),
+            Self::Call(_) => None,
+        }
+    }
+
+    fn client(self) -> Option<&'a Client> {
+        match self {
+            Self::Member { client, .. } => client,
             Self::Call(_) => None,
         }
     }
@@ -44,10 +68,10 @@ impl ChangedBy {
 /// One audit row: the action, and for an update the field with its old
 /// and new value.
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn audit(
+pub(crate) async fn audit<'a>(
     db: &impl ConnectionTrait,
     lead: &leads::Model,
-    by: impl Into<ChangedBy>,
+    by: impl Into<ChangedBy<'a>>,
     action: LeadAuditAction,
     field: Option<&str>,
     old: Option<serde_json::Value>,
@@ -65,11 +89,11 @@ pub(crate) async fn audit(
         old_value: Set(old),
         new_value: Set(new),
         change_reason: match by {
-            ChangedBy::Member(_) => NotSet,
+            ChangedBy::Member { .. } => NotSet,
             ChangedBy::Call(_) => Set(Some("Recorded from a call".to_owned())),
         },
-        ip_address: NotSet,
-        user_agent: NotSet,
+        ip_address: Set(by.client().and_then(|c| c.ip_address.clone())),
+        user_agent: Set(by.client().and_then(|c| c.user_agent.clone())),
         created_at: Set(now),
     }
     .insert(db)
@@ -80,10 +104,10 @@ pub(crate) async fn audit(
 /// A status change (`from` is `None` for a new lead), triggered manually
 /// by a member or by a call.
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn status_history(
+pub(crate) async fn status_history<'a>(
     db: &impl ConnectionTrait,
     lead: &leads::Model,
-    by: impl Into<ChangedBy>,
+    by: impl Into<ChangedBy<'a>>,
     from: Option<LeadStatus>,
     to: LeadStatus,
     reason: &str,
@@ -91,7 +115,7 @@ pub(crate) async fn status_history(
 ) -> AppResult<()> {
     let by = by.into();
     let (trigger, call) = match by {
-        ChangedBy::Member(_) => (TriggerType::Manual, None),
+        ChangedBy::Member { .. } => (TriggerType::Manual, None),
         ChangedBy::Call(call) => (TriggerType::Call, Some(call)),
     };
     lead_status_history::ActiveModel {

@@ -29,6 +29,7 @@ use crate::actor::Viewer;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::events::{LeadChange, LeadEvent, Message, Outbox};
+use crate::identity::Client;
 use crate::leads::history::{ChangedBy, assignment, audit, score_history, status_history};
 use crate::leads::lookups::phone_of_organization;
 
@@ -71,9 +72,14 @@ pub struct NewLead {
 /// (CONFLICT names the existing lead), status `dnc` when the number is on the
 /// DNC list, with its audit, status, score and assignment history.
 #[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
-pub async fn create_lead(app: &App, viewer: Viewer, input: NewLead) -> AppResult<leads::Model> {
+pub async fn create_lead(
+    app: &App,
+    viewer: Viewer,
+    client: &Client,
+    input: NewLead,
+) -> AppResult<leads::Model> {
     let write = app.begin_write().await?;
-    let lead = create_lead_in(&*write, &write.outbox, viewer, input, Utc::now()).await?;
+    let lead = create_lead_in(&*write, &write.outbox, viewer, client, input, Utc::now()).await?;
     write.commit().await?;
     Ok(lead)
 }
@@ -83,6 +89,7 @@ pub async fn create_lead_in(
     db: &impl ConnectionTrait,
     outbox: &Outbox,
     viewer: Viewer,
+    client: &Client,
     input: NewLead,
     now: DateTime<Utc>,
 ) -> AppResult<leads::Model> {
@@ -147,7 +154,7 @@ pub async fn create_lead_in(
     audit(
         db,
         &lead,
-        viewer,
+        (viewer, client),
         LeadAuditAction::Create,
         None,
         None,
@@ -298,11 +305,21 @@ pub struct LeadChanges {
 pub async fn update_lead(
     app: &App,
     viewer: Viewer,
+    client: &Client,
     id: Uuid,
     changes: LeadChanges,
 ) -> AppResult<leads::Model> {
     let write = app.begin_write().await?;
-    let lead = update_lead_in(&*write, &write.outbox, viewer, id, changes, Utc::now()).await?;
+    let lead = update_lead_in(
+        &*write,
+        &write.outbox,
+        viewer,
+        client,
+        id,
+        changes,
+        Utc::now(),
+    )
+    .await?;
     write.commit().await?;
     Ok(lead)
 }
@@ -312,6 +329,7 @@ pub async fn update_lead_in(
     db: &impl ConnectionTrait,
     outbox: &Outbox,
     viewer: Viewer,
+    client: &Client,
     id: Uuid,
     changes: LeadChanges,
     now: DateTime<Utc>,
@@ -402,7 +420,7 @@ pub async fn update_lead_in(
         audit(
             db,
             &after,
-            viewer,
+            (viewer, client),
             LeadAuditAction::Update,
             Some(field),
             Some(old),
@@ -430,9 +448,14 @@ pub async fn update_lead_in(
 
 /// Soft-deletes a lead (its number becomes free); a deleted lead stays as it is.
 #[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id, lead_id = %id))]
-pub async fn delete_lead(app: &App, viewer: Viewer, id: Uuid) -> AppResult<leads::Model> {
+pub async fn delete_lead(
+    app: &App,
+    viewer: Viewer,
+    client: &Client,
+    id: Uuid,
+) -> AppResult<leads::Model> {
     let write = app.begin_write().await?;
-    let lead = delete_lead_in(&*write, &write.outbox, viewer, id, Utc::now()).await?;
+    let lead = delete_lead_in(&*write, &write.outbox, viewer, client, id, Utc::now()).await?;
     write.commit().await?;
     Ok(lead)
 }
@@ -442,6 +465,7 @@ pub async fn delete_lead_in(
     db: &impl ConnectionTrait,
     outbox: &Outbox,
     viewer: Viewer,
+    client: &Client,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<leads::Model> {
@@ -452,7 +476,7 @@ pub async fn delete_lead_in(
         row.updated_at = Set(now);
         lead = row.update(db).await?;
         let action = LeadAuditAction::Delete;
-        audit(db, &lead, viewer, action, None, None, None, now).await?;
+        audit(db, &lead, (viewer, client), action, None, None, None, now).await?;
     }
     announce(outbox, &lead, LeadChange::Deleted);
     Ok(lead)
@@ -461,9 +485,14 @@ pub async fn delete_lead_in(
 /// Restores a soft-deleted lead, unless its number was taken meanwhile
 /// (CONFLICT on `id`); a live lead stays as it is.
 #[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id, lead_id = %id))]
-pub async fn restore_lead(app: &App, viewer: Viewer, id: Uuid) -> AppResult<leads::Model> {
+pub async fn restore_lead(
+    app: &App,
+    viewer: Viewer,
+    client: &Client,
+    id: Uuid,
+) -> AppResult<leads::Model> {
     let write = app.begin_write().await?;
-    let lead = restore_lead_in(&*write, &write.outbox, viewer, id, Utc::now()).await?;
+    let lead = restore_lead_in(&*write, &write.outbox, viewer, client, id, Utc::now()).await?;
     write.commit().await?;
     Ok(lead)
 }
@@ -473,6 +502,7 @@ pub async fn restore_lead_in(
     db: &impl ConnectionTrait,
     outbox: &Outbox,
     viewer: Viewer,
+    client: &Client,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<leads::Model> {
@@ -491,7 +521,7 @@ pub async fn restore_lead_in(
         row.updated_at = Set(now);
         lead = row.update(db).await?;
         let action = LeadAuditAction::Restore;
-        audit(db, &lead, viewer, action, None, None, None, now).await?;
+        audit(db, &lead, (viewer, client), action, None, None, None, now).await?;
     }
     announce(outbox, &lead, LeadChange::Restored);
     Ok(lead)
@@ -503,12 +533,13 @@ pub async fn restore_lead_in(
 pub async fn add_lead_tags(
     app: &App,
     viewer: Viewer,
+    client: &Client,
     id: Uuid,
     tags: &[String],
 ) -> AppResult<leads::Model> {
     let write = app.begin_write().await?;
     let now = Utc::now();
-    let lead = change_tags_in(&*write, &write.outbox, viewer, id, tags, &[], now).await?;
+    let lead = change_tags_in(&*write, &write.outbox, viewer, client, id, tags, &[], now).await?;
     write.commit().await?;
     Ok(lead)
 }
@@ -518,21 +549,24 @@ pub async fn add_lead_tags(
 pub async fn remove_lead_tags(
     app: &App,
     viewer: Viewer,
+    client: &Client,
     id: Uuid,
     tags: &[String],
 ) -> AppResult<leads::Model> {
     let write = app.begin_write().await?;
     let now = Utc::now();
-    let lead = change_tags_in(&*write, &write.outbox, viewer, id, &[], tags, now).await?;
+    let lead = change_tags_in(&*write, &write.outbox, viewer, client, id, &[], tags, now).await?;
     write.commit().await?;
     Ok(lead)
 }
 
 /// Adds and removes tags inside the caller's transaction, recording the change.
+#[allow(clippy::too_many_arguments)]
 pub async fn change_tags_in(
     db: &impl ConnectionTrait,
     outbox: &Outbox,
     viewer: Viewer,
+    client: &Client,
     id: Uuid,
     add: &[String],
     remove: &[String],
@@ -558,7 +592,7 @@ pub async fn change_tags_in(
     audit(
         db,
         &lead,
-        viewer,
+        (viewer, client),
         LeadAuditAction::Update,
         Some("tags"),
         Some(json!(old)),

@@ -7,6 +7,7 @@ use async_graphql::{Context, ID, InputObject, Json, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::identity::client;
 use crate::shared::context::{self, Permission, require};
 use crate::shared::enums::*;
 use crate::shared::error::{ApiError, ApiResult, AppError, UnderArgument, parse_id};
@@ -188,7 +189,7 @@ impl CrmMutations {
     ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let new = input.into_new_lead()?;
-        let lead = leads_write::create_lead(context::app(ctx)?, viewer, new)
+        let lead = leads_write::create_lead(context::app(ctx)?, viewer, &client(ctx), new)
             .await
             .under("input")?;
         Ok(Lead(lead))
@@ -218,9 +219,10 @@ impl CrmMutations {
             owner_id: parse_opt_id("input.ownerId", input.owner_id)?,
             reason: input.reason,
         };
-        let lead = leads_write::update_lead(context::app(ctx)?, viewer, lead_id, changes)
-            .await
-            .map_err(under_input_but_id)?;
+        let lead =
+            leads_write::update_lead(context::app(ctx)?, viewer, &client(ctx), lead_id, changes)
+                .await
+                .map_err(under_input_but_id)?;
         Ok(Lead(lead))
     }
 
@@ -232,7 +234,8 @@ impl CrmMutations {
     ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
-        let lead = leads_write::delete_lead(context::app(ctx)?, viewer, lead_id).await?;
+        let lead =
+            leads_write::delete_lead(context::app(ctx)?, viewer, &client(ctx), lead_id).await?;
         Ok(Lead(lead))
     }
 
@@ -244,7 +247,8 @@ impl CrmMutations {
     ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
-        let lead = leads_write::restore_lead(context::app(ctx)?, viewer, lead_id).await?;
+        let lead =
+            leads_write::restore_lead(context::app(ctx)?, viewer, &client(ctx), lead_id).await?;
         Ok(Lead(lead))
     }
 
@@ -258,7 +262,9 @@ impl CrmMutations {
     ) -> ApiResult<Lead> {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
-        let lead = leads_write::add_lead_tags(context::app(ctx)?, viewer, lead_id, &tags).await?;
+        let lead =
+            leads_write::add_lead_tags(context::app(ctx)?, viewer, &client(ctx), lead_id, &tags)
+                .await?;
         Ok(Lead(lead))
     }
 
@@ -272,7 +278,7 @@ impl CrmMutations {
         let viewer = require(ctx, Permission::WriteLeadsAndCalls)?;
         let lead_id = parse_id("id", &id)?;
         let app = context::app(ctx)?;
-        let lead = leads_write::remove_lead_tags(app, viewer, lead_id, &tags).await?;
+        let lead = leads_write::remove_lead_tags(app, viewer, &client(ctx), lead_id, &tags).await?;
         Ok(Lead(lead))
     }
 

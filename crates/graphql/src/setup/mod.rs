@@ -410,9 +410,15 @@ impl SetupMutations {
             .map(CreateLeadInput::into_new_lead)
             .collect::<ApiResult<Vec<_>>>()?;
         let all_or_nothing = mode.unwrap_or_default() == ImportMode::AllOrNothing;
-        let outcomes = bulk::import_leads(context::app(ctx)?, viewer, leads, all_or_nothing)
-            .await
-            .under("input")?;
+        let outcomes = bulk::import_leads(
+            context::app(ctx)?,
+            viewer,
+            &crate::identity::client(ctx),
+            leads,
+            all_or_nothing,
+        )
+        .await
+        .under("input")?;
         Ok(report(outcomes))
     }
 
@@ -433,9 +439,14 @@ impl SetupMutations {
             .into_iter()
             .map(CreateLeadInput::into_new_lead)
             .collect::<ApiResult<Vec<_>>>()?;
-        let outcomes = bulk::upsert_leads(context::app(ctx)?, viewer, leads)
-            .await
-            .under("input")?;
+        let outcomes = bulk::upsert_leads(
+            context::app(ctx)?,
+            viewer,
+            &crate::identity::client(ctx),
+            leads,
+        )
+        .await
+        .under("input")?;
         Ok(report(outcomes))
     }
 }
