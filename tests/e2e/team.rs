@@ -69,7 +69,27 @@ async fn an_invited_colleague_accepts_and_works_in_the_organization(backend: Bac
         )
         .await;
     assert_eq!(ok(&invited)["inviteMember"]["status"], "INVITED");
+    let first = mailed_token(&app, "grace@example.com").await;
+    // Inviting again sends a new link; the first stops working.
+    let again = app
+        .graphql(
+            Some(&owner),
+            INVITE,
+            json!({ "email": "grace@example.com", "role": "MANAGER" }),
+        )
+        .await;
+    assert_eq!(ok(&again)["inviteMember"]["status"], "INVITED");
     let token = mailed_token(&app, "grace@example.com").await;
+    assert_ne!(token, first);
+    let stale = app
+        .graphql(
+            None,
+            ACCEPT,
+            json!({ "token": first, "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(code(&stale), "BAD_USER_INPUT");
+    assert_eq!(stale["errors"][0]["extensions"]["field"], "token");
 
     // Someone new must choose a password.
     let bare = app.graphql(None, ACCEPT, json!({ "token": token })).await;
@@ -158,7 +178,7 @@ async fn an_invited_colleague_accepts_and_works_in_the_organization(backend: Bac
         .as_array()
         .expect("entries")
         .clone();
-    assert_eq!(entries.len(), 1);
+    assert_eq!(entries.len(), 2, "both invitations");
     assert_eq!(entries[0]["action"], "member.invite");
     assert_eq!(entries[0]["details"]["role"], "manager");
     let forbidden = app

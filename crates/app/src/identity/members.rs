@@ -130,7 +130,8 @@ async fn keep_an_owner(
 
 /// Invites `email` as `role`: an `invited` membership (and a user without a
 /// password, if nobody has the email) and a mailed single-use link.
-/// Inviting someone invited again sends a new link; an active or suspended
+/// Inviting someone invited again sends a new link (the older ones stop
+/// working) and sets the new role; an active or suspended
 /// member is CONFLICT on `email`.
 #[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
 pub async fn invite_member(
@@ -195,6 +196,14 @@ pub async fn invite_member(
             });
         }
         Some(m) => {
+            // A new link replaces the ones sent before: they stop working.
+            invitations::Entity::update_many()
+                .col_expr(invitations::Column::ExpiresAt, Expr::value(now))
+                .filter(invitations::Column::MembershipId.eq(m.id))
+                .filter(invitations::Column::AcceptedAt.is_null())
+                .filter(invitations::Column::ExpiresAt.gt(now))
+                .exec(&*write)
+                .await?;
             organization_memberships::ActiveModel {
                 id: Set(m.id),
                 role: Set(role),
