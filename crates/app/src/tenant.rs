@@ -68,6 +68,42 @@ fn region(text: &str) -> AppResult<String> {
     Ok(code)
 }
 
+/// Writes a new organization and its owner's active membership.
+pub(crate) async fn insert_owned(
+    db: &impl ConnectionTrait,
+    owner: Uuid,
+    name: Name,
+    timezone: String,
+    default_region: String,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<organizations::Model> {
+    let organization = organizations::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        slug: Set(crate::identity::accounts::slug(name.as_str())),
+        name: Set(name.into_string()),
+        timezone: Set(timezone),
+        default_region: Set(default_region),
+        credit_balance: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    organization_memberships::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(organization.id),
+        user_id: Set(owner),
+        role: Set(MemberRole::Owner),
+        status: Set(MembershipStatus::Active),
+        invited_by: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(organization)
+}
+
 /// Creates an organization the viewer owns (they act in it after logging
 /// in to it). Any member may; it is audited in the new organization.
 #[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
@@ -85,30 +121,8 @@ pub async fn create_organization(
     let default_region = region(input.default_region.as_deref().unwrap_or("US"))?;
     let now = Utc::now();
     let write = app.begin_write().await?;
-    let organization = organizations::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        slug: Set(crate::identity::accounts::slug(name.as_str())),
-        name: Set(name.into_string()),
-        timezone: Set(timezone),
-        default_region: Set(default_region),
-        credit_balance: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*write)
-    .await?;
-    organization_memberships::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(organization.id),
-        user_id: Set(viewer.user_id),
-        role: Set(MemberRole::Owner),
-        status: Set(MembershipStatus::Active),
-        invited_by: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*write)
-    .await?;
+    let organization =
+        insert_owned(&*write, viewer.user_id, name, timezone, default_region, now).await?;
     let owner = Viewer {
         organization_id: organization.id,
         role: MemberRole::Owner,

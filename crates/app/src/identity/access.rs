@@ -12,8 +12,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
 };
 use switchboard_domain::auth::{TokenError, verify};
 use switchboard_entity::enums::{MemberRole, MembershipStatus};
@@ -154,18 +153,7 @@ pub async fn authenticate_external(
     let Some(user) = user.filter(|u| u.is_active) else {
         return Ok(refused("no active account is linked to this identity"));
     };
-    let mut memberships = organization_memberships::Entity::find()
-        .filter(organization_memberships::Column::UserId.eq(user.id))
-        .filter(organization_memberships::Column::Status.eq(MembershipStatus::Active));
-    if let Some(org) = org {
-        memberships = memberships.filter(organization_memberships::Column::OrganizationId.eq(org));
-    }
-    let Some(membership) = memberships
-        .order_by_asc(organization_memberships::Column::CreatedAt)
-        .order_by_asc(organization_memberships::Column::Id)
-        .one(db)
-        .await?
-    else {
+    let Some(membership) = super::active_membership(db, user.id, org).await? else {
         return Ok(refused(
             "the identity's user is not an active member of the organization",
         ));

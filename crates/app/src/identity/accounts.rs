@@ -16,16 +16,16 @@ use sea_orm::{
     QuerySelect,
 };
 use switchboard_domain::email::Email;
-use switchboard_domain::password::{self, Password};
+use switchboard_domain::password::Password;
 use switchboard_domain::text::Name;
-use switchboard_entity::enums::{
-    AuthProvider, LoginFailureReason, MemberRole, MembershipStatus, PlatformRole,
-};
-use switchboard_entity::{login_attempts, organization_memberships, organizations, users};
+use switchboard_entity::enums::{AuthProvider, LoginFailureReason, PlatformRole};
+use switchboard_entity::{login_attempts, organizations, users};
 use uuid::Uuid;
 
 use super::sessions::{self, Issued};
-use super::{Client, Policy, recovery, same_email};
+use super::{
+    Client, Policy, active_membership, hash_password, recovery, same_email, verify_password,
+};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 
@@ -48,25 +48,6 @@ pub struct LogIn {
     pub email: String,
     pub password: String,
     pub organization_id: Option<Uuid>,
-}
-
-/// Hashes off the async threads: argon2 takes tens of milliseconds on purpose.
-async fn hash(password: Password) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || password.hash())
-        .await
-        .map_err(|e| AppError::internal(format!("hashing failed: {e}")))
-}
-
-async fn verify(hash: Option<String>, candidate: String) -> AppResult<bool> {
-    tokio::task::spawn_blocking(move || match hash {
-        Some(hash) => password::verify(&hash, &candidate),
-        None => {
-            password::verify(password::dummy_hash(), &candidate);
-            false
-        }
-    })
-    .await
-    .map_err(|e| AppError::internal(format!("verifying failed: {e}")))
 }
 
 /// A slug for a new organization: its name's letters and digits, dashed,
@@ -114,7 +95,7 @@ pub async fn sign_up(app: &App, client: &Client, input: SignUp) -> AppResult<Iss
     let organization_name =
         Name::parse(&input.organization_name).map_err(|e| e.at("organizationName"))?;
     let password = Password::parse(&input.password, policy.password)?;
-    let password_hash = hash(password).await?;
+    let password_hash = hash_password(password).await?;
     let now = Utc::now();
     let write = app.begin_write().await?;
     let taken = users::Entity::find()
@@ -145,29 +126,14 @@ pub async fn sign_up(app: &App, client: &Client, input: SignUp) -> AppResult<Iss
     .insert(&*write)
     .await
     .map_err(|e| unique_or(e, email_taken))?;
-    let organization = organizations::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        name: Set(organization_name.as_str().to_owned()),
-        slug: Set(slug(organization_name.as_str())),
-        timezone: Set("UTC".into()),
-        default_region: Set("US".into()),
-        credit_balance: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*write)
-    .await?;
-    organization_memberships::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(organization.id),
-        user_id: Set(user.id),
-        role: Set(MemberRole::Owner),
-        status: Set(MembershipStatus::Active),
-        invited_by: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*write)
+    let organization = crate::tenant::insert_owned(
+        &*write,
+        user.id,
+        organization_name,
+        "UTC".into(),
+        "US".into(),
+        now,
+    )
     .await?;
     record(
         &*write,
@@ -257,7 +223,7 @@ pub async fn log_in(app: &App, client: &Client, input: LogIn) -> AppResult<Issue
         .one(&app.db)
         .await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let matches = verify(hash, input.password).await?;
+    let matches = verify_password(hash, input.password).await?;
     let write = app.begin_write().await?;
     let failure = match &user {
         None => Some(LoginFailureReason::UnknownUser),
@@ -320,19 +286,7 @@ async fn organization_of(
     user_id: Uuid,
     wanted: Option<Uuid>,
 ) -> AppResult<Option<organizations::Model>> {
-    let mut memberships = organization_memberships::Entity::find()
-        .filter(organization_memberships::Column::UserId.eq(user_id))
-        .filter(organization_memberships::Column::Status.eq(MembershipStatus::Active));
-    if let Some(wanted) = wanted {
-        memberships =
-            memberships.filter(organization_memberships::Column::OrganizationId.eq(wanted));
-    }
-    let Some(membership) = memberships
-        .order_by_asc(organization_memberships::Column::CreatedAt)
-        .order_by_asc(organization_memberships::Column::Id)
-        .one(db)
-        .await?
-    else {
+    let Some(membership) = active_membership(db, user_id, wanted).await? else {
         return Ok(None);
     };
     Ok(

@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use switchboard_domain::email::Email;
-use switchboard_domain::password::{self, Password};
+use switchboard_domain::password::Password;
 use switchboard_domain::token;
 use switchboard_entity::enums::{AuthProvider, MemberRole, MembershipStatus, PlatformRole};
 use switchboard_entity::{invitations, organization_memberships, organizations, users};
@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use super::mail::Mail;
 use super::sessions::{self, Issued};
-use super::{Client, Policy, link, same_email};
+use super::{Client, Policy, hash_password, link, same_email, verify_password};
 use crate::actor::{Permission, Viewer};
 use crate::app::App;
 use crate::audit::{self, Entry};
@@ -319,11 +319,7 @@ pub async fn accept_invitation(
     let new_hash = match (&user.password_hash, password) {
         (None, Some(text)) => {
             let password = Password::parse(&text, policy.password)?;
-            Some(
-                tokio::task::spawn_blocking(move || password.hash())
-                    .await
-                    .map_err(|e| AppError::internal(format!("hashing failed: {e}")))?,
-            )
+            Some(hash_password(password).await?)
         }
         (None, None) => {
             return Err(AppError::bad_input(
@@ -332,11 +328,7 @@ pub async fn accept_invitation(
             ));
         }
         (Some(hash), given) => {
-            let hash = hash.clone();
-            let given = given.unwrap_or_default();
-            let matches = tokio::task::spawn_blocking(move || password::verify(&hash, &given))
-                .await
-                .map_err(|e| AppError::internal(format!("verifying failed: {e}")))?;
+            let matches = verify_password(Some(hash.clone()), given.unwrap_or_default()).await?;
             if !matches {
                 return Err(AppError::bad_input(
                     "password",

@@ -26,12 +26,14 @@ use std::collections::HashMap;
 
 use chrono::Duration;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use secrecy::SecretString;
-use switchboard_domain::password::PasswordPolicy;
-use switchboard_entity::system_config;
+use switchboard_domain::password::{self, Password, PasswordPolicy};
+use switchboard_entity::enums::MembershipStatus;
+use switchboard_entity::{organization_memberships, system_config};
+use uuid::Uuid;
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// How identity is configured for this deployment (its flags and
 /// environment); what members may change at runtime is the [`Policy`].
@@ -73,6 +75,49 @@ pub(crate) fn link(config: &IdentityConfig, path: &str, token: &str) -> String {
         Some(base) => format!("{}/{path}?token={token}", base.trim_end_matches('/')),
         None => format!("token: {token}"),
     }
+}
+
+/// Hashes a new password off the async threads: argon2 takes tens of
+/// milliseconds on purpose.
+pub(crate) async fn hash_password(password: Password) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || password.hash())
+        .await
+        .map_err(|e| AppError::internal(format!("hashing failed: {e}")))
+}
+
+/// Whether `candidate` matches `hash`, off the async threads. Without a
+/// hash it is checked against a dummy one, so the answer takes as long.
+pub(crate) async fn verify_password(hash: Option<String>, candidate: String) -> AppResult<bool> {
+    tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => password::verify(&hash, &candidate),
+        None => {
+            password::verify(password::dummy_hash(), &candidate);
+            false
+        }
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("verifying failed: {e}")))
+}
+
+/// The membership a user acts in: in `wanted` if given, else their
+/// earliest; active memberships only.
+pub(crate) async fn active_membership(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    wanted: Option<Uuid>,
+) -> AppResult<Option<organization_memberships::Model>> {
+    let mut memberships = organization_memberships::Entity::find()
+        .filter(organization_memberships::Column::UserId.eq(user_id))
+        .filter(organization_memberships::Column::Status.eq(MembershipStatus::Active));
+    if let Some(wanted) = wanted {
+        memberships =
+            memberships.filter(organization_memberships::Column::OrganizationId.eq(wanted));
+    }
+    Ok(memberships
+        .order_by_asc(organization_memberships::Column::CreatedAt)
+        .order_by_asc(organization_memberships::Column::Id)
+        .one(db)
+        .await?)
 }
 
 /// Where a request comes from, recorded with logins, sessions and resets.

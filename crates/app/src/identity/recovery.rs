@@ -23,7 +23,7 @@ use switchboard_entity::{email_verifications, password_reset_attempts, users};
 use uuid::Uuid;
 
 use super::mail::Mail;
-use super::{Client, Policy, link, same_email, sessions};
+use super::{Client, Policy, hash_password, link, same_email, sessions};
 use crate::actor::Viewer;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
@@ -116,9 +116,7 @@ pub async fn reset_password(app: &App, reset_token: &str, new_password: &str) ->
     let policy = Policy::load(&app.db).await?;
     let password =
         Password::parse(new_password, policy.password).map_err(|e| e.at("newPassword"))?;
-    let hash = tokio::task::spawn_blocking(move || password.hash())
-        .await
-        .map_err(|e| AppError::internal(format!("hashing failed: {e}")))?;
+    let hash = hash_password(password).await?;
     let write = app.begin_write().await?;
     let request = password_reset_attempts::Entity::find()
         .filter(password_reset_attempts::Column::TokenHash.eq(token::hash(reset_token)))

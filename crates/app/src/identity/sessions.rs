@@ -225,29 +225,12 @@ async fn active_member(
     Ok(user.zip(organization))
 }
 
-/// Ends a session: its access tokens stop working at once and its refresh
-/// token (current or retired) opens nothing.
-async fn revoke(db: &impl ConnectionTrait, session_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
-    user_sessions::Entity::update_many()
-        .col_expr(user_sessions::Column::IsActive, Expr::value(false))
-        .col_expr(user_sessions::Column::RevokedAt, Expr::value(now))
-        .col_expr(
-            user_sessions::Column::RefreshTokenHash,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(user_sessions::Column::UpdatedAt, Expr::value(now))
-        .filter(user_sessions::Column::Id.eq(session_id))
-        .filter(user_sessions::Column::IsActive.eq(true))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Ends every active session of `user_id` (a password reset, "log out
-/// everywhere"); how many ended.
-pub(super) async fn revoke_all(
+/// Ends the active sessions `which` picks: their access tokens stop
+/// working at once and their refresh tokens (current or retired) open
+/// nothing. How many ended.
+async fn end_sessions(
     db: &impl ConnectionTrait,
-    user_id: Uuid,
+    which: sea_orm::sea_query::SimpleExpr,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
     let ended = user_sessions::Entity::update_many()
@@ -258,11 +241,27 @@ pub(super) async fn revoke_all(
             Expr::value(Option::<String>::None),
         )
         .col_expr(user_sessions::Column::UpdatedAt, Expr::value(now))
-        .filter(user_sessions::Column::UserId.eq(user_id))
+        .filter(which)
         .filter(user_sessions::Column::IsActive.eq(true))
         .exec(db)
         .await?;
     Ok(ended.rows_affected)
+}
+
+/// Ends one session.
+async fn revoke(db: &impl ConnectionTrait, session_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
+    end_sessions(db, user_sessions::Column::Id.eq(session_id), now).await?;
+    Ok(())
+}
+
+/// Ends every active session of `user_id` (a password reset, "log out
+/// everywhere"); how many ended.
+pub(super) async fn revoke_all(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    end_sessions(db, user_sessions::Column::UserId.eq(user_id), now).await
 }
 
 /// Ends the session the viewer's access token belongs to. A token the CLI
