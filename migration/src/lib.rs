@@ -57,6 +57,10 @@ const MIGRATIONS: &[SqlMigration] = &[
     sql_migration!("m0006_row_level_security", "0006_row_level_security"),
     sql_migration!("m0007_live_counters", "0007_live_counters"),
     sql_migration!("m0009_identity_tokens", "0009_identity_tokens"),
+    sql_migration!(
+        "m0010_enforced_row_level_security",
+        "0010_enforced_row_level_security"
+    ),
 ];
 
 /// Where in [`MIGRATIONS`] the ones after the Rust m0008 begin.

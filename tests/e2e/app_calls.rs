@@ -50,7 +50,7 @@ impl Fixture {
         });
         let app = App::new(db.db.clone(), bus, Arc::new(SecretKey::generate()));
         if backend == Backend::Postgres {
-            tokio::spawn(events::listen(app.db.clone(), app.bus.clone()));
+            tokio::spawn(events::listen(app.db.pool().clone(), app.bus.clone()));
         }
         let fixture = Self {
             app,
@@ -341,7 +341,7 @@ fn delivery(event_id: &str, call_id: &str, status: CallStatus) -> ProviderEvent 
 }
 
 async fn apply(f: &Fixture, event: &ProviderEvent) -> Result<webhooks::Applied, AppError> {
-    webhooks::apply(&f.app.db, &f.app.bus, f.org(), event, Utc::now()).await
+    webhooks::apply(&f.app, f.org(), event, Utc::now()).await
 }
 
 async fn provider_calls(f: &Fixture, call_id: &str) -> Vec<call_rows::Model> {

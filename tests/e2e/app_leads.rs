@@ -116,7 +116,7 @@ fn created(outcomes: &[RowOutcome]) -> Vec<Uuid> {
 
 async fn a_bulk_import_announces_its_leads_only_after_it_commits(backend: Backend) {
     let (_test, app) = application(backend).await;
-    let acme = Tenant::create(&app.db, "acme").await;
+    let acme = Tenant::create(app.db.pool(), "acme").await;
     let agent = viewer(&acme, acme.agent, MemberRole::Agent);
     let mut events = app.bus.subscribe_organization(acme.organization_id);
 
@@ -166,7 +166,7 @@ async fn a_bulk_import_announces_its_leads_only_after_it_commits(backend: Backen
 
 async fn a_failed_write_announces_nothing_and_leaves_nothing(backend: Backend) {
     let (_test, app) = application(backend).await;
-    let acme = Tenant::create(&app.db, "acme").await;
+    let acme = Tenant::create(app.db.pool(), "acme").await;
     let agent = viewer(&acme, acme.agent, MemberRole::Agent);
     let mut events = app.bus.subscribe_organization(acme.organization_id);
 
@@ -231,7 +231,7 @@ async fn a_failed_write_announces_nothing_and_leaves_nothing(backend: Backend) {
 
 async fn two_concurrent_creates_of_one_phone_make_one_lead_and_one_conflict(backend: Backend) {
     let (_test, app) = application(backend).await;
-    let acme = Tenant::create(&app.db, "acme").await;
+    let acme = Tenant::create(app.db.pool(), "acme").await;
     let agent = viewer(&acme, acme.agent, MemberRole::Agent);
 
     let racers: Vec<_> = ["+14155550100", "(415) 555-0100"]
@@ -279,7 +279,7 @@ async fn balance_and_ledger_sum(app: &App, organization_id: Uuid) -> (i64, i64) 
 
 async fn purchases_and_refunds_keep_the_balance_equal_to_the_ledger_sum(backend: Backend) {
     let (_test, app) = application(backend).await;
-    let acme = Tenant::create(&app.db, "acme").await;
+    let acme = Tenant::create(app.db.pool(), "acme").await;
     let admin = viewer(&acme, acme.admin, MemberRole::Admin);
 
     ledger::purchase_credits(&app, admin, &Default::default(), 500, "pay_1".into(), None)
@@ -359,7 +359,7 @@ async fn purchases_and_refunds_keep_the_balance_equal_to_the_ledger_sum(backend:
 
 async fn a_number_on_the_dnc_list_makes_a_dnc_lead(backend: Backend) {
     let (_test, app) = application(backend).await;
-    let acme = Tenant::create(&app.db, "acme").await;
+    let acme = Tenant::create(app.db.pool(), "acme").await;
     let manager = viewer(&acme, acme.manager, MemberRole::Manager);
     let agent = viewer(&acme, acme.agent, MemberRole::Agent);
     let entry = NewDncEntry {

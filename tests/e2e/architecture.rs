@@ -184,3 +184,48 @@ fn no_source_file_outside_the_tests_passes_eight_hundred_lines() {
         .collect();
     assert!(long.is_empty(), "split these files:\n{}", long.join("\n"));
 }
+
+#[test]
+fn only_the_documented_places_take_the_privileged_path() {
+    // The owner's pool sees every organization. What may use it is the list
+    // in `App::privileged`'s documentation; anything else runs as a tenant.
+    const ALLOWED: [&str; 11] = [
+        "crates/app/src/app.rs",
+        "crates/app/src/identity/",
+        "crates/app/src/tenant.rs",
+        "crates/app/src/webhooks.rs",
+        "crates/server/src/auth.rs",
+        "crates/server/src/http/graphql.rs",
+        "crates/server/src/http/health.rs",
+        "crates/server/src/http/sse.rs",
+        "crates/server/src/http/ws.rs",
+        "crates/server/src/http/webhooks.rs",
+        "crates/server/src/tasks.rs",
+    ];
+    let root = workspace_root();
+    let mut files = Vec::new();
+    rust_files(&root.join("crates"), &mut files);
+    let mut offences = Vec::new();
+    for file in files {
+        let relative = file
+            .strip_prefix(&root)
+            .expect("inside the workspace")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if ALLOWED.iter().any(|allowed| relative.starts_with(allowed)) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("readable source");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if code.contains("privileged()") || code.contains("begin_privileged_write") {
+                offences.push(format!("{relative}:{}", n + 1));
+            }
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "the privileged path is used outside its documented places:\n{}",
+        offences.join("\n")
+    );
+}

@@ -37,4 +37,5 @@ mod snapshots;
 mod subscriptions;
 mod team;
 mod telemetry;
+mod tenancy;
 mod webhooks;

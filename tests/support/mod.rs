@@ -4,7 +4,11 @@
 //! SQLite databases are in memory. PostgreSQL databases are cloned from a
 //! template that the migrations built once (named after a fingerprint of the
 //! migrations, so a changed migration gets a new template) and dropped when
-//! the test ends. Set `SWITCHBOARD_TEST_POSTGRES_URL` to a maintenance database
+//! the test ends. On PostgreSQL the application serves as [`RUNTIME_ROLE`],
+//! which row-level security binds (`switchboard db grant` made it when the
+//! template was built), and runs its privileged path as the owner; the
+//! tests' own connection ([`TestDb::db`]) is the owner's. Set
+//! `SWITCHBOARD_TEST_POSTGRES_URL` to a maintenance database
 //! URL (default `postgres://postgres@127.0.0.1:5432/postgres`). Without a
 //! reachable server the PostgreSQL tests are skipped, except under `CI=true`,
 //! where that is a failure.
@@ -13,7 +17,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
-use switchboard_server::app::{Application, HttpConfig};
+use switchboard_server::app::{Application, Databases, HttpConfig};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
@@ -25,6 +29,10 @@ pub enum Backend {
 }
 
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// The role the application serves PostgreSQL tests as: NOSUPERUSER,
+/// NOBYPASSRLS, granted by `switchboard db grant`.
+pub const RUNTIME_ROLE: &str = "switchboard_test_runtime";
 
 /// The maintenance database URL of the PostgreSQL test server.
 pub fn postgres_admin_url() -> String {
@@ -147,6 +155,17 @@ impl TestDb {
         }
     }
 
+    /// A new pool on this database as the runtime role (PostgreSQL), or the
+    /// test's own pool (SQLite, which has one user).
+    pub async fn runtime_pool(&self) -> DatabaseConnection {
+        match self.backend {
+            Backend::Sqlite => self.db.clone(),
+            Backend::Postgres => switchboard_server::db::connect(&as_role(&self.url, RUNTIME_ROLE))
+                .await
+                .expect("the runtime role connects"),
+        }
+    }
+
     /// Runs a raw query and returns its rows, for catalog queries where no
     /// entity fits.
     pub async fn rows(&self, sql: &str) -> Vec<sea_orm::QueryResult> {
@@ -202,6 +221,15 @@ fn database_url(name: &str) -> String {
     format!("{base}/{name}{query}")
 }
 
+/// `url` with `role` as its user (and no password).
+pub fn as_role(url: &str, role: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let host = rest.split_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://{role}@{host}")
+}
+
 /// The migrated template database, built once per migration fingerprint; an
 /// advisory lock keeps concurrent test processes from building it twice.
 async fn postgres_template() -> String {
@@ -245,6 +273,11 @@ async fn postgres_template() -> String {
                 switchboard_server::db::migrate(&db)
                     .await
                     .expect("migrations apply to the template");
+                // Grants live in the database's catalog: every clone of the
+                // template inherits them.
+                switchboard_server::roles::grant(&db, RUNTIME_ROLE, None)
+                    .await
+                    .expect("the runtime role is granted");
                 let _ = db.close().await;
                 admin
                     .execute_unprepared(&format!("ALTER DATABASE {building} RENAME TO {name}"))
@@ -284,14 +317,18 @@ pub async fn spawn_app_with(db: TestDb, mut config: HttpConfig) -> TestApp {
     init_test_log();
     config.jwt_secret = JWT_SECRET.to_owned();
     let statements = Arc::new(Mutex::new(Vec::new()));
-    let mut counted = db.db.clone();
+    let mut counted = db.runtime_pool().await;
     let log = statements.clone();
     counted.set_metric_callback(move |info| {
         if let Ok(mut log) = log.lock() {
             log.push(info.statement.sql.clone());
         }
     });
-    let app = Application::bind("127.0.0.1:0".parse().expect("address"), counted, config)
+    let databases = Databases {
+        runtime: counted,
+        owner: db.db.clone(),
+    };
+    let app = Application::bind("127.0.0.1:0".parse().expect("address"), databases, config)
         .await
         .expect("binds a free port");
     let address = app.local_addr().expect("bound address");
@@ -309,14 +346,18 @@ impl TestApp {
     /// Another instance of the application over the same database (its own
     /// pool, bus and port), as a second server behind a load balancer would be.
     pub async fn second_instance(&self) -> String {
-        let db = switchboard_server::db::connect(&self.db.url)
+        let owner = switchboard_server::db::connect(&self.db.url)
             .await
             .expect("second pool");
+        let databases = Databases {
+            runtime: self.db.runtime_pool().await,
+            owner,
+        };
         let config = HttpConfig {
             jwt_secret: JWT_SECRET.to_owned(),
             ..HttpConfig::default()
         };
-        let app = Application::bind("127.0.0.1:0".parse().expect("address"), db, config)
+        let app = Application::bind("127.0.0.1:0".parse().expect("address"), databases, config)
             .await
             .expect("binds");
         let address = app.local_addr().expect("address");

@@ -1,5 +1,6 @@
-//! [`App`]: what every use case runs against (the pool, the event bus, the
-//! key secrets are sealed with), and [`Write`], the one way a use case writes.
+//! [`App`]: what every use case runs against (the database as its tenant
+//! sees it, the event bus, the key secrets are sealed with), and [`Write`],
+//! the one way a use case writes.
 //!
 //! The write convention: [`App::begin_write`] opens the transaction, the use
 //! case writes through it and pushes the events it causes to
@@ -11,12 +12,10 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions};
 use switchboard_domain::secrets::SecretKey;
 
+use crate::db::{Db, Tenant};
 use crate::error::AppResult;
 use crate::events::{EventBus, Message, Outbox};
 use crate::identity::IdentityConfig;
@@ -25,7 +24,11 @@ use crate::identity::mail::{Mailer, OutboxMailer};
 /// The application: cheap to clone, one per process (tests build several).
 #[derive(Clone)]
 pub struct App {
-    pub db: DatabaseConnection,
+    /// The database as this application's tenant sees it (see [`crate::db`]).
+    pub db: Db,
+    /// The owner's pool, for the few reads and writes that cross
+    /// organizations on purpose (see [`App::privileged`]).
+    privileged: DatabaseConnection,
     pub bus: EventBus,
     /// The key provider signing secrets are sealed with.
     pub secret_key: Arc<SecretKey>,
@@ -46,6 +49,8 @@ impl App {
     /// signed with a random secret of this process, mail kept in the
     /// outbox); `switchboard serve` sets its own with [`App::with_identity`]
     /// and [`App::with_mailer`].
+    /// `db` serves as both the runtime and the privileged pool (one role:
+    /// SQLite, or PostgreSQL in development); see [`App::with_privileged`].
     pub fn new(db: DatabaseConnection, bus: EventBus, secret_key: Arc<SecretKey>) -> Self {
         let secret = format!(
             "{}{}",
@@ -55,7 +60,8 @@ impl App {
         Self {
             mailer: Arc::new(OutboxMailer::new(db.clone())),
             identity: Arc::new(IdentityConfig::new(secret)),
-            db,
+            privileged: db.clone(),
+            db: Db::new(db),
             bus,
             secret_key,
         }
@@ -75,26 +81,73 @@ impl App {
         self
     }
 
-    /// Opens a write transaction. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so two writers queue instead of failing on upgrade.
+    /// The same application with `owner` as the privileged pool: the
+    /// table owner's, which row-level security lets through (m0010).
+    #[must_use]
+    pub fn with_privileged(mut self, owner: DatabaseConnection) -> Self {
+        self.mailer = Arc::new(OutboxMailer::new(owner.clone()));
+        self.privileged = owner;
+        self
+    }
+
+    /// The same application scoped to `tenant`, each statement in a
+    /// transaction of its own (webhooks, subscriptions, tasks).
+    #[must_use]
+    pub fn for_tenant(&self, tenant: Tenant) -> Self {
+        Self {
+            db: self.db.for_tenant(tenant),
+            ..self.clone()
+        }
+    }
+
+    /// The same application scoped to `tenant` for one request: its reads
+    /// share one transaction, which the caller ends with [`Db::finish`].
+    #[must_use]
+    pub fn for_request(&self, tenant: Tenant) -> Self {
+        Self {
+            db: self.db.for_request(tenant),
+            ..self.clone()
+        }
+    }
+
+    /// The privileged path: the owner's pool, which sees every organization.
+    ///
+    /// Only what must cross organizations on purpose uses it, and
+    /// tests/e2e/architecture.rs keeps the list: identity (logins, tokens and
+    /// memberships are looked up before any tenant is known, and creating an
+    /// organization writes outside the current one), authenticating each
+    /// request and re-checking open sockets, a webhook's organization by its
+    /// slug and whose provider ids it carries, the call summary's refresh,
+    /// the periodic clean-up, readiness, and the CLI (which connects as the
+    /// owner). Everything else runs on [`App::db`].
+    pub fn privileged(&self) -> &DatabaseConnection {
+        &self.privileged
+    }
+
+    /// Opens a write transaction scoped to this application's tenant. On
+    /// SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so two
+    /// writers queue instead of failing on upgrade.
     pub async fn begin_write(&self) -> AppResult<Write> {
-        begin(&self.db, &self.bus).await
+        // A request holds one connection at a time: the reads it made so far
+        // end before its write begins (reads after it start afresh).
+        self.db.finish().await?;
+        let txn = self.db.begin(write_options()).await?;
+        Ok(Write::new(txn, &self.bus))
+    }
+
+    /// Opens a write transaction on the privileged pool (see [`App::privileged`]).
+    pub async fn begin_privileged_write(&self) -> AppResult<Write> {
+        use sea_orm::TransactionTrait;
+        let txn = self.privileged.begin_with_options(write_options()).await?;
+        Ok(Write::new(txn, &self.bus))
     }
 }
 
-/// Opens a write transaction over `db` whose events go to `bus` on commit.
-pub async fn begin(db: &DatabaseConnection, bus: &EventBus) -> AppResult<Write> {
-    let txn = db
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await?;
-    Ok(Write {
-        txn,
-        outbox: Outbox::default(),
-        bus: bus.clone(),
-    })
+fn write_options() -> TransactionOptions {
+    TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    }
 }
 
 /// An open write transaction and the events it will announce. Dropped
@@ -107,6 +160,14 @@ pub struct Write {
 }
 
 impl Write {
+    fn new(txn: DatabaseTransaction, bus: &EventBus) -> Self {
+        Self {
+            txn,
+            outbox: Outbox::default(),
+            bus: bus.clone(),
+        }
+    }
+
     /// Records an event to publish once the write commits.
     pub fn announce(&self, message: Message) {
         self.outbox.push(message);

@@ -11,6 +11,7 @@ pub mod analytics;
 pub mod app;
 pub mod audit;
 pub mod calls;
+pub mod db;
 pub mod dialect;
 pub mod error;
 pub mod events;
@@ -25,5 +26,6 @@ pub mod webhooks;
 
 pub use actor::{Actor, Auth, Permission, Viewer};
 pub use app::{App, Write};
+pub use db::{Db, Tenant};
 pub use error::{AppError, AppResult};
 pub use events::EventBus;

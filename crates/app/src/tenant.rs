@@ -120,7 +120,7 @@ pub async fn create_organization(
     };
     let default_region = region(input.default_region.as_deref().unwrap_or("US"))?;
     let now = Utc::now();
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     let organization =
         insert_owned(&*write, viewer.user_id, name, timezone, default_region, now).await?;
     let owner = Viewer {

@@ -27,7 +27,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, Statement,
+    DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement,
 };
 use serde_json::json;
 use switchboard_domain::call_status::{Transition, transition};
@@ -42,7 +42,7 @@ use switchboard_entity::{agents, call_events, calls, organizations, system_confi
 use uuid::Uuid;
 
 use crate::actor::{Actor, Viewer};
-use crate::app::{self, App, Write};
+use crate::app::{App, Write};
 use crate::audit;
 use crate::calls::analysis::record_call_analysis_in;
 use crate::calls::create::{create_call_in, create_call_without_number};
@@ -52,8 +52,9 @@ use crate::calls::transcript::attach_transcript_in;
 use crate::calls::{
     self as call_service, NewAnalysis, NewCall, NewSegment, NewTranscript, Outcome,
 };
+use crate::db::Tenant;
 use crate::error::{AppError, AppResult};
-use crate::events::{CallEvent, EventBus, Message};
+use crate::events::{CallEvent, Message};
 use crate::identity::Client;
 use crate::leads::write as service;
 
@@ -293,16 +294,20 @@ pub struct Applied {
 /// ([`Actor::provider`]); a redelivery changes nothing and says so.
 #[tracing::instrument(skip_all, fields(organization_id = %organization_id, actor = %crate::actor::Who::Provider(source(event.provider)), provider_event_id = %event.event_id))]
 pub async fn apply(
-    db: &DatabaseConnection,
-    bus: &EventBus,
+    app: &App,
     organization_id: Uuid,
     event: &ProviderEvent,
     now: DateTime<Utc>,
 ) -> AppResult<Applied> {
     let source = source(event.provider);
+    // Provider ids are unique across organizations, so whether a delivery or
+    // a call is someone else's is a privileged lookup; the write itself runs
+    // as the organization, under its row-level security.
+    let owner = app.privileged();
+    let scoped = app.for_tenant(Tenant::organization(organization_id));
     // A redelivery is recognised without taking any lock.
-    if let Some(seen) = already_applied(db, source, &event.event_id).await? {
-        return duplicate(db, organization_id, seen).await;
+    if let Some(seen) = already_applied(owner, source, &event.event_id).await? {
+        return duplicate(&scoped.db, organization_id, seen).await;
     }
     // Copies racing on PostgreSQL can both miss the call (or the lead) and
     // both create it: the loser's unique violation rolls it back, and the
@@ -311,7 +316,13 @@ pub async fn apply(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let write = app::begin(db, bus).await?;
+        if provider_call_owner(owner, event)
+            .await?
+            .is_some_and(|org| org != organization_id)
+        {
+            return Err(foreign_call());
+        }
+        let write = scoped.begin_write().await?;
         match apply_in(&write, actor, event, now).await {
             Ok(applied) => {
                 write.commit().await?;
@@ -320,14 +331,14 @@ pub async fn apply(
             // Dropping the write rolls it back and announces nothing.
             Err(Stored::Duplicate) => {
                 drop(write);
-                let seen = already_applied(db, source, &event.event_id)
+                let seen = already_applied(owner, source, &event.event_id)
                     .await?
                     .ok_or_else(|| {
                         AppError::Internal(sea_orm::DbErr::Custom(
                             "a duplicate delivery left no event".into(),
                         ))
                     })?;
-                return duplicate(db, organization_id, seen).await;
+                return duplicate(&scoped.db, organization_id, seen).await;
             }
             Err(Stored::Failed(AppError::Internal(err))) if attempts < 3 && retryable(&err) => {
                 drop(write);
@@ -335,6 +346,21 @@ pub async fn apply(
             Err(Stored::Failed(err)) => return Err(err),
         }
     }
+}
+
+/// The organization whose call has the event's provider call id, if any.
+async fn provider_call_owner(
+    owner: &DatabaseConnection,
+    event: &ProviderEvent,
+) -> AppResult<Option<Uuid>> {
+    Ok(calls::Entity::find()
+        .select_only()
+        .column(calls::Column::OrganizationId)
+        .filter(calls::Column::Provider.eq(telephony(event.provider)))
+        .filter(calls::Column::ProviderCallId.eq(event.call.id.as_str()))
+        .into_tuple::<Uuid>()
+        .one(owner)
+        .await?)
 }
 
 /// A failure a second attempt can get past: a unique key another delivery
@@ -713,7 +739,8 @@ async fn find_or_create_call(
     Ok((call, true, lead_created))
 }
 
-/// Whether a webhook's organization exists, by slug.
+/// Whether a webhook's organization exists, by slug: a privileged lookup
+/// (no tenant is known yet), given [`App::privileged`].
 pub async fn organization_by_slug(db: &DatabaseConnection, slug: &str) -> AppResult<Option<Uuid>> {
     Ok(organizations::Entity::find()
         .filter(organizations::Column::Slug.eq(slug))

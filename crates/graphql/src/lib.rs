@@ -22,7 +22,7 @@ pub mod shared;
 pub mod types;
 
 use async_graphql::Schema;
-use sea_orm::DatabaseConnection;
+use switchboard_app::{App, Tenant};
 
 pub use live::SubscriptionRoot;
 pub use mutation::MutationRoot;
@@ -102,26 +102,16 @@ impl Default for SchemaConfig {
     }
 }
 
-/// Builds the schema over a database connection.
-pub fn build_schema(
-    db: DatabaseConnection,
-    bus: EventBus,
-    config: &SchemaConfig,
-) -> SwitchboardSchema {
+/// Builds the schema over `app` (unscoped: each request gets it scoped to
+/// its viewer, see [`prepare`]).
+pub fn build_schema(app: App, config: &SchemaConfig) -> SwitchboardSchema {
+    let bus = app.bus.clone();
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot,
     )
-    .data({
-        let app = switchboard_app::App::new(db.clone(), bus.clone(), config.secret_key.clone())
-            .with_identity(config.identity.clone());
-        match &config.mailer {
-            Some(mailer) => app.with_mailer(mailer.clone()),
-            None => app,
-        }
-    })
-    .data(db)
+    .data(app)
     .data(bus)
     .data(config.secret_key.clone())
     .limit_complexity(config.max_complexity)
@@ -144,51 +134,73 @@ pub fn sdl() -> String {
     .sdl()
 }
 
-/// Attaches who is asking, and their loaders, to a request.
+/// The tenant `auth` reads and writes as: the member's organization and
+/// themselves; none for an anonymous request.
+pub fn tenant_of(auth: &Auth) -> Option<Tenant> {
+    match auth {
+        Auth::Member(viewer) => Some(Tenant {
+            organization_id: viewer.organization_id,
+            user_id: Some(viewer.user_id),
+        }),
+        Auth::Anonymous(_) => None,
+    }
+}
+
+/// Attaches who is asking, the application as they see it, and their
+/// loaders to a request. `app` is the request's own: a member's is
+/// [`App::for_request`] (the server ends its transaction after the request).
 pub fn prepare(
     request: async_graphql::Request,
-    db: &DatabaseConnection,
+    app: &App,
     auth: Auth,
     caller: Caller,
 ) -> async_graphql::Request {
-    let request = request.data(caller);
+    let request = request.data(caller).data(app.clone());
     match &auth {
         Auth::Member(viewer) => {
-            let loaders = shared::loaders::Loaders::new(db, viewer.organization_id);
+            let loaders = shared::loaders::Loaders::new(&app.db, viewer.organization_id);
             request.data(auth).data(loaders)
         }
         Auth::Anonymous(_) => request.data(auth),
     }
 }
 
-/// Attaches who is asking to a streamed request (SSE): loaders without a
-/// cache, since the stream outlives many changes.
+/// Attaches who is asking to a streamed request (SSE): the application
+/// scoped per statement and loaders without a cache, since the stream
+/// outlives many changes.
 pub fn prepare_stream(
     request: async_graphql::Request,
-    db: &DatabaseConnection,
+    app: &App,
     auth: Auth,
     caller: Caller,
 ) -> async_graphql::Request {
     let request = request.data(caller);
-    match &auth {
-        Auth::Member(viewer) => {
-            let loaders = shared::loaders::Loaders::new(db, viewer.organization_id);
+    match tenant_of(&auth) {
+        Some(tenant) => {
+            let app = app.for_tenant(tenant);
+            let loaders = shared::loaders::Loaders::new(&app.db, tenant.organization_id);
             loaders.disable_caches();
-            request.data(auth).data(loaders)
+            request.data(auth).data(loaders).data(app)
         }
-        Auth::Anonymous(_) => request.data(auth),
+        None => request.data(auth).data(app.clone()),
     }
 }
 
-/// The data of a WebSocket connection for `auth`: loaders without a
-/// cache, since one connection outlives many changes.
-pub fn connection_data(db: &DatabaseConnection, auth: Auth, caller: Caller) -> async_graphql::Data {
+/// The data of a WebSocket connection for `auth`: the application scoped
+/// per statement and loaders without a cache, since one connection outlives
+/// many changes.
+pub fn connection_data(app: &App, auth: Auth, caller: Caller) -> async_graphql::Data {
     let mut data = async_graphql::Data::default();
     data.insert(caller);
-    if let Auth::Member(viewer) = &auth {
-        let loaders = shared::loaders::Loaders::new(db, viewer.organization_id);
-        loaders.disable_caches();
-        data.insert(loaders);
+    match tenant_of(&auth) {
+        Some(tenant) => {
+            let app = app.for_tenant(tenant);
+            let loaders = shared::loaders::Loaders::new(&app.db, tenant.organization_id);
+            loaders.disable_caches();
+            data.insert(loaders);
+            data.insert(app);
+        }
+        None => data.insert(app.clone()),
     }
     data.insert(auth);
     data

@@ -13,6 +13,12 @@
 //!   cargo bench -p switchboard-server --bench nested_query
 //! ```
 //! The database is created, migrated and seeded on first use.
+//!
+//! The server serves as the runtime role `switchboard_bench_runtime`
+//! (granted here, as `switchboard db grant` would), so row-level security
+//! binds it, with the owner's URL for its privileged path. `BENCH_RLS=off`
+//! measures the same build served as the owner as well, whom the policies
+//! let through: the cost of row-level security as a same-run ratio.
 
 mod support;
 
@@ -87,14 +93,26 @@ async fn main() -> anyhow::Result<()> {
     // The server, as its own process, so its memory is its own; with
     // BENCH_BASELINE_BIN, a second build (e.g. the previous commit's) is
     // measured in the same run against the same database.
-    let (mut server, pid, base) =
-        spawn_server(env!("CARGO_BIN_EXE_switchboard"), &url, secret, &client).await?;
+    switchboard_server::roles::grant(&db, RUNTIME_ROLE, None).await?;
+    let runtime_url = as_role(&url, RUNTIME_ROLE);
+    let (mut server, pid, base) = spawn_server(
+        env!("CARGO_BIN_EXE_switchboard"),
+        &[&runtime_url, &url],
+        secret,
+        &client,
+    )
+    .await?;
+    let owner_server = if std::env::var("BENCH_RLS").is_ok_and(|v| v == "off") {
+        Some(spawn_server(env!("CARGO_BIN_EXE_switchboard"), &[&url], secret, &client).await?)
+    } else {
+        None
+    };
     // A baseline whose migrations differ needs its own copy of the data
     // (`CREATE DATABASE … TEMPLATE …`): BENCH_BASELINE_DATABASE_URL.
     let baseline = match std::env::var("BENCH_BASELINE_BIN") {
         Ok(bin) => {
             let url = std::env::var("BENCH_BASELINE_DATABASE_URL").unwrap_or_else(|_| url.clone());
-            Some(spawn_server(&bin, &url, secret, &client).await?)
+            Some(spawn_server(&bin, &[&url], secret, &client).await?)
         }
         Err(_) => None,
     };
@@ -132,6 +150,14 @@ async fn main() -> anyhow::Result<()> {
     let (sql_stats, _) = run("raw SQL", duration, span, raw.clone(), None).await?;
     let (gql_stats, rss) = run("GraphQL", duration, span, graphql.clone(), Some(pid)).await?;
     server.kill().await.ok();
+    let owner_stats = match owner_server {
+        Some((mut process, pid, base)) => {
+            let stats = run("as owner", duration, span, graphql_at(base), Some(pid)).await?;
+            process.kill().await.ok();
+            Some(stats)
+        }
+        None => None,
+    };
     let baseline_stats = match baseline {
         Some((mut process, pid, base)) => {
             let stats = run("baseline", duration, span, graphql_at(base), Some(pid)).await?;
@@ -162,6 +188,19 @@ async fn main() -> anyhow::Result<()> {
         "  server  : {:.1} MiB resident at peak under load",
         rss as f64 / 1024.0
     );
+    if let Some((stats, rss)) = owner_stats {
+        println!(
+            "  as owner: {:>8.1} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  {:.1} MiB at peak (RLS bypassed)",
+            stats.rps,
+            stats.p50,
+            stats.p99,
+            rss as f64 / 1024.0
+        );
+        println!(
+            "  RLS cost: {:.2}x of the owner's throughput under row-level security",
+            gql_stats.rps / stats.rps
+        );
+    }
     if let Some((stats, rss)) = baseline_stats {
         println!(
             "  baseline: {:>8.1} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  {:.1} MiB at peak",
@@ -180,10 +219,26 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts `bin serve` over `url` on a free port and waits until it is ready.
+/// The role the measured server serves as.
+const RUNTIME_ROLE: &str = "switchboard_bench_runtime";
+
+/// `url` with `role` as its user (and no password: trust authentication).
+fn as_role(url: &str, role: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split_once('@').map_or(rest, |(_, host)| host);
+            format!("{scheme}://{role}@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Starts `bin serve` on a free port and waits until it is ready: over
+/// `urls[0]`, with `urls[1]` as the owner's (migrations, privileged path)
+/// when given.
 async fn spawn_server(
     bin: &str,
-    url: &str,
+    urls: &[&str],
     secret: &str,
     client: &reqwest::Client,
 ) -> anyhow::Result<(tokio::process::Child, u32, String)> {
@@ -194,8 +249,14 @@ async fn spawn_server(
             "--listen",
             &format!("127.0.0.1:{port}"),
             "--database-url",
-            url,
+            urls[0],
         ])
+        .args(
+            urls.get(1)
+                .map(|owner| ["--migrate-database-url", owner])
+                .into_iter()
+                .flatten(),
+        )
         .env("SWITCHBOARD_JWT_SECRET", secret)
         .env(
             "SWITCHBOARD_SECRET_KEY",

@@ -10,6 +10,7 @@ use axum::Router;
 use axum::http::HeaderValue;
 use sea_orm::DatabaseConnection;
 use secrecy::SecretString;
+use switchboard_app::App;
 use switchboard_domain::secrets::SecretKey;
 use switchboard_graphql::{EventBus, SchemaConfig, SwitchboardSchema, build_schema};
 use tokio::net::TcpListener;
@@ -25,7 +26,8 @@ use crate::telemetry::metrics::Metrics;
 /// applications can run side by side in one process (the tests do).
 #[derive(Clone)]
 pub struct AppState {
-    pub db: DatabaseConnection,
+    /// The application, unscoped: requests scope it to their viewer.
+    pub app: App,
     pub schema: SwitchboardSchema,
     /// The HS256 secret access tokens are signed with.
     pub jwt_secret: Arc<str>,
@@ -166,9 +168,28 @@ impl Default for HttpConfig {
     }
 }
 
+/// The pools an application serves from: the runtime role's, which
+/// row-level security binds, and the owner's, for migrations and the
+/// privileged path ([`App::privileged`]). One pool serves as both on SQLite
+/// and on a single-role PostgreSQL (development).
+#[derive(Clone)]
+pub struct Databases {
+    pub runtime: DatabaseConnection,
+    pub owner: DatabaseConnection,
+}
+
+impl From<DatabaseConnection> for Databases {
+    fn from(db: DatabaseConnection) -> Self {
+        Self {
+            runtime: db.clone(),
+            owner: db,
+        }
+    }
+}
+
 impl AppState {
     pub fn new(
-        db: DatabaseConnection,
+        databases: Databases,
         bus: EventBus,
         config: &HttpConfig,
         shutdown: CancellationToken,
@@ -176,9 +197,15 @@ impl AppState {
         // Tokens are signed and verified with one secret: the server's.
         let mut schema = config.schema.clone();
         schema.identity.jwt_secret = config.jwt_secret.clone().into();
+        let mut app = App::new(databases.runtime, bus.clone(), schema.secret_key.clone())
+            .with_privileged(databases.owner)
+            .with_identity(schema.identity.clone());
+        if let Some(mailer) = &schema.mailer {
+            app = app.with_mailer(mailer.clone());
+        }
         Self {
-            schema: build_schema(db.clone(), bus.clone(), &schema),
-            db,
+            schema: build_schema(app.clone(), &schema),
+            app,
             jwt_secret: config.jwt_secret.as_str().into(),
             oidc: config.oidc.clone().map(crate::oidc::Oidc::new),
             bus,
@@ -204,16 +231,18 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `addr` (port 0 picks a free port) and builds the router.
+    /// Binds `addr` (port 0 picks a free port) and builds the router over
+    /// `databases` (one pool, or the runtime's and the owner's).
     pub async fn bind(
         addr: SocketAddr,
-        db: DatabaseConnection,
+        databases: impl Into<Databases>,
         config: HttpConfig,
     ) -> std::io::Result<Self> {
+        let databases = databases.into();
         let listener = TcpListener::bind(addr).await?;
-        let bus = EventBus::new(db.get_database_backend());
+        let bus = EventBus::new(databases.runtime.get_database_backend());
         let shutdown = CancellationToken::new();
-        let state = AppState::new(db, bus, &config, shutdown.clone());
+        let state = AppState::new(databases, bus, &config, shutdown.clone());
         tasks::spawn(&state, &config);
         Ok(Self {
             listener,

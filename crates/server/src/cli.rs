@@ -54,6 +54,11 @@ pub enum Command {
         #[command(subcommand)]
         action: SecretsAction,
     },
+    /// Manage the database's roles (PostgreSQL).
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
     /// Maintain the analytics rollups.
     Analytics {
         #[command(subcommand)]
@@ -79,6 +84,32 @@ pub enum AnalyticsAction {
         #[arg(long)]
         to: Option<chrono::NaiveDate>,
     },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DbAction {
+    /// Create the runtime role `switchboard serve` connects as (NOSUPERUSER,
+    /// NOBYPASSRLS: row-level security binds it) if it is missing, and grant
+    /// it what it needs: connect, read and write rows, use sequences, and
+    /// the same on tables created later by the owner. Run it as the owner
+    /// (the role that migrates), after `switchboard migrate up`.
+    Grant(GrantArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GrantArgs {
+    /// The runtime role's name (letters, digits and `_`).
+    #[arg(long)]
+    pub role: String,
+    /// Give a new role this login password (without it the role has none:
+    /// peer, certificate or trust authentication).
+    #[arg(long, env = "SWITCHBOARD_RUNTIME_PASSWORD", hide_env_values = true, value_parser = secret)]
+    pub password: Option<SecretString>,
+    /// Print the SQL instead of running it.
+    #[arg(long)]
+    pub print: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -124,6 +155,24 @@ impl std::fmt::Debug for DatabaseArgs {
     }
 }
 
+/// A database URL whose `Debug` leaves the password out.
+#[derive(Clone)]
+pub struct OwnerUrl(pub String);
+
+impl std::str::FromStr for OwnerUrl {
+    type Err = std::convert::Infallible;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        Ok(Self(url.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for OwnerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::db::redact_url(&self.0))
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -132,6 +181,15 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub database: DatabaseArgs,
+
+    /// The owner's database URL (PostgreSQL): migrations run as this role,
+    /// and so does the narrow privileged path (logins, a webhook's
+    /// organization by slug, the summary refresh, the clean-up), while
+    /// requests run as the `--database-url` role under row-level security
+    /// (create it with `switchboard db grant`). Without it, one role does
+    /// everything and row-level security is not enforced.
+    #[arg(long, env = "MIGRATE_DATABASE_URL", hide_env_values = true)]
+    pub migrate_database_url: Option<OwnerUrl>,
 
     /// Load the demo organization into an empty database and print a dev token.
     #[arg(long)]

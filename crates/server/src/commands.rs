@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use crate::app::Application;
 use crate::cli::{
-    AnalyticsAction, Cli, Command, DatabaseArgs, MigrateAction, RotateArgs, SecretsAction,
-    SeedArgs, ServeArgs, TokenArgs,
+    AnalyticsAction, Cli, Command, DatabaseArgs, DbAction, GrantArgs, MigrateAction, RotateArgs,
+    SecretsAction, SeedArgs, ServeArgs, TokenArgs,
 };
 use crate::db;
 
@@ -34,6 +34,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Seed(args) => seed(args).await,
         Command::Analytics { action, database } => analytics(action, database).await,
+        Command::Db {
+            action: DbAction::Grant(args),
+        } => db_grant(args).await,
         Command::Secrets {
             action: SecretsAction::Rotate(args),
         } => {
@@ -62,36 +65,97 @@ async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .with_context(|| format!("cannot open the database at {}", db::redact_url(url)))
 }
 
+/// Creates the runtime role if missing and grants it what it needs (or
+/// prints the SQL).
+async fn db_grant(args: GrantArgs) -> anyhow::Result<()> {
+    if args.print {
+        let database = args
+            .database
+            .database_url
+            .rsplit('/')
+            .next()
+            .and_then(|tail| tail.split('?').next())
+            .unwrap_or("switchboard")
+            .to_owned();
+        for statement in
+            crate::roles::grant_statements(&args.role, &database, args.password.as_ref())?
+        {
+            println!("{statement};");
+        }
+        return Ok(());
+    }
+    let owner = connect(&args.database.database_url).await?;
+    let granted = crate::roles::grant(&owner, &args.role, args.password.as_ref()).await;
+    let _ = owner.close().await;
+    granted?;
+    println!(
+        "{} may now serve: switchboard serve --database-url <its URL> --migrate-database-url <this URL>",
+        args.role
+    );
+    Ok(())
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Secrets and flags first: a refused setting fails before any I/O.
     let settings = crate::settings::from_args(&args)?;
     let url = &args.database.database_url;
-    let mut db = if url.starts_with("sqlite:") {
+    let owner_url = args
+        .migrate_database_url
+        .as_ref()
+        .map_or(url, |owner| &owner.0);
+    let (mut db, owner) = if url.starts_with("sqlite:") {
+        if args.migrate_database_url.is_some() {
+            bail!("--migrate-database-url is for PostgreSQL: SQLite has one user");
+        }
         let db = connect(url).await?;
         db::migrate(&db).await.context("migrations failed")?;
-        db
+        (db.clone(), db)
     } else {
         // Migrations may rightly outlast the API's statement timeout: they
-        // run on a pool of their own.
-        let maintenance = connect(url).await?;
+        // run on a pool of their own, as the owner.
+        let maintenance = connect(owner_url).await?;
         db::migrate(&maintenance)
             .await
             .context("migrations failed")?;
         let _ = maintenance.close().await;
-        db::connect_with(url, settings.statement_timeout)
-            .await
-            .with_context(|| format!("cannot open the database at {}", db::redact_url(url)))?
+        let open = |url: &str| {
+            let url = url.to_owned();
+            async move {
+                db::connect_with(&url, settings.statement_timeout)
+                    .await
+                    .with_context(|| {
+                        format!("cannot open the database at {}", db::redact_url(&url))
+                    })
+            }
+        };
+        let db = open(url).await?;
+        let owner = if args.migrate_database_url.is_some() {
+            open(owner_url).await?
+        } else {
+            db.clone()
+        };
+        (db, owner)
     };
+    if crate::roles::row_level_security_binds(&db).await? {
+        tracing::info!("requests run under row-level security (the runtime role)");
+    } else {
+        tracing::warn!(
+            "row-level security is not enforced: requests run as a role that bypasses it \
+             (SQLite, a superuser or the tables' owner); tenants are kept apart by the \
+             application alone. In production, serve as a runtime role \
+             (switchboard db grant) with --migrate-database-url for the owner"
+        );
+    }
     crate::telemetry::metrics::count_statements(&mut db);
     let mut http = settings.http;
     if args.demo {
-        let demo = switchboard_seed::demo(&db, chrono::Utc::now())
+        let demo = switchboard_seed::demo(&owner, chrono::Utc::now())
             .await
             .context("loading the demo data failed")?;
         if demo.created {
             // Seeded rows bypass the write path: their rollups are computed once.
             switchboard_app::analytics::rollups::rebuild(
-                &db,
+                &owner,
                 Some(demo.organization_id),
                 None,
                 None,
@@ -110,7 +174,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         http.graphiql_token = Some(token);
     }
     let stop = shutdown_signal();
-    let app = Application::bind(args.listen, db, http.clone())
+    let databases = crate::app::Databases { runtime: db, owner };
+    let app = Application::bind(args.listen, databases, http.clone())
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = app.local_addr()?;

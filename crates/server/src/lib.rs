@@ -12,6 +12,7 @@ pub mod db;
 pub mod http;
 pub mod oidc;
 pub mod rate_limit;
+pub mod roles;
 pub mod secrets;
 pub mod serve;
 pub mod settings;

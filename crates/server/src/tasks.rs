@@ -34,7 +34,9 @@ const METRICS_UPKEEP: Duration = Duration::from_secs(5);
 
 /// Starts the application's background loops.
 pub fn spawn(state: &AppState, config: &HttpConfig) {
-    let db = &state.db;
+    // Listening, the summary refresh and the access re-check cross
+    // organizations: they use the privileged pool.
+    let db = state.app.privileged();
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         // Every instance listens, so a subscriber here sees writes made anywhere.
         tokio::spawn(switchboard_app::events::listen(
@@ -61,7 +63,7 @@ pub fn spawn(state: &AppState, config: &HttpConfig) {
     // Expired sessions, old login attempts, spent links: hourly, one
     // instance at a time.
     tokio::spawn(switchboard_app::identity::cleanup::cleanup_loop(
-        switchboard_app::App::new(db.clone(), state.bus.clone(), state.secret_key.clone()),
+        state.app.clone(),
         IDENTITY_CLEANUP,
     ));
 }

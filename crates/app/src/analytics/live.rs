@@ -5,8 +5,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QuerySelect,
+    ColumnTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QuerySelect,
 };
 use switchboard_domain::analytics::day_start;
 use switchboard_entity::calls;
@@ -51,7 +50,7 @@ struct Bucket {
 /// Reads the counters of `organization_id` (whose calendar is `timezone`)
 /// at `now`: two statements.
 pub async fn counters(
-    db: &DatabaseConnection,
+    db: &impl sea_orm::ConnectionTrait,
     organization_id: Uuid,
     timezone: Tz,
     now: DateTime<Utc>,

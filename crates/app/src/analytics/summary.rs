@@ -32,6 +32,7 @@ use uuid::Uuid;
 
 use crate::Viewer;
 use crate::app::App;
+use crate::db::Db;
 use crate::dialect;
 use crate::error::{AppError, AppResult};
 use crate::events::{EventBus, Message};
@@ -60,7 +61,7 @@ struct Request<'a> {
     by_campaign: bool,
     /// Now, for where "today" starts.
     now: DateTime<Utc>,
-    db: &'a DatabaseConnection,
+    db: &'a Db,
 }
 
 /// The buckets of `request`'s range.

@@ -83,7 +83,7 @@ pub async fn sign_up(app: &App, client: &Client, input: SignUp) -> AppResult<Iss
             "sign-up is closed on this server: ask an admin to invite you".into(),
         ));
     }
-    let policy = Policy::load(&app.db).await?;
+    let policy = Policy::load(app.privileged()).await?;
     let email = Email::parse(&input.email)?;
     if email.as_str().chars().count() > MAX_EMAIL_LENGTH {
         return Err(AppError::bad_input(
@@ -97,7 +97,7 @@ pub async fn sign_up(app: &App, client: &Client, input: SignUp) -> AppResult<Iss
     let password = Password::parse(&input.password, policy.password)?;
     let password_hash = hash_password(password).await?;
     let now = Utc::now();
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     let taken = users::Entity::find()
         .select_only()
         .column(users::Column::Id)
@@ -193,7 +193,7 @@ fn wrong_credentials() -> AppError {
 #[tracing::instrument(skip_all)]
 pub async fn log_in(app: &App, client: &Client, input: LogIn) -> AppResult<Issued> {
     let now = Utc::now();
-    let policy = Policy::load(&app.db).await?;
+    let policy = Policy::load(app.privileged()).await?;
     let email = email_key(&input.email);
     if email.is_empty() {
         return Err(AppError::bad_input(
@@ -201,8 +201,8 @@ pub async fn log_in(app: &App, client: &Client, input: LogIn) -> AppResult<Issue
             "give the email you signed up with",
         ));
     }
-    if let Some(until) = locked_until(&app.db, &policy, &email, now).await? {
-        let write = app.begin_write().await?;
+    if let Some(until) = locked_until(app.privileged(), &policy, &email, now).await? {
+        let write = app.begin_privileged_write().await?;
         record(
             &*write,
             &email,
@@ -220,11 +220,11 @@ pub async fn log_in(app: &App, client: &Client, input: LogIn) -> AppResult<Issue
     }
     let user = users::Entity::find()
         .filter(same_email(users::Column::Email, &email))
-        .one(&app.db)
+        .one(app.privileged())
         .await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let matches = verify_password(hash, input.password).await?;
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     let failure = match &user {
         None => Some(LoginFailureReason::UnknownUser),
         Some(_) if !matches => Some(LoginFailureReason::BadPassword),

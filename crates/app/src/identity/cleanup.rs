@@ -41,7 +41,7 @@ pub struct Cleaned {
 
 /// Runs one round as of `now`; `None` when another instance is running one.
 pub async fn run_once(app: &App, now: DateTime<Utc>) -> AppResult<Option<Cleaned>> {
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     if write.get_database_backend() == DbBackend::Postgres {
         let row = write
             .query_one_raw(Statement::from_sql_and_values(

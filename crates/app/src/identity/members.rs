@@ -150,7 +150,7 @@ pub async fn invite_member(
         ));
     }
     let now = Utc::now();
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     lock(&*write, viewer.organization_id).await?;
     let user = match users::Entity::find()
         .filter(same_email(users::Column::Email, email.as_str()))
@@ -292,7 +292,7 @@ pub async fn accept_invitation(
     name: Option<String>,
 ) -> AppResult<Issued> {
     let now = Utc::now();
-    let policy = Policy::load(&app.db).await?;
+    let policy = Policy::load(app.privileged()).await?;
     let bad_token = || {
         AppError::bad_input(
             "token",
@@ -301,17 +301,17 @@ pub async fn accept_invitation(
     };
     let invitation = invitations::Entity::find()
         .filter(invitations::Column::TokenHash.eq(token::hash(invitation_token)))
-        .one(&app.db)
+        .one(app.privileged())
         .await?
         .filter(|i| i.accepted_at.is_none() && i.expires_at > now)
         .ok_or_else(bad_token)?;
     let membership = organization_memberships::Entity::find_by_id(invitation.membership_id)
-        .one(&app.db)
+        .one(app.privileged())
         .await?
         .filter(|m| m.status == MembershipStatus::Invited)
         .ok_or_else(bad_token)?;
     let user = users::Entity::find_by_id(membership.user_id)
-        .one(&app.db)
+        .one(app.privileged())
         .await?
         .filter(|u| u.is_active)
         .ok_or_else(bad_token)?;
@@ -341,7 +341,7 @@ pub async fn accept_invitation(
     let name = name
         .map(|n| switchboard_domain::text::Name::parse(&n))
         .transpose()?;
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     lock(&*write, membership.organization_id).await?;
     let claimed = invitations::Entity::update_many()
         .col_expr(invitations::Column::AcceptedAt, Expr::value(now))
@@ -409,7 +409,7 @@ pub async fn change_member_role(
 ) -> AppResult<organization_memberships::Model> {
     viewer.require(Permission::Administer)?;
     let now = Utc::now();
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     lock(&*write, viewer.organization_id).await?;
     let membership = membership_of(&*write, viewer, user_id).await?;
     check_owner_rule(viewer, &[membership.role, role])?;
@@ -458,7 +458,7 @@ pub async fn set_member_suspended(
 ) -> AppResult<organization_memberships::Model> {
     viewer.require(Permission::Administer)?;
     let now = Utc::now();
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     lock(&*write, viewer.organization_id).await?;
     let membership = membership_of(&*write, viewer, user_id).await?;
     check_owner_rule(viewer, &[membership.role])?;
@@ -522,7 +522,7 @@ pub async fn remove_member(
 ) -> AppResult<()> {
     viewer.require(Permission::Administer)?;
     let now = Utc::now();
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     lock(&*write, viewer.organization_id).await?;
     let membership = membership_of(&*write, viewer, user_id).await?;
     check_owner_rule(viewer, &[membership.role])?;

@@ -40,7 +40,7 @@ fn bad_token(what: &str) -> AppError {
 #[tracing::instrument(skip_all)]
 pub async fn request_password_reset(app: &App, client: &Client, email: &str) -> AppResult<()> {
     let now = Utc::now();
-    let policy = Policy::load(&app.db).await?;
+    let policy = Policy::load(app.privileged()).await?;
     let email = email.trim().chars().take(320).collect::<String>();
     if email.is_empty() {
         return Err(AppError::bad_input(
@@ -52,14 +52,14 @@ pub async fn request_password_reset(app: &App, client: &Client, email: &str) -> 
     let by_email = password_reset_attempts::Entity::find()
         .filter(same_email(password_reset_attempts::Column::Email, &email))
         .filter(password_reset_attempts::Column::AttemptedAt.gt(hour_ago))
-        .count(&app.db)
+        .count(app.privileged())
         .await?;
     let by_ip = match &client.ip_address {
         Some(ip) => {
             password_reset_attempts::Entity::find()
                 .filter(password_reset_attempts::Column::IpAddress.eq(ip.as_str()))
                 .filter(password_reset_attempts::Column::AttemptedAt.gt(hour_ago))
-                .count(&app.db)
+                .count(app.privileged())
                 .await?
         }
         None => 0,
@@ -75,7 +75,7 @@ pub async fn request_password_reset(app: &App, client: &Client, email: &str) -> 
     let user = users::Entity::find()
         .filter(same_email(users::Column::Email, &email))
         .filter(users::Column::IsActive.eq(true))
-        .one(&app.db)
+        .one(app.privileged())
         .await?;
     let token = token::generate();
     password_reset_attempts::ActiveModel {
@@ -89,7 +89,7 @@ pub async fn request_password_reset(app: &App, client: &Client, email: &str) -> 
         attempted_at: Set(now),
         success: Set(false),
     }
-    .insert(&app.db)
+    .insert(app.privileged())
     .await?;
     if let Some(user) = user {
         let minutes = policy.reset_token.num_minutes();
@@ -113,11 +113,11 @@ pub async fn request_password_reset(app: &App, client: &Client, email: &str) -> 
 #[tracing::instrument(skip_all)]
 pub async fn reset_password(app: &App, reset_token: &str, new_password: &str) -> AppResult<()> {
     let now = Utc::now();
-    let policy = Policy::load(&app.db).await?;
+    let policy = Policy::load(app.privileged()).await?;
     let password =
         Password::parse(new_password, policy.password).map_err(|e| e.at("newPassword"))?;
     let hash = hash_password(password).await?;
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     let request = password_reset_attempts::Entity::find()
         .filter(password_reset_attempts::Column::TokenHash.eq(token::hash(reset_token)))
         .one(&*write)
@@ -197,9 +197,9 @@ pub(super) async fn send_verification(app: &App, user: &users::Model, token: &st
 #[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
 pub async fn request_email_verification(app: &App, viewer: Viewer) -> AppResult<()> {
     let now = Utc::now();
-    let policy = Policy::load(&app.db).await?;
+    let policy = Policy::load(app.privileged()).await?;
     let user = users::Entity::find_by_id(viewer.user_id)
-        .one(&app.db)
+        .one(app.privileged())
         .await?
         .ok_or_else(|| AppError::not_found("user", viewer.user_id))?;
     if user.email_verified {
@@ -208,7 +208,7 @@ pub async fn request_email_verification(app: &App, viewer: Viewer) -> AppResult<
     let recent = email_verifications::Entity::find()
         .filter(email_verifications::Column::UserId.eq(user.id))
         .filter(email_verifications::Column::CreatedAt.gt(now - Duration::hours(1)))
-        .count(&app.db)
+        .count(app.privileged())
         .await?;
     if recent >= u64::from(policy.resets_per_email_hour) {
         return Err(AppError::RateLimited {
@@ -216,7 +216,7 @@ pub async fn request_email_verification(app: &App, viewer: Viewer) -> AppResult<
             retry_after_seconds: 3600,
         });
     }
-    let token = new_verification(&app.db, &policy, &user, now).await?;
+    let token = new_verification(app.privileged(), &policy, &user, now).await?;
     send_verification(app, &user, &token).await;
     Ok(())
 }
@@ -226,7 +226,7 @@ pub async fn request_email_verification(app: &App, viewer: Viewer) -> AppResult<
 #[tracing::instrument(skip_all)]
 pub async fn verify_email(app: &App, verification_token: &str) -> AppResult<users::Model> {
     let now = Utc::now();
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     let verification = email_verifications::Entity::find()
         .filter(email_verifications::Column::TokenHash.eq(token::hash(verification_token)))
         .one(&*write)

@@ -108,7 +108,7 @@ fn ended() -> AppError {
 pub async fn refresh_session(app: &App, refresh_token: &str) -> AppResult<Issued> {
     let now = Utc::now();
     let presented = token::hash(refresh_token);
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     let session = user_sessions::Entity::find()
         .filter(user_sessions::Column::RefreshTokenHash.eq(presented.as_str()))
         .one(&*write)
@@ -280,7 +280,7 @@ pub async fn log_out(app: &App, viewer: Viewer, session_id: Option<Uuid>) -> App
 /// Ends every session of the viewer; how many ended.
 #[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
 pub async fn log_out_everywhere(app: &App, viewer: Viewer) -> AppResult<u64> {
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     let ended = revoke_all(&*write, viewer.user_id, Utc::now()).await?;
     write.commit().await?;
     Ok(ended)
@@ -289,7 +289,7 @@ pub async fn log_out_everywhere(app: &App, viewer: Viewer) -> AppResult<u64> {
 /// Ends one of the viewer's own sessions; another user's reads as NOT_FOUND.
 #[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
 pub async fn revoke_session(app: &App, viewer: Viewer, session_id: Uuid) -> AppResult<()> {
-    let write = app.begin_write().await?;
+    let write = app.begin_privileged_write().await?;
     let session = user_sessions::Entity::find_by_id(session_id)
         .filter(user_sessions::Column::UserId.eq(viewer.user_id))
         .one(&*write)

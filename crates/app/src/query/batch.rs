@@ -14,12 +14,13 @@ use std::marker::PhantomData;
 
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic, ModelTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, ModelTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Value,
 };
 use switchboard_entity::*;
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::error::AppResult;
 use crate::query::page::{Cursor, Direction, Page, SortKey};
 
@@ -53,7 +54,7 @@ pub struct Relations {
 }
 
 impl Relations {
-    pub fn new(db: &DatabaseConnection, organization_id: Uuid) -> Self {
+    pub fn new(db: &Db, organization_id: Uuid) -> Self {
         macro_rules! by_column {
             ($entity:ident, $column:ident, $order:expr) => {
                 ByColumn::<$entity::Entity> {
@@ -136,7 +137,7 @@ fn uuid_of(value: Value) -> Option<Uuid> {
 
 /// Rows whose `column` is one of the keys, grouped by key (in `order`).
 pub struct ByColumn<E: EntityTrait> {
-    db: DatabaseConnection,
+    db: Db,
     organization_id: Uuid,
     column: E::Column,
     org_column: E::Column,
@@ -173,7 +174,7 @@ where
 /// Users who are members of the organization, by id (anyone else reads as
 /// none).
 pub struct MembersById {
-    db: DatabaseConnection,
+    db: Db,
     organization_id: Uuid,
 }
 
@@ -229,7 +230,7 @@ type PageShape = (u64, Option<(i64, Uuid)>, bool);
 /// Children of many parents, `size + 1` per parent, sorted by `(sort, id)`,
 /// in one statement per page shape.
 pub struct PagedByColumn<E: EntityTrait> {
-    db: DatabaseConnection,
+    db: Db,
     organization_id: Uuid,
     column: E::Column,
     org_column: E::Column,
@@ -320,7 +321,7 @@ where
 
 /// How many children each parent has.
 pub struct CountByColumn<E: EntityTrait> {
-    db: DatabaseConnection,
+    db: Db,
     organization_id: Uuid,
     column: E::Column,
     org_column: E::Column,

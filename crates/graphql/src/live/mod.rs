@@ -17,7 +17,7 @@ use std::time::Duration;
 use async_graphql::{Context, ID, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures::stream::{self, Stream, StreamExt};
-use sea_orm::DatabaseConnection;
+use switchboard_app::Db;
 use switchboard_app::calls::read as calls;
 use switchboard_app::calls::replay::{Follow, Replay};
 use switchboard_app::leads::read as leads;
@@ -261,7 +261,7 @@ fn parse(field: &str, id: Option<ID>) -> ApiResult<Option<Uuid>> {
 
 /// A replay in progress: the page being sent and where the next one starts.
 struct Replaying {
-    db: DatabaseConnection,
+    db: Db,
     replay: Replay,
     page: VecDeque<CallEvent>,
 }

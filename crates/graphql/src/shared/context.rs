@@ -6,10 +6,9 @@
 //! `viewer.organization_id`.
 
 use async_graphql::Context;
-use sea_orm::DatabaseConnection;
 pub use switchboard_app::actor::{Actor, Auth, Permission, Viewer};
 use switchboard_app::identity::Client;
-use switchboard_app::{App, AppError, EventBus};
+use switchboard_app::{App, AppError, Db, EventBus};
 use uuid::Uuid;
 
 use crate::shared::error::ApiResult;
@@ -31,10 +30,10 @@ pub fn require(ctx: &Context<'_>, needed: Permission) -> ApiResult<Viewer> {
     }
 }
 
-/// The database pool of the schema.
-pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
-    ctx.data::<DatabaseConnection>()
-        .map_err(|_| AppError::internal("the schema has no database").into())
+/// The database as the viewer's organization sees it (row-level security
+/// on PostgreSQL; see [`switchboard_app::db`]).
+pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a Db> {
+    Ok(&app(ctx)?.db)
 }
 
 /// The event bus of this instance.
@@ -43,7 +42,7 @@ pub fn bus<'a>(ctx: &Context<'a>) -> ApiResult<&'a EventBus> {
         .map_err(|_| AppError::internal("no event bus").into())
 }
 
-/// The application the schema serves.
+/// The application as this request's viewer sees it.
 pub fn app<'a>(ctx: &Context<'a>) -> ApiResult<&'a App> {
     ctx.data::<App>()
         .map_err(|_| AppError::internal("the schema has no application").into())

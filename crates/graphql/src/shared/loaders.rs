@@ -9,11 +9,10 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use sea_orm::DatabaseConnection;
-use switchboard_app::AppError;
 use switchboard_app::query::batch::{
     Batch, ByColumn, CountByColumn, MembersById, PagedByColumn, Relations,
 };
+use switchboard_app::{AppError, Db};
 use switchboard_entity::*;
 use uuid::Uuid;
 
@@ -68,7 +67,7 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection, organization_id: Uuid) -> Self {
+    pub fn new(db: &Db, organization_id: Uuid) -> Self {
         let r = Relations::new(db, organization_id);
         Self {
             leads: cached(r.leads),

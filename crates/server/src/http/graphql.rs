@@ -168,7 +168,7 @@ async fn execute(
     request: async_graphql::Request,
 ) -> Response {
     let access = match auth::authenticate(
-        &state.db,
+        state.app.privileged(),
         state.jwt_secret.as_bytes(),
         state.oidc.as_ref(),
         auth::bearer(headers),
@@ -190,8 +190,17 @@ async fn execute(
     let operation = state.metrics.operation_label(operation_name(&request));
     span.record("operation", operation.as_str());
     let caller = auth::caller(headers, peer, &access);
-    let request = switchboard_graphql::prepare(request, &state.db, access.auth, caller);
+    // A member's statements run as their organization: reads share one
+    // transaction, ended once the response is complete.
+    let app = match switchboard_graphql::tenant_of(&access.auth) {
+        Some(tenant) => state.app.for_request(tenant),
+        None => state.app.clone(),
+    };
+    let request = switchboard_graphql::prepare(request, &app, access.auth, caller);
     let response = state.schema.execute(request).await;
+    if let Err(err) = app.db.finish().await {
+        tracing::warn!(error = %err, "ending the request's read transaction failed");
+    }
     let outcome = GraphqlOutcome {
         operation,
         errors: !response.errors.is_empty(),

@@ -13,9 +13,15 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// The process can serve: its database answers.
+/// The process can serve: its database answers, to the runtime role that
+/// serves requests and to the owner that authenticates them (one pool when
+/// they are one role).
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    if db::is_ready(&state.db).await {
+    let (runtime, owner) = tokio::join!(
+        db::is_ready(state.app.db.pool()),
+        db::is_ready(state.app.privileged())
+    );
+    if runtime && owner {
         (StatusCode::OK, Json(json!({ "status": "ready" })))
     } else {
         (

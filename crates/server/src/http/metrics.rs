@@ -33,7 +33,7 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROMETHEUS_TEXT),
         )],
-        state.metrics.render(&state.db),
+        state.metrics.render(state.app.db.pool()),
     )
         .into_response()
 }

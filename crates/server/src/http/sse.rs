@@ -34,7 +34,7 @@ pub async fn event_stream(
     use axum::response::sse::{Event, KeepAlive, Sse};
     use futures::StreamExt;
     let access = match auth::authenticate(
-        &state.db,
+        state.app.privileged(),
         state.jwt_secret.as_bytes(),
         state.oidc.as_ref(),
         auth::bearer(headers),
@@ -82,7 +82,7 @@ pub async fn event_stream(
             None => std::future::pending().await,
         }
     });
-    let request = switchboard_graphql::prepare_stream(request, &state.db, auth, caller)
+    let request = switchboard_graphql::prepare_stream(request, &state.app, auth, caller)
         .data(OperationTimeout(state.socket_limits.operation_timeout));
     let responses: BoxStream<'static, String> = state
         .schema

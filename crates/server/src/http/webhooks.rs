@@ -26,8 +26,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use switchboard_app::AppError;
 use switchboard_app::webhooks::{apply, organization_by_slug, signing_secret};
+use switchboard_app::{AppError, Tenant};
 use switchboard_domain::webhooks::{self, Delivery, Provider};
 
 use crate::app::AppState;
@@ -121,7 +121,7 @@ async fn deliver(
         );
     };
     let org = Some(slug.as_str());
-    let organization_id = match organization_by_slug(&state.db, &slug).await {
+    let organization_id = match organization_by_slug(state.app.privileged(), &slug).await {
         Ok(Some(id)) => id,
         Ok(None) => {
             return refuse(
@@ -133,7 +133,16 @@ async fn deliver(
         }
         Err(err) => return failed(name, org, err),
     };
-    let secret = match signing_secret(&state.db, &state.secret_key, organization_id, provider).await
+    let secret = match signing_secret(
+        &state
+            .app
+            .for_tenant(Tenant::organization(organization_id))
+            .db,
+        &state.secret_key,
+        organization_id,
+        provider,
+    )
+    .await
     {
         Ok(Some(secret)) => secret,
         Ok(None) => {
@@ -164,7 +173,7 @@ async fn deliver(
         Ok(event) => event,
         Err(err) => return refuse(StatusCode::BAD_REQUEST, name, org, err.to_string()),
     };
-    match apply(&state.db, &state.bus, organization_id, &event, now).await {
+    match apply(&state.app, organization_id, &event, now).await {
         Ok(applied) => {
             tracing::info!(
                 provider = name,

@@ -214,8 +214,8 @@ async fn serve_socket(
     let metrics = state.metrics.clone();
     let limiters = state.limiters.clone();
     let oidc = state.oidc.clone();
-    let (db, secret, schema, sessions) = (
-        state.db.clone(),
+    let (app, secret, schema, sessions) = (
+        state.app.clone(),
         state.jwt_secret.clone(),
         state.schema.clone(),
         state.sessions.clone(),
@@ -322,7 +322,13 @@ async fn serve_socket(
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .token = token.clone();
-            match auth::authenticate(&db, secret.as_bytes(), oidc.as_ref(), token.as_deref()).await
+            match auth::authenticate(
+                app.privileged(),
+                secret.as_bytes(),
+                oidc.as_ref(),
+                token.as_deref(),
+            )
+            .await
             {
                 Ok(access) => match access.auth.clone() {
                     auth @ switchboard_graphql::Auth::Member(viewer) => {
@@ -340,7 +346,7 @@ async fn serve_socket(
                             ),
                             session_id: access.session_id,
                         };
-                        let mut data = switchboard_graphql::connection_data(&db, auth, caller);
+                        let mut data = switchboard_graphql::connection_data(&app, auth, caller);
                         data.insert(OperationTimeout(limits.operation_timeout));
                         Ok(data)
                     }
