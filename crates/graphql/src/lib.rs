@@ -102,11 +102,31 @@ impl Default for SchemaConfig {
     }
 }
 
-/// Builds the schema over `app` (unscoped: each request gets it scoped to
-/// its viewer, see [`prepare`]).
+/// Builds the schema the socket transports (WebSocket, SSE) run over `app`
+/// (unscoped: each request gets it scoped to its viewer, see [`prepare`]):
+/// its extensions check the limits at parse time and bound each operation
+/// and subscription event by the transport's [`deadline::OperationTimeout`].
 pub fn build_schema(app: App, config: &SchemaConfig) -> SwitchboardSchema {
+    builder(app, config)
+        .extension(shared::limits::RequestLimits(config.document_limits()))
+        .extension(shared::deadline::Deadlines)
+        .finish()
+}
+
+/// Builds the schema HTTP runs: the same, without extensions, so every
+/// field resolves on async-graphql's fast path. The HTTP transport checks
+/// the limits itself ([`limits::Admission`]) and bounds the request with
+/// its own timeout.
+pub fn build_http_schema(app: App, config: &SchemaConfig) -> SwitchboardSchema {
+    builder(app, config).finish()
+}
+
+fn builder(
+    app: App,
+    config: &SchemaConfig,
+) -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     let bus = app.bus.clone();
-    let mut builder = Schema::build(
+    let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot,
@@ -114,13 +134,12 @@ pub fn build_schema(app: App, config: &SchemaConfig) -> SwitchboardSchema {
     .data(app)
     .data(bus)
     .data(config.secret_key.clone())
-    .limit_complexity(config.max_complexity)
-    .extension(shared::limits::RequestLimits(config.document_limits()))
-    .extension(shared::deadline::Deadlines);
-    if !config.introspection {
-        builder = builder.disable_introspection();
+    .limit_complexity(config.max_complexity);
+    if config.introspection {
+        builder
+    } else {
+        builder.disable_introspection()
     }
-    builder.finish()
 }
 
 /// The schema's SDL, as `switchboard schema` prints it and `schema.graphql` holds it.

@@ -12,7 +12,10 @@ use sea_orm::DatabaseConnection;
 use secrecy::SecretString;
 use switchboard_app::App;
 use switchboard_domain::secrets::SecretKey;
-use switchboard_graphql::{EventBus, SchemaConfig, SwitchboardSchema, build_schema};
+use switchboard_graphql::limits::Admission;
+use switchboard_graphql::{
+    EventBus, SchemaConfig, SwitchboardSchema, build_http_schema, build_schema,
+};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -28,7 +31,13 @@ use crate::telemetry::metrics::Metrics;
 pub struct AppState {
     /// The application, unscoped: requests scope it to their viewer.
     pub app: App,
+    /// The schema WebSockets and event streams run (with the limits and
+    /// deadlines as extensions).
     pub schema: SwitchboardSchema,
+    /// The schema HTTP requests run: no extensions, every field on the fast
+    /// path; [`AppState::admission`] checks the limits first.
+    pub http_schema: SwitchboardSchema,
+    pub admission: Arc<Admission>,
     /// The HS256 secret access tokens are signed with.
     pub jwt_secret: Arc<str>,
     /// The external identity provider whose tokens are accepted too, if any.
@@ -205,6 +214,8 @@ impl AppState {
         }
         Self {
             schema: build_schema(app.clone(), &schema),
+            http_schema: build_http_schema(app.clone(), &schema),
+            admission: Arc::new(Admission::new(schema.document_limits())),
             app,
             jwt_secret: config.jwt_secret.as_str().into(),
             oidc: config.oidc.clone().map(crate::oidc::Oidc::new),

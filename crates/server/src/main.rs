@@ -1,6 +1,11 @@
 use clap::Parser;
 use switchboard_server::cli::Cli;
 
+// The read path allocates many small, short-lived values (rows, field
+// values, JSON): mimalloc serves them faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();

@@ -196,8 +196,12 @@ async fn execute(
         Some(tenant) => state.app.for_request(tenant),
         None => state.app.clone(),
     };
-    let request = switchboard_graphql::prepare(request, &app, access.auth, caller);
-    let response = state.schema.execute(request).await;
+    let mut request = switchboard_graphql::prepare(request, &app, access.auth, caller);
+    // The limits first: HTTP's schema has no extensions to check them.
+    let response = match state.admission.admit(&mut request) {
+        Ok(()) => state.http_schema.execute(request).await,
+        Err(refused) => async_graphql::Response::from_errors(vec![refused]),
+    };
     if let Err(err) = app.db.finish().await {
         tracing::warn!(error = %err, "ending the request's read transaction failed");
     }
@@ -210,21 +214,27 @@ async fn execute(
     let failed_before_execution = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
-    let mut body = match serde_json::to_value(&response) {
-        Ok(body) => body,
-        Err(_) => {
-            return coded(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the response could not be encoded",
-                "INTERNAL_SERVER_ERROR",
-            );
-        }
+    // A response without errors is written straight to bytes; one with
+    // errors goes through a JSON tree first, to complete their codes.
+    let body = if response.errors.is_empty() {
+        serde_json::to_vec(&response)
+    } else {
+        serde_json::to_value(&response).and_then(|mut body| {
+            add_missing_codes(&mut body, failed_before_execution);
+            if failed_before_execution && let Some(object) = body.as_object_mut() {
+                // The spec: a request error's response has no `data` entry.
+                object.remove("data");
+            }
+            serde_json::to_vec(&body)
+        })
     };
-    add_missing_codes(&mut body, failed_before_execution);
-    if failed_before_execution && let Some(object) = body.as_object_mut() {
-        // The spec: a request error's response has no `data` entry.
-        object.remove("data");
-    }
+    let Ok(body) = body else {
+        return coded(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the response could not be encoded",
+            "INTERNAL_SERVER_ERROR",
+        );
+    };
     let wants_graphql_response = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -244,7 +254,7 @@ async fn execute(
     let mut response = (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
-        body.to_string(),
+        body,
     )
         .into_response();
     response.extensions_mut().insert(outcome);
