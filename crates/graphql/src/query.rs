@@ -57,7 +57,7 @@ pub(crate) async fn lead_page(
         &page,
         rows,
         |lead| key.cursor(lead),
-        Lead,
+        Lead::new,
         Total::Leads(list),
     ))
 }
@@ -100,7 +100,7 @@ impl CoreQueries {
         let lead_id = parse_id("id", &id)?;
         leads::lead(context::db(ctx)?, viewer.organization_id, lead_id)
             .await?
-            .map(Lead)
+            .map(Lead::new)
             .ok_or_else(|| ApiError::not_found("lead", lead_id))
     }
 
@@ -148,7 +148,7 @@ impl CoreQueries {
         let call_id = parse_id("id", &id)?;
         calls::call(context::db(ctx)?, viewer.organization_id, call_id)
             .await?
-            .map(Call)
+            .map(Call::new)
             .ok_or_else(|| ApiError::not_found("call", call_id))
     }
 
@@ -190,7 +190,7 @@ impl CoreQueries {
             &page,
             rows,
             calls::call_cursor,
-            Call,
+            Call::new,
             Total::Calls(list),
         ))
     }
@@ -223,7 +223,7 @@ impl CoreQueries {
             &page,
             rows,
             calls::transcript_cursor,
-            Transcript,
+            Transcript::new,
             Total::None,
         ))
     }
@@ -240,7 +240,7 @@ impl CoreQueries {
             setup::agents(context::db(ctx)?, viewer.organization_id, all)
                 .await?
                 .into_iter()
-                .map(Agent)
+                .map(Agent::new)
                 .collect(),
         )
     }
@@ -251,7 +251,7 @@ impl CoreQueries {
         Ok(setup::campaigns(context::db(ctx)?, viewer.organization_id)
             .await?
             .into_iter()
-            .map(Campaign)
+            .map(Campaign::new)
             .collect())
     }
 

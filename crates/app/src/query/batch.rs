@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query};
 use sea_orm::{
@@ -26,6 +27,8 @@ use crate::query::page::{Cursor, Direction, Page, SortKey};
 
 /// Reads one relation for many keys in one statement (or one per page
 /// shape); every key asked for gets an answer, so "none" is cached too.
+/// Rows are shared (`Arc`): a cache hit or a second caller clones a
+/// pointer, never a row and its JSON.
 pub trait Batch<K>: Send + Sync + 'static {
     type Value: Send + Sync + Clone + 'static;
 
@@ -150,7 +153,7 @@ where
     E: EntityTrait,
     E::Model: Clone + Send + Sync + 'static,
 {
-    type Value = Vec<E::Model>;
+    type Value = Vec<Arc<E::Model>>;
 
     async fn load(&self, keys: &[Uuid]) -> AppResult<HashMap<Uuid, Self::Value>> {
         let mut query = E::find()
@@ -160,11 +163,11 @@ where
             query = query.order_by_asc(order);
         }
         let rows = query.all(&self.db).await?;
-        let mut grouped: HashMap<Uuid, Vec<E::Model>> =
+        let mut grouped: HashMap<Uuid, Self::Value> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
         for row in rows {
             if let Some(key) = uuid_of(row.get(self.column)) {
-                grouped.entry(key).or_default().push(row);
+                grouped.entry(key).or_default().push(Arc::new(row));
             }
         }
         Ok(grouped)
@@ -179,7 +182,7 @@ pub struct MembersById {
 }
 
 impl Batch<Uuid> for MembersById {
-    type Value = Option<users::Model>;
+    type Value = Option<Arc<users::Model>>;
 
     async fn load(&self, keys: &[Uuid]) -> AppResult<HashMap<Uuid, Self::Value>> {
         let members = Query::select()
@@ -192,9 +195,8 @@ impl Batch<Uuid> for MembersById {
             .filter(users::Column::Id.in_subquery(members))
             .all(&self.db)
             .await?;
-        let mut found: HashMap<Uuid, Option<users::Model>> =
-            keys.iter().map(|k| (*k, None)).collect();
-        found.extend(rows.into_iter().map(|u| (u.id, Some(u))));
+        let mut found: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, None)).collect();
+        found.extend(rows.into_iter().map(|u| (u.id, Some(Arc::new(u)))));
         Ok(found)
     }
 }
@@ -244,7 +246,7 @@ where
     E: EntityTrait,
     E::Model: Clone + Send + Sync + FromQueryResult + 'static,
 {
-    type Value = Vec<E::Model>;
+    type Value = Vec<Arc<E::Model>>;
 
     async fn load(&self, keys: &[PageKey]) -> AppResult<HashMap<PageKey, Self::Value>> {
         // Keys that differ only by parent share a statement.
@@ -256,7 +258,7 @@ where
                 .push(key.parent);
         }
         let backend = self.db.get_database_backend();
-        let mut out: HashMap<PageKey, Vec<E::Model>> =
+        let mut out: HashMap<PageKey, Self::Value> =
             keys.iter().map(|k| (k.clone(), Vec::new())).collect();
         for ((size, after, ascending), parents) in groups {
             let order = if ascending { "ASC" } else { "DESC" };
@@ -311,7 +313,7 @@ where
                         ascending,
                     })
                     .or_default()
-                    .push(row);
+                    .push(Arc::new(row));
                 }
             }
         }

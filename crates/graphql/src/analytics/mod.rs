@@ -244,7 +244,7 @@ impl AgentPeriod {
         let viewer = require(ctx, Permission::Read)?;
         Ok(periods::agent(context::app(ctx)?, viewer, self.agent_uuid)
             .await?
-            .map(Agent))
+            .map(Agent::new))
     }
 }
 

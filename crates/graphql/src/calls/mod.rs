@@ -370,7 +370,7 @@ impl CallMutations {
         let call = calls::create_call(context::app(ctx)?, viewer.into(), new)
             .await
             .under("input")?;
-        Ok(Call(call))
+        Ok(Call::new(call))
     }
 
     /// Schedules an outbound call to a lead if the dial gate allows it at
@@ -393,7 +393,7 @@ impl CallMutations {
         let call = calls::schedule_outbound_call(context::app(ctx)?, viewer.into(), outbound)
             .await
             .under("input")?;
-        Ok(Call(call))
+        Ok(Call::new(call))
     }
 
     /// Moves a call through the status machine (an illegal move is
@@ -422,7 +422,7 @@ impl CallMutations {
             at,
         )
         .await?;
-        Ok(Call(call))
+        Ok(Call::new(call))
     }
 
     /// Records what a call achieved.
@@ -458,7 +458,7 @@ impl CallMutations {
         let call = calls::record_call_outcome(context::app(ctx)?, viewer.into(), call_id, outcome)
             .await
             .under("input")?;
-        Ok(Call(call))
+        Ok(Call::new(call))
     }
 
     /// Attaches a call's transcript, replacing the one it had (webhooks are redelivered).
@@ -494,7 +494,7 @@ impl CallMutations {
             calls::attach_transcript(context::app(ctx)?, viewer.into(), call_id, transcript)
                 .await
                 .under("input")?;
-        Ok(Transcript(transcript))
+        Ok(Transcript::new(transcript))
     }
 
     /// Records the AI analysis of a call, replacing the one it had.
@@ -551,6 +551,6 @@ impl CallMutations {
             calls::record_call_analysis(context::app(ctx)?, viewer.into(), call_id, analysis)
                 .await
                 .under("input")?;
-        Ok(CallAnalysis(analysis))
+        Ok(CallAnalysis::new(analysis))
     }
 }

@@ -45,7 +45,7 @@ impl From<Issued> for AuthPayload {
             refresh_token: issued.refresh_token,
             access_token_expires_at: issued.access_token_expires_at,
             session_id: ID(issued.session_id.to_string()),
-            user: User(issued.user),
+            user: User::new(issued.user),
             organization: Organization(issued.organization),
         }
     }
@@ -269,7 +269,7 @@ impl IdentityMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The token of the confirmation link.")] token: String,
     ) -> ApiResult<User> {
-        Ok(User(
+        Ok(User::new(
             recovery::verify_email(context::app(ctx)?, &token).await?,
         ))
     }

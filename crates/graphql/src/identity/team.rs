@@ -32,7 +32,7 @@ impl Member {
             .load_one(self.0.user_id)
             .await
             .map_err(ApiError::from)?;
-        Ok(found.flatten().map(User))
+        Ok(found.flatten().map(User::new))
     }
     /// What the member may do.
     async fn role(&self) -> MemberRole {

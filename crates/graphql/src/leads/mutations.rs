@@ -192,7 +192,7 @@ impl CrmMutations {
         let lead = leads_write::create_lead(context::app(ctx)?, viewer, &client(ctx), new)
             .await
             .under("input")?;
-        Ok(Lead(lead))
+        Ok(Lead::new(lead))
     }
 
     /// Updates a lead, recording each changed field in its audit log.
@@ -223,7 +223,7 @@ impl CrmMutations {
             leads_write::update_lead(context::app(ctx)?, viewer, &client(ctx), lead_id, changes)
                 .await
                 .map_err(under_input_but_id)?;
-        Ok(Lead(lead))
+        Ok(Lead::new(lead))
     }
 
     /// Soft-deletes a lead; its number becomes free for a new lead.
@@ -236,7 +236,7 @@ impl CrmMutations {
         let lead_id = parse_id("id", &id)?;
         let lead =
             leads_write::delete_lead(context::app(ctx)?, viewer, &client(ctx), lead_id).await?;
-        Ok(Lead(lead))
+        Ok(Lead::new(lead))
     }
 
     /// Restores a soft-deleted lead (CONFLICT if its number was taken meanwhile).
@@ -249,7 +249,7 @@ impl CrmMutations {
         let lead_id = parse_id("id", &id)?;
         let lead =
             leads_write::restore_lead(context::app(ctx)?, viewer, &client(ctx), lead_id).await?;
-        Ok(Lead(lead))
+        Ok(Lead::new(lead))
     }
 
     /// Adds tags to a lead (existing ones are kept once): at most 50 tags of
@@ -265,7 +265,7 @@ impl CrmMutations {
         let lead =
             leads_write::add_lead_tags(context::app(ctx)?, viewer, &client(ctx), lead_id, &tags)
                 .await?;
-        Ok(Lead(lead))
+        Ok(Lead::new(lead))
     }
 
     /// Removes tags from a lead (at most 50 tags of 1 to 64 characters).
@@ -279,7 +279,7 @@ impl CrmMutations {
         let lead_id = parse_id("id", &id)?;
         let app = context::app(ctx)?;
         let lead = leads_write::remove_lead_tags(app, viewer, &client(ctx), lead_id, &tags).await?;
-        Ok(Lead(lead))
+        Ok(Lead::new(lead))
     }
 
     /// Puts a number on the DNC list (CONFLICT if it is there already).

@@ -84,7 +84,7 @@ impl CreditTransaction {
         };
         let loaders = crate::types::loaders(ctx)?;
         let rows = loaders.calls.load_one(call).await.map_err(ApiError::from)?;
-        Ok(rows.and_then(|r| r.into_iter().next()).map(Call))
+        Ok(rows.and_then(|r| r.into_iter().next()).map(Call::new))
     }
 }
 

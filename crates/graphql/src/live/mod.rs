@@ -43,7 +43,7 @@ async fn current_call(ctx: &Context<'_>, event: &CallEvent) -> ApiResult<Option<
     Ok(
         calls::call(context::db(ctx)?, viewer.organization_id, event.call_id)
             .await?
-            .map(Call),
+            .map(Call::new),
     )
 }
 
@@ -141,7 +141,7 @@ impl TranscriptReady {
         Ok(
             calls::transcript(db, viewer.organization_id, self.0.call_id)
                 .await?
-                .map(Transcript),
+                .map(Transcript::new),
         )
     }
     /// The call as it is now.
@@ -174,7 +174,7 @@ impl CallAnalysisReady {
         let db = context::db(ctx)?;
         Ok(calls::analysis(db, viewer.organization_id, self.0.call_id)
             .await?
-            .map(CallAnalysis))
+            .map(CallAnalysis::new))
     }
     /// The call as it is now.
     async fn call(&self, ctx: &Context<'_>) -> ApiResult<Option<Call>> {
@@ -206,7 +206,7 @@ impl LeadUpdate {
         let db = context::db(ctx)?;
         Ok(leads::lead(db, viewer.organization_id, self.0.lead_id)
             .await?
-            .map(Lead))
+            .map(Lead::new))
     }
 }
 

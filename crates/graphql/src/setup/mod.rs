@@ -241,7 +241,7 @@ impl SetupMutations {
         let agent = setup::create_agent(context::app(ctx)?, viewer, new)
             .await
             .under("input")?;
-        Ok(Agent(agent))
+        Ok(Agent::new(agent))
     }
 
     /// Changes an agent.
@@ -261,7 +261,7 @@ impl SetupMutations {
         let agent = setup::update_agent(context::app(ctx)?, viewer, agent_id, changes)
             .await
             .under("input")?;
-        Ok(Agent(agent))
+        Ok(Agent::new(agent))
     }
 
     /// Deactivates an agent; its calls keep their history.
@@ -273,7 +273,7 @@ impl SetupMutations {
         let viewer = require(ctx, Permission::Manage)?;
         let agent_id = parse_id("id", &id)?;
         let agent = setup::deactivate_agent(context::app(ctx)?, viewer, agent_id).await?;
-        Ok(Agent(agent))
+        Ok(Agent::new(agent))
     }
 
     /// Creates a campaign.
@@ -297,7 +297,7 @@ impl SetupMutations {
         let campaign = setup::create_campaign(context::app(ctx)?, viewer, new)
             .await
             .under("input")?;
-        Ok(Campaign(campaign))
+        Ok(Campaign::new(campaign))
     }
 
     /// Changes a campaign.
@@ -321,7 +321,7 @@ impl SetupMutations {
         let campaign = setup::update_campaign(context::app(ctx)?, viewer, campaign_id, changes)
             .await
             .under("input")?;
-        Ok(Campaign(campaign))
+        Ok(Campaign::new(campaign))
     }
 
     /// Pauses a campaign.
@@ -333,7 +333,7 @@ impl SetupMutations {
         let viewer = require(ctx, Permission::Manage)?;
         let campaign_id = parse_id("id", &id)?;
         let campaign = setup::deactivate_campaign(context::app(ctx)?, viewer, campaign_id).await?;
-        Ok(Campaign(campaign))
+        Ok(Campaign::new(campaign))
     }
 
     /// Adds a number (CONFLICT if the number is already active anywhere).

@@ -10,6 +10,7 @@
 
 use async_graphql::{SelectionField, Value};
 use futures::future::try_join_all;
+use std::borrow::Borrow;
 use switchboard_entity::{calls, leads, transcripts};
 use uuid::Uuid;
 
@@ -141,10 +142,15 @@ impl CallPlan {
 type Task<'a> = futures::future::BoxFuture<'a, ApiResult<()>>;
 
 /// Warms the loaders with what `plan` asks of `rows`.
-pub async fn leads(loaders: &Loaders, plan: &LeadPlan, rows: &[leads::Model]) -> ApiResult<()> {
+pub async fn leads<R: Borrow<leads::Model>>(
+    loaders: &Loaders,
+    plan: &LeadPlan,
+    rows: &[R],
+) -> ApiResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
+    let rows: Vec<&leads::Model> = rows.iter().map(Borrow::borrow).collect();
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut tasks: Vec<Task<'_>> = Vec::new();
     if plan.owner {
@@ -195,7 +201,7 @@ pub async fn leads(loaders: &Loaders, plan: &LeadPlan, rows: &[leads::Model]) ->
                 .load_many(keys)
                 .await
                 .map_err(db_error)?;
-            let calls: Vec<calls::Model> = pages.into_values().flatten().collect();
+            let calls: Vec<_> = pages.into_values().flatten().collect();
             self::calls(loaders, call_plan, &calls).await
         }));
     }
@@ -203,11 +209,16 @@ pub async fn leads(loaders: &Loaders, plan: &LeadPlan, rows: &[leads::Model]) ->
 }
 
 /// Warms the loaders with what `plan` asks of `rows`.
-pub fn calls<'a>(loaders: &'a Loaders, plan: &'a CallPlan, rows: &'a [calls::Model]) -> Task<'a> {
+pub fn calls<'a, R: Borrow<calls::Model> + Sync>(
+    loaders: &'a Loaders,
+    plan: &'a CallPlan,
+    rows: &'a [R],
+) -> Task<'a> {
     Box::pin(async move {
         if rows.is_empty() {
             return Ok(());
         }
+        let rows: Vec<&calls::Model> = rows.iter().map(Borrow::borrow).collect();
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let mut tasks: Vec<Task<'_>> = Vec::new();
         if plan.transcript {
@@ -258,7 +269,7 @@ pub fn calls<'a>(loaders: &'a Loaders, plan: &'a CallPlan, rows: &'a [calls::Mod
             let lead_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.lead_id).collect();
             tasks.push(Box::pin(async move {
                 let found = loaders.leads.load_many(lead_ids).await.map_err(db_error)?;
-                let leads: Vec<leads::Model> = found.into_values().flatten().collect();
+                let leads: Vec<_> = found.into_values().flatten().collect();
                 self::leads(loaders, lead_plan, &leads).await
             }));
         }
@@ -281,7 +292,7 @@ pub async fn transcripts(
         .load_many(rows.iter().map(|t| t.call_id))
         .await
         .map_err(db_error)?;
-    let calls: Vec<calls::Model> = found.into_values().flatten().collect();
+    let calls: Vec<_> = found.into_values().flatten().collect();
     self::calls(loaders, plan, &calls).await
 }
 

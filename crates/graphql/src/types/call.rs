@@ -1,10 +1,18 @@
 //! Calls and what they produced: transcripts and AI analyses.
 
-#[allow(unused_imports)]
 use super::*;
+#[allow(unused_imports)]
+use std::sync::Arc;
 
 /// One call with a lead, by an AI agent.
-pub struct Call(pub calls::Model);
+pub struct Call(pub Arc<calls::Model>);
+
+impl Call {
+    /// Wraps a row, owned or shared.
+    pub fn new(row: impl Into<Arc<calls::Model>>) -> Self {
+        Self(row.into())
+    }
+}
 
 /// One call between an AI agent and a lead (or an unknown caller), from
 /// scheduling to its outcome, with what it cost.
@@ -191,7 +199,7 @@ impl Call {
         Ok(load(&loaders(ctx)?.leads, lead)
             .await?
             .and_then(|r| r.into_iter().next())
-            .map(Lead))
+            .map(Lead::new))
     }
     /// The AI agent that held the call.
     async fn agent(&self, ctx: &Context<'_>) -> ApiResult<Option<Agent>> {
@@ -201,7 +209,7 @@ impl Call {
         Ok(load(&loaders(ctx)?.agents, agent)
             .await?
             .and_then(|r| r.into_iter().next())
-            .map(Agent))
+            .map(Agent::new))
     }
     /// The campaign the call belongs to.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Option<Campaign>> {
@@ -211,26 +219,33 @@ impl Call {
         Ok(load(&loaders(ctx)?.campaigns, campaign)
             .await?
             .and_then(|r| r.into_iter().next())
-            .map(Campaign))
+            .map(Campaign::new))
     }
     /// What was said, once attached.
     async fn transcript(&self, ctx: &Context<'_>) -> ApiResult<Option<Transcript>> {
         Ok(load(&loaders(ctx)?.transcripts_by_call, self.0.id)
             .await?
             .and_then(|r| r.into_iter().next())
-            .map(Transcript))
+            .map(Transcript::new))
     }
     /// The AI analysis of the call, once recorded.
     async fn analysis(&self, ctx: &Context<'_>) -> ApiResult<Option<CallAnalysis>> {
         Ok(load(&loaders(ctx)?.analyses_by_call, self.0.id)
             .await?
             .and_then(|r| r.into_iter().next())
-            .map(CallAnalysis))
+            .map(CallAnalysis::new))
     }
 }
 
 /// What was said in a call.
-pub struct Transcript(pub transcripts::Model);
+pub struct Transcript(pub Arc<transcripts::Model>);
+
+impl Transcript {
+    /// Wraps a row, owned or shared.
+    pub fn new(row: impl Into<Arc<transcripts::Model>>) -> Self {
+        Self(row.into())
+    }
+}
 
 /// One speaker's turn.
 #[derive(SimpleObject, serde::Deserialize)]
@@ -274,12 +289,19 @@ impl Transcript {
         Ok(load(&loaders(ctx)?.calls, self.0.call_id)
             .await?
             .and_then(|r| r.into_iter().next())
-            .map(Call))
+            .map(Call::new))
     }
 }
 
 /// The AI's reading of a call: scores 0-100, levels, CTA interactions.
-pub struct CallAnalysis(pub lead_analytics::Model);
+pub struct CallAnalysis(pub Arc<lead_analytics::Model>);
+
+impl CallAnalysis {
+    /// Wraps a row, owned or shared.
+    pub fn new(row: impl Into<Arc<lead_analytics::Model>>) -> Self {
+        Self(row.into())
+    }
+}
 
 /// The AI's reading of a call (at most one per call): five rated
 /// dimensions with a level and a 0-100 score each, a total, the CTAs the

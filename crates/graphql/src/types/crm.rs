@@ -1,7 +1,8 @@
 //! Segments, the DNC list, a lead's recorded changes, follow-ups and customers.
 
-#[allow(unused_imports)]
 use super::*;
+#[allow(unused_imports)]
+use std::sync::Arc;
 
 /// A saved lead filter.
 pub struct Segment(pub segments::Model);
@@ -119,7 +120,14 @@ impl DncEntry {
 }
 
 /// A change of a lead's status.
-pub struct LeadStatusChange(pub lead_status_history::Model);
+pub struct LeadStatusChange(pub Arc<lead_status_history::Model>);
+
+impl LeadStatusChange {
+    /// Wraps a row, owned or shared.
+    pub fn new(row: impl Into<Arc<lead_status_history::Model>>) -> Self {
+        Self(row.into())
+    }
+}
 
 /// One change of a lead's status (`lead.statusHistory`), feeding the lead funnel.
 #[Object]
@@ -163,7 +171,14 @@ impl LeadStatusChange {
 }
 
 /// One recorded change of a lead.
-pub struct LeadAuditEntry(pub lead_audit_log::Model);
+pub struct LeadAuditEntry(pub Arc<lead_audit_log::Model>);
+
+impl LeadAuditEntry {
+    /// Wraps a row, owned or shared.
+    pub fn new(row: impl Into<Arc<lead_audit_log::Model>>) -> Self {
+        Self(row.into())
+    }
+}
 
 /// One recorded change of a lead (`lead.auditLog`): creation, a field
 /// change with its old and new value, deletion or restoration.
@@ -204,7 +219,14 @@ impl LeadAuditEntry {
 }
 
 /// A change of a lead's score.
-pub struct LeadScoreChange(pub lead_score_history::Model);
+pub struct LeadScoreChange(pub Arc<lead_score_history::Model>);
+
+impl LeadScoreChange {
+    /// Wraps a row, owned or shared.
+    pub fn new(row: impl Into<Arc<lead_score_history::Model>>) -> Self {
+        Self(row.into())
+    }
+}
 
 /// One change of a lead's score (`lead.scoreHistory`).
 #[Object]
@@ -236,7 +258,14 @@ impl LeadScoreChange {
 }
 
 /// A change of a lead's owner.
-pub struct LeadAssignment(pub lead_assignments::Model);
+pub struct LeadAssignment(pub Arc<lead_assignments::Model>);
+
+impl LeadAssignment {
+    /// Wraps a row, owned or shared.
+    pub fn new(row: impl Into<Arc<lead_assignments::Model>>) -> Self {
+        Self(row.into())
+    }
+}
 
 /// One change of a lead's owner (`lead.assignments`).
 #[Object]
@@ -268,7 +297,14 @@ impl LeadAssignment {
 }
 
 /// A follow-up someone scheduled for a lead.
-pub struct FollowUp(pub follow_ups::Model);
+pub struct FollowUp(pub Arc<follow_ups::Model>);
+
+impl FollowUp {
+    /// Wraps a row, owned or shared.
+    pub fn new(row: impl Into<Arc<follow_ups::Model>>) -> Self {
+        Self(row.into())
+    }
+}
 
 /// A follow-up someone scheduled for a lead: a day to get back to them and what to do.
 #[Object]
@@ -304,7 +340,14 @@ impl FollowUp {
 }
 
 /// A lead that became a paying customer.
-pub struct Customer(pub customers::Model);
+pub struct Customer(pub Arc<customers::Model>);
+
+impl Customer {
+    /// Wraps a row, owned or shared.
+    pub fn new(row: impl Into<Arc<customers::Model>>) -> Self {
+        Self(row.into())
+    }
+}
 
 /// A lead that became a paying customer, scored by recency, frequency and
 /// monetary value (RFM, each 1-5).

@@ -1,10 +1,18 @@
 //! Leads, the pipeline's people, with their calls and history.
 
-#[allow(unused_imports)]
 use super::*;
+#[allow(unused_imports)]
+use std::sync::Arc;
 
 /// A person or business the organization may call.
-pub struct Lead(pub leads::Model);
+pub struct Lead(pub Arc<leads::Model>);
+
+impl Lead {
+    /// Wraps a row, owned or shared.
+    pub fn new(row: impl Into<Arc<leads::Model>>) -> Self {
+        Self(row.into())
+    }
+}
 
 /// A person or business the organization may call, and where they are in the pipeline.
 #[Object]
@@ -107,7 +115,10 @@ impl Lead {
         let Some(owner) = self.0.owner_user_id else {
             return Ok(None);
         };
-        Ok(load(&loaders(ctx)?.users, owner).await?.flatten().map(User))
+        Ok(load(&loaders(ctx)?.users, owner)
+            .await?
+            .flatten()
+            .map(User::new))
     }
 
     /// The lead's calls, newest first by default; `first`/`after` page each lead's calls separately.
@@ -132,7 +143,7 @@ impl Lead {
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(LeadStatusChange)
+            .map(LeadStatusChange::new)
             .collect())
     }
 
@@ -142,7 +153,7 @@ impl Lead {
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(LeadAuditEntry)
+            .map(LeadAuditEntry::new)
             .collect())
     }
 
@@ -152,7 +163,7 @@ impl Lead {
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(LeadScoreChange)
+            .map(LeadScoreChange::new)
             .collect())
     }
 
@@ -162,7 +173,7 @@ impl Lead {
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(LeadAssignment)
+            .map(LeadAssignment::new)
             .collect())
     }
 
@@ -172,7 +183,7 @@ impl Lead {
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(FollowUp)
+            .map(FollowUp::new)
             .collect())
     }
 
@@ -181,6 +192,6 @@ impl Lead {
         Ok(load(&loaders(ctx)?.customers_by_lead, self.0.id)
             .await?
             .and_then(|rows| rows.into_iter().next())
-            .map(Customer))
+            .map(Customer::new))
     }
 }

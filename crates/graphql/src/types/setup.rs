@@ -1,10 +1,18 @@
 //! What calls are made with: agents, campaigns and phone numbers.
 
-#[allow(unused_imports)]
 use super::*;
+#[allow(unused_imports)]
+use std::sync::Arc;
 
 /// An AI voice agent on a provider.
-pub struct Agent(pub agents::Model);
+pub struct Agent(pub Arc<agents::Model>);
+
+impl Agent {
+    /// Wraps a row, owned or shared.
+    pub fn new(row: impl Into<Arc<agents::Model>>) -> Self {
+        Self(row.into())
+    }
+}
 
 /// An AI voice (or chat) agent configured on a provider, which holds the calls.
 #[Object]
@@ -61,7 +69,14 @@ impl Agent {
 }
 
 /// An outbound campaign.
-pub struct Campaign(pub campaigns::Model);
+pub struct Campaign(pub Arc<campaigns::Model>);
+
+impl Campaign {
+    /// Wraps a row, owned or shared.
+    pub fn new(row: impl Into<Arc<campaigns::Model>>) -> Self {
+        Self(row.into())
+    }
+}
 
 /// An outbound calling campaign: an agent calling leads of one call type within a daily calling window.
 #[Object]
@@ -122,7 +137,7 @@ impl Campaign {
         Ok(load(&loaders(ctx)?.agents, agent)
             .await?
             .and_then(|r| r.into_iter().next())
-            .map(Agent))
+            .map(Agent::new))
     }
 }
 
@@ -162,6 +177,9 @@ impl PhoneNumber {
         let Some(user) = self.0.assigned_to_user_id else {
             return Ok(None);
         };
-        Ok(load(&loaders(ctx)?.users, user).await?.flatten().map(User))
+        Ok(load(&loaders(ctx)?.users, user)
+            .await?
+            .flatten()
+            .map(User::new))
     }
 }

@@ -1,7 +1,8 @@
 //! The tenant and its people: organizations, users and the viewer.
 
-#[allow(unused_imports)]
 use super::*;
+#[allow(unused_imports)]
+use std::sync::Arc;
 
 /// An organization: the tenant everything belongs to.
 pub struct Organization(pub organizations::Model);
@@ -41,7 +42,14 @@ impl Organization {
 }
 
 /// A person with an account.
-pub struct User(pub users::Model);
+pub struct User(pub Arc<users::Model>);
+
+impl User {
+    /// Wraps a row, owned or shared.
+    pub fn new(row: impl Into<Arc<users::Model>>) -> Self {
+        Self(row.into())
+    }
+}
 
 /// A person with an account; the same user may belong to several organizations.
 #[Object]
@@ -80,7 +88,7 @@ pub struct ViewerInfo {
 impl ViewerInfo {
     /// The signed-in user.
     async fn user(&self) -> User {
-        User(self.user.clone())
+        User::new(self.user.clone())
     }
     /// The organization the token acts in.
     async fn organization(&self) -> Organization {
