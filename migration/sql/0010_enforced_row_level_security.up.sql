@@ -1,5 +1,5 @@
 -- Row-level security, enforced (issue 11). m0006 wrote the tenant policies;
--- this makes them bind everyone but the migrating role:
+-- this makes them bind everyone but the migrating role, and cheap:
 -- - every table is FORCEd, so even its owner is subject to the policies;
 -- - the role running the migrations (the owner, whose pool is the server's
 --   privileged path) gets an explicit pass-through policy on each table,
@@ -10,6 +10,8 @@
 --   (a member sees their own user row, sessions and memberships, and the
 --   users of the organization they act in). The attempt, token and mail
 --   tables have no policy for it at all: only the privileged path reads them.
+-- - each policy reads the setting in a sub-select, which PostgreSQL
+--   evaluates once per statement (an init plan) instead of once per row;
 -- - views run with the caller's rights (`security_invoker`), so they cannot
 --   be a way around the policies. The materialized view cannot carry
 --   policies (PostgreSQL has none for them); the application reads it
@@ -101,15 +103,72 @@ CREATE POLICY owner_access ON email_verifications TO CURRENT_USER USING (true) W
 ALTER TABLE mail_outbox ENABLE ROW LEVEL SECURITY;
 ALTER TABLE mail_outbox FORCE ROW LEVEL SECURITY;
 CREATE POLICY owner_access ON mail_outbox TO CURRENT_USER USING (true) WITH CHECK (true);
+-- The tenant policies again, each reading the setting once per statement.
+DROP POLICY tenant_isolation ON agents;
+CREATE POLICY tenant_isolation ON agents USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON phone_numbers;
+CREATE POLICY tenant_isolation ON phone_numbers USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON campaigns;
+CREATE POLICY tenant_isolation ON campaigns USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON leads;
+CREATE POLICY tenant_isolation ON leads USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON calls;
+CREATE POLICY tenant_isolation ON calls USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON call_events;
+CREATE POLICY tenant_isolation ON call_events USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON transcripts;
+CREATE POLICY tenant_isolation ON transcripts USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON lead_analytics;
+CREATE POLICY tenant_isolation ON lead_analytics USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON follow_ups;
+CREATE POLICY tenant_isolation ON follow_ups USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON lead_audit_log;
+CREATE POLICY tenant_isolation ON lead_audit_log USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON nurture_sequences;
+CREATE POLICY tenant_isolation ON nurture_sequences USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON lead_sequence_enrollments;
+CREATE POLICY tenant_isolation ON lead_sequence_enrollments USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON lead_status_history;
+CREATE POLICY tenant_isolation ON lead_status_history USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON lead_score_history;
+CREATE POLICY tenant_isolation ON lead_score_history USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON lead_assignments;
+CREATE POLICY tenant_isolation ON lead_assignments USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON dnc_list;
+CREATE POLICY tenant_isolation ON dnc_list USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON lead_source_costs;
+CREATE POLICY tenant_isolation ON lead_source_costs USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON segments;
+CREATE POLICY tenant_isolation ON segments USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON customers;
+CREATE POLICY tenant_isolation ON customers USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON orders;
+CREATE POLICY tenant_isolation ON orders USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON messages;
+CREATE POLICY tenant_isolation ON messages USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON deals;
+CREATE POLICY tenant_isolation ON deals USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON credit_transactions;
+CREATE POLICY tenant_isolation ON credit_transactions USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON agent_analytics;
+CREATE POLICY tenant_isolation ON agent_analytics USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON organization_analytics;
+CREATE POLICY tenant_isolation ON organization_analytics USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON agent_targets;
+CREATE POLICY tenant_isolation ON agent_targets USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON system_config;
+CREATE POLICY tenant_isolation ON system_config USING (organization_id IS NULL OR organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid)) WITH CHECK (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+DROP POLICY tenant_isolation ON admin_audit_log;
+CREATE POLICY tenant_isolation ON admin_audit_log USING (organization_id IS NULL OR organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid)) WITH CHECK (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
 -- A member sees the organizations they belong to, and their memberships in them.
 DROP POLICY tenant_isolation ON organizations;
-CREATE POLICY tenant_isolation ON organizations USING (id = NULLIF(current_setting('app.current_org_id', true), '')::uuid OR EXISTS (SELECT 1 FROM organization_memberships m WHERE m.organization_id = organizations.id AND m.user_id = NULLIF(current_setting('app.current_user_id', true), '')::uuid)) WITH CHECK (id = NULLIF(current_setting('app.current_org_id', true), '')::uuid);
+CREATE POLICY tenant_isolation ON organizations USING (id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid) OR EXISTS (SELECT 1 FROM organization_memberships m WHERE m.organization_id = organizations.id AND m.user_id = (SELECT NULLIF(current_setting('app.current_user_id', true), '')::uuid))) WITH CHECK (id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
 DROP POLICY tenant_isolation ON organization_memberships;
-CREATE POLICY tenant_isolation ON organization_memberships USING (organization_id = NULLIF(current_setting('app.current_org_id', true), '')::uuid OR user_id = NULLIF(current_setting('app.current_user_id', true), '')::uuid) WITH CHECK (organization_id = NULLIF(current_setting('app.current_org_id', true), '')::uuid);
+CREATE POLICY tenant_isolation ON organization_memberships USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid) OR user_id = (SELECT NULLIF(current_setting('app.current_user_id', true), '')::uuid)) WITH CHECK (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
 -- Users: oneself, and the members of the organization one acts in.
-CREATE POLICY tenant_isolation ON users USING (id = NULLIF(current_setting('app.current_user_id', true), '')::uuid OR EXISTS (SELECT 1 FROM organization_memberships m WHERE m.user_id = users.id AND m.organization_id = NULLIF(current_setting('app.current_org_id', true), '')::uuid)) WITH CHECK (id = NULLIF(current_setting('app.current_user_id', true), '')::uuid);
-CREATE POLICY tenant_isolation ON user_sessions USING (user_id = NULLIF(current_setting('app.current_user_id', true), '')::uuid);
-CREATE POLICY tenant_isolation ON invitations USING (organization_id = NULLIF(current_setting('app.current_org_id', true), '')::uuid);
+CREATE POLICY tenant_isolation ON users USING (id = (SELECT NULLIF(current_setting('app.current_user_id', true), '')::uuid) OR EXISTS (SELECT 1 FROM organization_memberships m WHERE m.user_id = users.id AND m.organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid))) WITH CHECK (id = (SELECT NULLIF(current_setting('app.current_user_id', true), '')::uuid));
+CREATE POLICY tenant_isolation ON user_sessions USING (user_id = (SELECT NULLIF(current_setting('app.current_user_id', true), '')::uuid));
+CREATE POLICY tenant_isolation ON invitations USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
 DO $$
 BEGIN
     -- security_invoker came with PostgreSQL 15.
