@@ -148,38 +148,43 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     let (sql_stats, _) = run("raw SQL", duration, span, raw.clone(), None).await?;
-    // With the owner's server too, the two alternate (runtime, owner,
-    // runtime, owner, each half the time), so neither gains from going
-    // second on a warmer database.
-    let (gql_stats, rss, owner_stats) = match owner_server {
-        Some((mut process, owner_pid, owner_base)) => {
-            let half = duration / 2;
-            let owner = graphql_at(owner_base);
-            let (a, rss_a) = run("GraphQL", half, span, graphql.clone(), Some(pid)).await?;
-            let (o1, orss_a) = run("as owner", half, span, owner.clone(), Some(owner_pid)).await?;
-            let (b, rss_b) = run("GraphQL", half, span, graphql.clone(), Some(pid)).await?;
-            let (o2, orss_b) = run("as owner", half, span, owner, Some(owner_pid)).await?;
-            process.kill().await.ok();
-            (
-                a.merge(&b),
-                rss_a.max(rss_b),
-                Some((o1.merge(&o2), orss_a.max(orss_b))),
-            )
+    // Every server measured takes turns (two rounds of half the time each:
+    // this build, as owner, the baseline build; then again), so none gains
+    // from going later on a warmer database and machine.
+    let mut contenders = vec![("GraphQL", pid, graphql.clone())];
+    let mut processes = Vec::new();
+    let owner_at = contenders.len();
+    if let Some((process, owner_pid, base)) = owner_server {
+        contenders.push(("as owner", owner_pid, graphql_at(base)));
+        processes.push(process);
+    }
+    let baseline_at = contenders.len();
+    if let Some((process, baseline_pid, base)) = baseline {
+        contenders.push(("baseline", baseline_pid, graphql_at(base)));
+        processes.push(process);
+    }
+    let half = duration / 2;
+    let mut measured: Vec<Option<(Stats, u64)>> = vec![None; contenders.len()];
+    for _round in 0..2 {
+        for (i, (name, pid, request)) in contenders.iter().enumerate() {
+            let (stats, rss) = run(name, half, span, request.clone(), Some(*pid)).await?;
+            measured[i] = Some(match &measured[i] {
+                Some((earlier, peak)) => (earlier.merge(&stats), rss.max(*peak)),
+                None => (stats, rss),
+            });
         }
-        None => {
-            let (stats, rss) = run("GraphQL", duration, span, graphql.clone(), Some(pid)).await?;
-            (stats, rss, None)
-        }
-    };
+    }
     server.kill().await.ok();
-    let baseline_stats = match baseline {
-        Some((mut process, pid, base)) => {
-            let stats = run("baseline", duration, span, graphql_at(base), Some(pid)).await?;
-            process.kill().await.ok();
-            Some(stats)
-        }
-        None => None,
-    };
+    for mut process in processes {
+        process.kill().await.ok();
+    }
+    let (gql_stats, rss) = measured[0].clone().expect("measured");
+    let owner_stats = measured
+        .get(owner_at)
+        .cloned()
+        .flatten()
+        .filter(|_| owner_at < baseline_at);
+    let baseline_stats = measured.get(baseline_at).cloned().flatten();
 
     println!();
     println!(
@@ -292,6 +297,7 @@ async fn spawn_server(
     Ok((server, pid, base))
 }
 
+#[derive(Clone)]
 struct Stats {
     rps: f64,
     p50: f64,
