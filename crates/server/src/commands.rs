@@ -138,11 +138,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     if crate::roles::row_level_security_binds(&db).await? {
         tracing::info!("requests run under row-level security (the runtime role)");
+    } else if url.starts_with("sqlite:") {
+        tracing::warn!(
+            "row-level security is not enforced: SQLite has none, so tenants are kept \
+             apart by the application alone; production runs on PostgreSQL"
+        );
     } else {
         tracing::warn!(
             "row-level security is not enforced: requests run as a role that bypasses it \
-             (SQLite, a superuser or the tables' owner); tenants are kept apart by the \
-             application alone. In production, serve as a runtime role \
+             (a superuser, BYPASSRLS or the tables' owner), so tenants are kept apart by \
+             the application alone. In production, serve as a runtime role \
              (switchboard db grant) with --migrate-database-url for the owner"
         );
     }
