@@ -36,6 +36,9 @@ pub struct App {
     pub identity: Arc<IdentityConfig>,
     /// What sends reset and verification links.
     pub mailer: Arc<dyn Mailer>,
+    /// Whether `mailer` was chosen ([`App::with_mailer`]) rather than the
+    /// development outbox, which follows the privileged pool.
+    mailer_chosen: bool,
 }
 
 impl std::fmt::Debug for App {
@@ -59,6 +62,7 @@ impl App {
         );
         Self {
             mailer: Arc::new(OutboxMailer::new(db.clone())),
+            mailer_chosen: false,
             identity: Arc::new(IdentityConfig::new(secret)),
             privileged: db.clone(),
             db: Db::new(db),
@@ -78,14 +82,19 @@ impl App {
     #[must_use]
     pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
         self.mailer = mailer;
+        self.mailer_chosen = true;
         self
     }
 
     /// The same application with `owner` as the privileged pool: the
-    /// table owner's, which row-level security lets through (m0010).
+    /// table owner's, which row-level security lets through (m0010). The
+    /// development outbox writes there too (the runtime role may not);
+    /// a mailer chosen with [`App::with_mailer`] stays.
     #[must_use]
     pub fn with_privileged(mut self, owner: DatabaseConnection) -> Self {
-        self.mailer = Arc::new(OutboxMailer::new(owner.clone()));
+        if !self.mailer_chosen {
+            self.mailer = Arc::new(OutboxMailer::new(owner.clone()));
+        }
         self.privileged = owner;
         self
     }
