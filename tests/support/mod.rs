@@ -221,14 +221,7 @@ fn database_url(name: &str) -> String {
     format!("{base}/{name}{query}")
 }
 
-/// `url` with `role` as its user (and no password).
-pub fn as_role(url: &str, role: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let host = rest.split_once('@').map_or(rest, |(_, host)| host);
-    format!("{scheme}://{role}@{host}")
-}
+pub use switchboard_server::db::as_role;
 
 /// The migrated template database, built once per migration fingerprint; an
 /// advisory lock keeps concurrent test processes from building it twice.

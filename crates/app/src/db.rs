@@ -100,11 +100,6 @@ impl Db {
         }
     }
 
-    /// The tenant this handle is scoped to.
-    pub fn tenant(&self) -> Option<Tenant> {
-        self.tenant
-    }
-
     /// The pool underneath, unscoped.
     pub fn pool(&self) -> &DatabaseConnection {
         &self.pool

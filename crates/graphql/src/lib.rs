@@ -184,30 +184,22 @@ pub fn prepare(
     }
 }
 
-/// Attaches who is asking to a streamed request (SSE): the application
-/// scoped per statement and loaders without a cache, since the stream
-/// outlives many changes.
+/// Attaches who is asking to a streamed request (SSE), fresh from its
+/// body: its data becomes that of [`connection_data`].
 pub fn prepare_stream(
     request: async_graphql::Request,
     app: &App,
     auth: Auth,
     caller: Caller,
 ) -> async_graphql::Request {
-    let request = request.data(caller);
-    match tenant_of(&auth) {
-        Some(tenant) => {
-            let app = app.for_tenant(tenant);
-            let loaders = shared::loaders::Loaders::new(&app.db, tenant.organization_id);
-            loaders.disable_caches();
-            request.data(auth).data(loaders).data(app)
-        }
-        None => request.data(auth).data(app.clone()),
-    }
+    let mut request = request;
+    request.data = connection_data(app, auth, caller);
+    request
 }
 
-/// The data of a WebSocket connection for `auth`: the application scoped
-/// per statement and loaders without a cache, since one connection outlives
-/// many changes.
+/// The data of a WebSocket connection or an event stream for `auth`: the
+/// application scoped per statement and loaders without a cache, since
+/// either outlives many changes.
 pub fn connection_data(app: &App, auth: Auth, caller: Caller) -> async_graphql::Data {
     let mut data = async_graphql::Data::default();
     data.insert(caller);

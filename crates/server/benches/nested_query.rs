@@ -94,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
     // BENCH_BASELINE_BIN, a second build (e.g. the previous commit's) is
     // measured in the same run against the same database.
     switchboard_server::roles::grant(&db, RUNTIME_ROLE, None).await?;
-    let runtime_url = as_role(&url, RUNTIME_ROLE);
+    let runtime_url = switchboard_server::db::as_role(&url, RUNTIME_ROLE);
     let (mut server, pid, base) = spawn_server(
         env!("CARGO_BIN_EXE_switchboard"),
         &[&runtime_url, &url],
@@ -240,17 +240,6 @@ async fn main() -> anyhow::Result<()> {
 
 /// The role the measured server serves as.
 const RUNTIME_ROLE: &str = "switchboard_bench_runtime";
-
-/// `url` with `role` as its user (and no password: trust authentication).
-fn as_role(url: &str, role: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let host = rest.split_once('@').map_or(rest, |(_, host)| host);
-            format!("{scheme}://{role}@{host}")
-        }
-        None => url.to_owned(),
-    }
-}
 
 /// Starts `bin serve` on a free port and waits until it is ready: over
 /// `urls[0]`, with `urls[1]` as the owner's (migrations, privileged path)

@@ -89,6 +89,18 @@ pub async fn is_ready(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()
 }
 
+/// `url` with `role` as its user and no password (peer, certificate or
+/// trust authentication): how the tests and benchmarks reach the runtime role.
+pub fn as_role(url: &str, role: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split_once('@').map_or(rest, |(_, host)| host);
+            format!("{scheme}://{role}@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
 /// The URL without its password, for messages.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -110,7 +122,16 @@ pub fn redact_url(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::{as_role, redact_url};
+
+    #[test]
+    fn as_role_replaces_the_user_and_drops_the_password() {
+        assert_eq!(
+            as_role("postgres://owner:secret@db:5432/x?sslmode=disable", "app"),
+            "postgres://app@db:5432/x?sslmode=disable"
+        );
+        assert_eq!(as_role("postgres://db/x", "app"), "postgres://app@db/x");
+    }
 
     #[test]
     fn passwords_never_reach_messages() {
