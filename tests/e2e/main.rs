@@ -34,6 +34,7 @@ mod schema;
 mod seed;
 mod settings;
 mod snapshots;
+mod subscription_groups;
 mod subscriptions;
 mod team;
 mod telemetry;

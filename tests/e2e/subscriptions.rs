@@ -123,7 +123,7 @@ pub async fn mark(app: &TestApp, org: Uuid) -> String {
     id.to_string()
 }
 
-async fn set_status(
+pub async fn set_status(
     base_url: &str,
     client: &reqwest::Client,
     token: &str,

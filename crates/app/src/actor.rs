@@ -152,7 +152,7 @@ impl From<Viewer> for Actor {
 }
 
 /// What a role may do, in increasing order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Permission {
     /// Read everything in the organization.
     Read,

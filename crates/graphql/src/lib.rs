@@ -25,6 +25,7 @@ use async_graphql::Schema;
 use switchboard_app::{App, Tenant};
 
 pub use live::SubscriptionRoot;
+pub use live::fanout::Subscriptions;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 pub use shared::context::{Auth, Caller, Viewer};

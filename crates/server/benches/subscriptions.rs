@@ -38,7 +38,11 @@
 //! `BENCH_DRAIN_SECONDS` (how long to wait after the last mutation for
 //! delivery to finish, default 10) and `BENCH_PING_SECONDS` (how often each
 //! subscriber sends a protocol `ping`, default 10; 0 never — the server
-//! closes a `graphql-transport-ws` socket that sends nothing for 30 s).
+//! closes a `graphql-transport-ws` socket that sends nothing for 30 s) and
+//! `BENCH_SELECTION` (`light`, the default: `{ eventId callId status }`;
+//! `call`: also the call and its lead, read from the database per event);
+//! `BENCH_SERVER_BIN` runs another `switchboard` binary (say, a build of an
+//! earlier commit) as the server, to compare builds with the same client.
 //!
 //! Both processes need a file descriptor per socket: when its soft
 //! `RLIMIT_NOFILE` is below the largest round + 1,024, the benchmark raises it
@@ -78,7 +82,12 @@ type Socket =
 const OPEN_CONCURRENCY: usize = 200;
 /// The statuses each call goes through, in order, from `scheduled`.
 const STATUSES: [&str; 4] = ["QUEUED", "RINGING", "IN_PROGRESS", "COMPLETED"];
-const SUBSCRIPTION: &str = "subscription { callStatusChanged { eventId callId status } }";
+/// What each subscriber asks for (`BENCH_SELECTION=light`, the default):
+/// the change alone.
+const LIGHT: &str = "subscription { callStatusChanged { eventId callId status } }";
+/// `BENCH_SELECTION=call`: a dashboard's selection, which reads the call and
+/// its lead from the database for each event.
+const WITH_CALL: &str = "subscription { callStatusChanged { eventId callId status call { status durationSeconds lead { firstName phoneNumber } } } }";
 const MUTATION: &str =
     "mutation($id: ID!, $s: CallStatus!) { updateCallStatus(id: $id, status: $s) { id status } }";
 /// A latency slot of an event a subscriber has not received.
@@ -90,6 +99,7 @@ struct Settings {
     seconds: f64,
     drain: Duration,
     ping: Option<Duration>,
+    query: &'static str,
 }
 
 impl Settings {
@@ -128,6 +138,11 @@ impl Settings {
             seconds,
             drain: Duration::from_secs_f64(var("BENCH_DRAIN_SECONDS", 10.0)?),
             ping: (ping > 0.0).then(|| Duration::from_secs_f64(ping)),
+            query: match std::env::var("BENCH_SELECTION").as_deref() {
+                Ok("light") | Err(_) => LIGHT,
+                Ok("call") => WITH_CALL,
+                Ok(other) => anyhow::bail!("BENCH_SELECTION={other}: use light or call"),
+            },
         })
     }
 
@@ -168,7 +183,11 @@ async fn main() -> anyhow::Result<()> {
 
     // The server, as its own process, so its memory is its own.
     let port = 19_000 + rand::rng().random_range(0..1000);
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+    // `BENCH_SERVER_BIN` measures another build (an earlier commit's) with
+    // this same client.
+    let binary = std::env::var("BENCH_SERVER_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_switchboard").into());
+    let mut server = tokio::process::Command::new(&binary)
         .args([
             "serve",
             "--listen",
@@ -373,10 +392,10 @@ async fn round(
     let results: Vec<_> = futures::stream::iter(0..subscribers)
         .map(|_| {
             let (shared, stopped) = (shared.clone(), stopped.clone());
-            let ping = settings.ping;
+            let (ping, query) = (settings.ping, settings.query);
             let token = http.token.as_str();
             async move {
-                let (socket, took) = open(ws_url, token).await?;
+                let (socket, took) = open(ws_url, token, query).await?;
                 let task = tokio::spawn(subscriber(socket, shared, stopped, ping));
                 anyhow::Ok((task, took))
             }
@@ -545,7 +564,7 @@ async fn round(
 // ---------------------------------------------------------------------------
 
 /// Opens a socket, authenticates and subscribes; returns it with the time taken.
-async fn open(url: &str, token: &str) -> anyhow::Result<(Socket, Duration)> {
+async fn open(url: &str, token: &str, query: &str) -> anyhow::Result<(Socket, Duration)> {
     let started = Instant::now();
     let mut request = url.into_client_request()?;
     request.headers_mut().insert(
@@ -582,7 +601,7 @@ async fn open(url: &str, token: &str) -> anyhow::Result<(Socket, Duration)> {
             _ => {}
         }
     }
-    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION } });
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
     socket
         .send(Message::Text(subscribe.to_string().into()))
         .await?;
@@ -954,6 +973,7 @@ fn print_summary(settings: &Settings, reports: &[RoundReport]) {
         settings.events(),
         settings.rate
     );
+    println!("  each subscriber: {}", settings.query);
     println!(
         "  {:>11} {:>8} {:>21} {:>5} {:>19} {:>19} {:>13} {:>15} {:>15}",
         "subscribers",

@@ -14,7 +14,7 @@ use switchboard_app::App;
 use switchboard_domain::secrets::SecretKey;
 use switchboard_graphql::limits::Admission;
 use switchboard_graphql::{
-    EventBus, SchemaConfig, SwitchboardSchema, build_http_schema, build_schema,
+    EventBus, SchemaConfig, Subscriptions, SwitchboardSchema, build_http_schema, build_schema,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -32,8 +32,9 @@ pub struct AppState {
     /// The application, unscoped: requests scope it to their viewer.
     pub app: App,
     /// The schema WebSockets and event streams run (with the limits and
-    /// deadlines as extensions).
-    pub schema: SwitchboardSchema,
+    /// deadlines as extensions), live subscriptions grouped so each event
+    /// is resolved once for every subscriber who would get the same answer.
+    pub schema: Subscriptions,
     /// The schema HTTP requests run: no extensions, every field on the fast
     /// path; [`AppState::admission`] checks the limits first.
     pub http_schema: SwitchboardSchema,
@@ -213,7 +214,7 @@ impl AppState {
             app = app.with_mailer(mailer.clone());
         }
         Self {
-            schema: build_schema(app.clone(), &schema),
+            schema: Subscriptions::new(build_schema(app.clone(), &schema)),
             http_schema: build_http_schema(app.clone(), &schema),
             admission: Arc::new(Admission::new(schema.document_limits())),
             app,

@@ -11,6 +11,8 @@
 //! subscribe without `after`), and read a page at a time as the client
 //! consumes it.
 
+pub mod fanout;
+
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 

@@ -8,6 +8,7 @@
 //! same `request_id`) for as long as it runs, and a subscription counts in
 //! `switchboard_subscriptions_open{transport="sse"}` while it is open.
 
+use async_graphql::Executor;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
@@ -86,7 +87,7 @@ pub async fn event_stream(
         .data(OperationTimeout(state.socket_limits.operation_timeout));
     let responses: BoxStream<'static, String> = state
         .schema
-        .execute_stream(request)
+        .execute_stream(request, None)
         .map(|response| serde_json::to_string(&response).unwrap_or_else(|_| "{}".to_owned()))
         .boxed();
     // The responses until the session ends; then one last error.
