@@ -28,6 +28,7 @@ mod graphql_transport;
 mod http;
 mod identity;
 mod migrations;
+mod nested_json;
 mod oidc;
 mod parity;
 mod schema;

@@ -185,7 +185,7 @@ impl CoreQueries {
         )?;
         let keyset = call_keyset(order_by.unwrap_or_default().direction.into());
         let rows = list.page(db, &page, keyset).await?;
-        prefetch::calls(loaders(ctx)?, &plan, &rows).await?;
+        prefetch::calls(loaders(ctx)?, &plan, &rows, prefetch::Columns::All).await?;
         Ok(CallConnection::new(
             &page,
             rows,

@@ -7,6 +7,14 @@
 //! parent …)`. The transports put a per-request cache in front of each
 //! reader (GraphQL's dataloaders), so a cache never crosses requests or
 //! tenants.
+//!
+//! The readers of nested lists leave out large JSON columns (a call's
+//! `metadata`, a transcript's `speaker_segments`, an analysis's reasoning,
+//! topics and objections): a page of calls with their transcripts is read
+//! for its scalars far more often than for those, and decoding JSON is most
+//! of the cost of a row. Such rows carry JSON `null` in place of the
+//! column ([`Deferred`]); the API reads the whole row by id (`transcripts`,
+//! `analyses`, `calls`, one statement per level) when a query asks for one.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -15,8 +23,8 @@ use std::sync::Arc;
 
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, ModelTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, ModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
 };
 use switchboard_entity::*;
 use uuid::Uuid;
@@ -42,7 +50,11 @@ pub struct Relations {
     pub agents: ByColumn<agents::Entity>,
     pub campaigns: ByColumn<campaigns::Entity>,
     pub members: MembersById,
+    pub transcripts: ByColumn<transcripts::Entity>,
+    pub analyses: ByColumn<lead_analytics::Entity>,
+    /// Without `speaker_segments` (see [`Deferred`]).
     pub transcripts_by_call: ByColumn<transcripts::Entity>,
+    /// Without the JSON columns (see [`Deferred`]).
     pub analyses_by_call: ByColumn<lead_analytics::Entity>,
     pub status_history_by_lead: ByColumn<lead_status_history::Entity>,
     pub audit_log_by_lead: ByColumn<lead_audit_log::Entity>,
@@ -50,7 +62,9 @@ pub struct Relations {
     pub assignments_by_lead: ByColumn<lead_assignments::Entity>,
     pub follow_ups_by_lead: ByColumn<follow_ups::Entity>,
     pub customers_by_lead: ByColumn<customers::Entity>,
+    /// Without `metadata` (see [`Deferred`]).
     pub calls_by_lead: PagedByColumn<calls::Entity>,
+    /// Without `metadata` (see [`Deferred`]).
     pub calls_by_agent: PagedByColumn<calls::Entity>,
     pub call_counts_by_lead: CountByColumn<calls::Entity>,
     pub call_counts_by_agent: CountByColumn<calls::Entity>,
@@ -66,6 +80,7 @@ impl Relations {
                     column: $entity::Column::$column,
                     org_column: $entity::Column::OrganizationId,
                     order: $order,
+                    deferred: Deferred::none(),
                     _entity: PhantomData,
                 }
             };
@@ -77,6 +92,7 @@ impl Relations {
             org_column: calls::Column::OrganizationId,
             sort_column: calls::Column::CreatedAt,
             id_column: calls::Column::Id,
+            deferred: Deferred(vec![calls::Column::Metadata]),
             _entity: PhantomData,
         };
         let counts = |column: calls::Column| CountByColumn::<calls::Entity> {
@@ -95,8 +111,16 @@ impl Relations {
                 db: db.clone(),
                 organization_id,
             },
-            transcripts_by_call: by_column!(transcripts, CallId, None),
-            analyses_by_call: by_column!(lead_analytics, CallId, None),
+            transcripts: by_column!(transcripts, Id, None),
+            analyses: by_column!(lead_analytics, Id, None),
+            transcripts_by_call: by_column!(transcripts, CallId, None)
+                .deferring(vec![transcripts::Column::SpeakerSegments]),
+            analyses_by_call: by_column!(lead_analytics, CallId, None).deferring(vec![
+                lead_analytics::Column::Reasoning,
+                lead_analytics::Column::CtaInteractions,
+                lead_analytics::Column::KeyTopics,
+                lead_analytics::Column::ObjectionsRaised,
+            ]),
             status_history_by_lead: by_column!(
                 lead_status_history,
                 LeadId,
@@ -138,6 +162,39 @@ fn uuid_of(value: Value) -> Option<Uuid> {
     }
 }
 
+/// JSON columns a reader leaves out: each reads as JSON `null`, so the
+/// row still decodes into its model.
+pub struct Deferred<E: EntityTrait>(Vec<E::Column>);
+
+impl<E: EntityTrait> Deferred<E> {
+    fn none() -> Self {
+        Self(Vec::new())
+    }
+
+    /// `E::find()`, or every column but the deferred ones and `null` in
+    /// their place.
+    fn select(&self, backend: DatabaseBackend) -> Select<E> {
+        if self.0.is_empty() {
+            return E::find();
+        }
+        // The literal is typed like the column, so each backend decodes it
+        // as the column's JSON.
+        let null = match backend {
+            DatabaseBackend::Postgres => "'null'::jsonb",
+            _ => "'null'",
+        };
+        let mut select = E::find().select_only();
+        for column in E::Column::iter() {
+            select = if self.0.iter().any(|d| d.as_str() == column.as_str()) {
+                select.expr_as(Expr::cust(null), column.as_str())
+            } else {
+                select.column(column)
+            };
+        }
+        select
+    }
+}
+
 /// Rows whose `column` is one of the keys, grouped by key (in `order`).
 pub struct ByColumn<E: EntityTrait> {
     db: Db,
@@ -145,7 +202,16 @@ pub struct ByColumn<E: EntityTrait> {
     column: E::Column,
     org_column: E::Column,
     order: Option<E::Column>,
+    deferred: Deferred<E>,
     _entity: PhantomData<E>,
+}
+
+impl<E: EntityTrait> ByColumn<E> {
+    /// The same reader, leaving `columns` out.
+    fn deferring(mut self, columns: Vec<E::Column>) -> Self {
+        self.deferred = Deferred(columns);
+        self
+    }
 }
 
 impl<E> Batch<Uuid> for ByColumn<E>
@@ -156,7 +222,9 @@ where
     type Value = Vec<Arc<E::Model>>;
 
     async fn load(&self, keys: &[Uuid]) -> AppResult<HashMap<Uuid, Self::Value>> {
-        let mut query = E::find()
+        let mut query = self
+            .deferred
+            .select(self.db.get_database_backend())
             .filter(self.org_column.eq(self.organization_id))
             .filter(self.column.is_in(keys.iter().copied()));
         if let Some(order) = self.order {
@@ -238,6 +306,7 @@ pub struct PagedByColumn<E: EntityTrait> {
     org_column: E::Column,
     sort_column: E::Column,
     id_column: E::Column,
+    deferred: Deferred<E>,
     _entity: PhantomData<E>,
 }
 
@@ -271,7 +340,9 @@ where
             let window = format!(
                 r#"ROW_NUMBER() OVER (PARTITION BY "{parent}" ORDER BY "{sort}" {order}, "{id}" {order})"#
             );
-            let mut inner = E::find()
+            let mut inner = self
+                .deferred
+                .select(backend)
                 .filter(self.org_column.eq(self.organization_id))
                 .filter(self.column.is_in(parents.iter().copied()))
                 .expr_as(Expr::cust(window), "page_row");

@@ -84,11 +84,26 @@ pub struct LeadPlan {
     calls: Vec<(Page, Direction, bool, CallPlan)>,
 }
 
+/// Whether rows hold every column, or came from a reader of nested lists
+/// that leaves their large JSON out ([`switchboard_app::query::batch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Columns {
+    All,
+    /// The deferred JSON columns read `null`: the row by id has them.
+    WithoutJson,
+}
+
 /// What a query asks of a set of calls.
 #[derive(Debug, Default)]
 pub struct CallPlan {
+    /// `metadata`, which nested lists leave out.
+    metadata: bool,
     transcript: bool,
+    /// The transcript's `segments`, which nested lists leave out.
+    transcript_segments: bool,
     analysis: bool,
+    /// The analysis's JSON fields, which nested lists leave out.
+    analysis_json: bool,
     agent: bool,
     campaign: bool,
     lead: Option<Box<LeadPlan>>,
@@ -125,9 +140,21 @@ impl CallPlan {
     /// The plan of Call `selections`.
     pub fn of(selections: &[SelectionField<'_>]) -> ApiResult<Self> {
         let lead = children(selections, "lead");
+        let transcript = children(selections, "transcript");
+        let analysis = children(selections, "analysis");
         Ok(Self {
-            transcript: selects(selections, "transcript"),
-            analysis: selects(selections, "analysis"),
+            metadata: selects(selections, "metadata"),
+            transcript: !transcript.is_empty(),
+            transcript_segments: selects(&transcript, "segments"),
+            analysis: !analysis.is_empty(),
+            analysis_json: [
+                "reasoning",
+                "ctaInteractions",
+                "keyTopics",
+                "objectionsRaised",
+            ]
+            .iter()
+            .any(|name| selects(&analysis, name)),
             agent: selects(selections, "agent"),
             campaign: selects(selections, "campaign"),
             lead: if lead.is_empty() {
@@ -202,17 +229,19 @@ pub async fn leads<R: Borrow<leads::Model>>(
                 .await
                 .map_err(db_error)?;
             let calls: Vec<_> = pages.into_values().flatten().collect();
-            self::calls(loaders, call_plan, &calls).await
+            self::calls(loaders, call_plan, &calls, Columns::WithoutJson).await
         }));
     }
     try_join_all(tasks).await.map(drop)
 }
 
-/// Warms the loaders with what `plan` asks of `rows`.
+/// Warms the loaders with what `plan` asks of `rows` (which hold
+/// `columns`).
 pub fn calls<'a, R: Borrow<calls::Model> + Sync>(
     loaders: &'a Loaders,
     plan: &'a CallPlan,
     rows: &'a [R],
+    columns: Columns,
 ) -> Task<'a> {
     Box::pin(async move {
         if rows.is_empty() {
@@ -221,26 +250,49 @@ pub fn calls<'a, R: Borrow<calls::Model> + Sync>(
         let rows: Vec<&calls::Model> = rows.iter().map(Borrow::borrow).collect();
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let mut tasks: Vec<Task<'_>> = Vec::new();
-        if plan.transcript {
+        if plan.metadata && columns == Columns::WithoutJson {
             let ids = ids.clone();
             tasks.push(Box::pin(async move {
                 loaders
-                    .transcripts_by_call
+                    .calls
                     .load_many(ids)
                     .await
                     .map(drop)
                     .map_err(db_error)
             }));
         }
+        if plan.transcript {
+            let ids = ids.clone();
+            tasks.push(Box::pin(async move {
+                let found = loaders
+                    .transcripts_by_call
+                    .load_many(ids)
+                    .await
+                    .map_err(db_error)?;
+                if plan.transcript_segments {
+                    let whole = found.into_values().flatten().map(|t| t.id);
+                    loaders
+                        .transcripts
+                        .load_many(whole)
+                        .await
+                        .map_err(db_error)?;
+                }
+                Ok(())
+            }));
+        }
         if plan.analysis {
             let ids = ids.clone();
             tasks.push(Box::pin(async move {
-                loaders
+                let found = loaders
                     .analyses_by_call
                     .load_many(ids)
                     .await
-                    .map(drop)
-                    .map_err(db_error)
+                    .map_err(db_error)?;
+                if plan.analysis_json {
+                    let whole = found.into_values().flatten().map(|a| a.id);
+                    loaders.analyses.load_many(whole).await.map_err(db_error)?;
+                }
+                Ok(())
             }));
         }
         if plan.agent {
@@ -293,7 +345,7 @@ pub async fn transcripts(
         .await
         .map_err(db_error)?;
     let calls: Vec<_> = found.into_values().flatten().collect();
-    self::calls(loaders, plan, &calls).await
+    self::calls(loaders, plan, &calls, Columns::All).await
 }
 
 /// The plan for a transcript connection: what its nodes ask of their calls.

@@ -2,16 +2,47 @@
 
 use super::*;
 #[allow(unused_imports)]
+use serde::Deserialize;
 use std::sync::Arc;
 
+pub use crate::shared::prefetch::Columns;
+
 /// One call with a lead, by an AI agent.
-pub struct Call(pub Arc<calls::Model>);
+pub struct Call(pub Arc<calls::Model>, Columns);
 
 impl Call {
     /// Wraps a row, owned or shared.
     pub fn new(row: impl Into<Arc<calls::Model>>) -> Self {
-        Self(row.into())
+        Self(row.into(), Columns::All)
     }
+
+    /// Wraps a row read without its `metadata`.
+    pub fn without_json(row: impl Into<Arc<calls::Model>>) -> Self {
+        Self(row.into(), Columns::WithoutJson)
+    }
+
+    /// The whole row: this one, or the same call read by id.
+    async fn whole(&self, ctx: &Context<'_>) -> ApiResult<Arc<calls::Model>> {
+        if self.1 == Columns::All {
+            return Ok(self.0.clone());
+        }
+        whole(&loaders(ctx)?.calls, self.0.id).await
+    }
+}
+
+/// Row `id` with every column, through `loader` (by id).
+async fn whole<E>(
+    loader: &crate::shared::loaders::Cached<switchboard_app::query::batch::ByColumn<E>>,
+    id: Uuid,
+) -> ApiResult<Arc<E::Model>>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    load(loader, id)
+        .await?
+        .and_then(|rows| rows.into_iter().next())
+        .ok_or_else(|| AppError::not_found(E::table_name(&E::default()), id).into())
 }
 
 /// One call between an AI agent and a lead (or an unknown caller), from
@@ -179,8 +210,8 @@ impl Call {
         self.0.ai_confidence
     }
     /// Anything else the provider or the client attached, as a JSON object.
-    async fn metadata(&self) -> Json<serde_json::Value> {
-        Json(self.0.metadata.clone())
+    async fn metadata(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
+        Ok(Json(self.whole(ctx).await?.metadata.clone()))
     }
     /// When the call was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -226,24 +257,29 @@ impl Call {
         Ok(load(&loaders(ctx)?.transcripts_by_call, self.0.id)
             .await?
             .and_then(|r| r.into_iter().next())
-            .map(Transcript::new))
+            .map(Transcript::without_json))
     }
     /// The AI analysis of the call, once recorded.
     async fn analysis(&self, ctx: &Context<'_>) -> ApiResult<Option<CallAnalysis>> {
         Ok(load(&loaders(ctx)?.analyses_by_call, self.0.id)
             .await?
             .and_then(|r| r.into_iter().next())
-            .map(CallAnalysis::new))
+            .map(CallAnalysis::without_json))
     }
 }
 
 /// What was said in a call.
-pub struct Transcript(pub Arc<transcripts::Model>);
+pub struct Transcript(pub Arc<transcripts::Model>, Columns);
 
 impl Transcript {
     /// Wraps a row, owned or shared.
     pub fn new(row: impl Into<Arc<transcripts::Model>>) -> Self {
-        Self(row.into())
+        Self(row.into(), Columns::All)
+    }
+
+    /// Wraps a row read without its `speaker_segments`.
+    pub fn without_json(row: impl Into<Arc<transcripts::Model>>) -> Self {
+        Self(row.into(), Columns::WithoutJson)
     }
 }
 
@@ -277,8 +313,12 @@ impl Transcript {
         &self.0.language
     }
     /// Each speaker's turns in order; empty when the provider gave only text.
-    async fn segments(&self) -> Vec<SpeakerSegment> {
-        serde_json::from_value(self.0.speaker_segments.clone()).unwrap_or_default()
+    async fn segments(&self, ctx: &Context<'_>) -> ApiResult<Vec<SpeakerSegment>> {
+        let row = match self.1 {
+            Columns::All => self.0.clone(),
+            Columns::WithoutJson => whole(&loaders(ctx)?.transcripts, self.0.id).await?,
+        };
+        Ok(Vec::<SpeakerSegment>::deserialize(&row.speaker_segments).unwrap_or_default())
     }
     /// When the transcript was first attached.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -294,12 +334,25 @@ impl Transcript {
 }
 
 /// The AI's reading of a call: scores 0-100, levels, CTA interactions.
-pub struct CallAnalysis(pub Arc<lead_analytics::Model>);
+pub struct CallAnalysis(pub Arc<lead_analytics::Model>, Columns);
 
 impl CallAnalysis {
     /// Wraps a row, owned or shared.
     pub fn new(row: impl Into<Arc<lead_analytics::Model>>) -> Self {
-        Self(row.into())
+        Self(row.into(), Columns::All)
+    }
+
+    /// Wraps a row read without its JSON columns.
+    pub fn without_json(row: impl Into<Arc<lead_analytics::Model>>) -> Self {
+        Self(row.into(), Columns::WithoutJson)
+    }
+
+    /// The whole row: this one, or the same analysis read by id.
+    async fn whole(&self, ctx: &Context<'_>) -> ApiResult<Arc<lead_analytics::Model>> {
+        if self.1 == Columns::All {
+            return Ok(self.0.clone());
+        }
+        whole(&loaders(ctx)?.analyses, self.0.id).await
     }
 }
 
@@ -361,12 +414,12 @@ impl CallAnalysis {
         self.0.lead_status_tag.as_deref()
     }
     /// The model's reasons for its scores, as JSON (an empty object when none).
-    async fn reasoning(&self) -> Json<serde_json::Value> {
-        Json(self.0.reasoning.clone())
+    async fn reasoning(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
+        Ok(Json(self.whole(ctx).await?.reasoning.clone()))
     }
     /// Details of the calls to action the conversation hit, as JSON (an empty object when none were reported).
-    async fn cta_interactions(&self) -> Json<serde_json::Value> {
-        Json(self.0.cta_interactions.clone())
+    async fn cta_interactions(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
+        Ok(Json(self.whole(ctx).await?.cta_interactions.clone()))
     }
     /// The lead asked about pricing.
     async fn cta_pricing_clicked(&self) -> bool {
@@ -417,12 +470,12 @@ impl CallAnalysis {
         self.0.sentiment_score
     }
     /// The topics the conversation covered, as a JSON array of strings (at most 50).
-    async fn key_topics(&self) -> Json<serde_json::Value> {
-        Json(self.0.key_topics.clone())
+    async fn key_topics(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
+        Ok(Json(self.whole(ctx).await?.key_topics.clone()))
     }
     /// The objections the lead raised, as a JSON array of strings (at most 50).
-    async fn objections_raised(&self) -> Json<serde_json::Value> {
-        Json(self.0.objections_raised.clone())
+    async fn objections_raised(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
+        Ok(Json(self.whole(ctx).await?.objections_raised.clone()))
     }
     /// What should happen next, as the AI sees it.
     async fn next_steps(&self) -> Option<&str> {

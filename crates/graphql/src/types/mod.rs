@@ -208,12 +208,18 @@ async fn nested_calls(
     };
     let rows = rows.unwrap_or_default();
     // Usually warm already (the parent's page prefetched it); an agent's calls or a single lead's are not.
-    crate::shared::prefetch::calls(loaders, &plan, &rows).await?;
+    crate::shared::prefetch::calls(
+        loaders,
+        &plan,
+        &rows,
+        crate::shared::prefetch::Columns::WithoutJson,
+    )
+    .await?;
     Ok(CallConnection::new(
         &page,
         rows,
         |call| call_cursor(call),
-        Call::new,
+        Call::without_json,
         total,
     ))
 }
