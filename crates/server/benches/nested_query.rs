@@ -6,7 +6,13 @@
 //! organization. The baseline runs one statement per level (leads; calls per
 //! lead with a window function; transcripts, analyses and agents by id) and
 //! decodes the rows. Reports requests per second, p50/p99 latency, the ratio
-//! of the two, and the server's resident memory under load.
+//! of the two, the server's CPU time per request and its resident memory
+//! under load.
+//!
+//! `BENCH_QUERY=simple` measures the smaller query instead:
+//! `leads(first: 50) { id firstName phoneNumber calls(first: 5, orderBy:
+//! {direction: ASC}) { id status durationSeconds transcript { content } } }`,
+//! against its own hand-written statements.
 //!
 //! ```sh
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/switchboard_bench \
@@ -25,7 +31,7 @@ mod support;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{ensure_database, rss_kib, wait_ready};
+use support::{TICK_MS, cpu_ticks, ensure_database, rss_kib, wait_ready};
 
 use rand::Rng;
 use sea_orm::sqlx::{self, Row, postgres::PgPoolOptions};
@@ -35,11 +41,23 @@ use switchboard_entity::{organization_memberships, organizations};
 
 const CONCURRENCY: usize = 16;
 const POOL_SIZE: u32 = 16;
-const QUERY: &str =
+const RICH: &str =
     "query($before: DateTime!) { leads(first: 50, filter: { createdAt: { lt: $before } }) {
   nodes { id firstName lastName phoneNumber status leadScore
     calls(first: 5) { nodes { id status outcome durationSeconds createdAt
       transcript { content } analysis { totalScore intentScore } agent { name } } } } } }";
+const SIMPLE: &str =
+    "query($before: DateTime!) { leads(first: 50, filter: { createdAt: { lt: $before } }) {
+  nodes { id firstName phoneNumber
+    calls(first: 5, orderBy: { direction: ASC }) { nodes { id status durationSeconds
+      transcript { content } } } } } }";
+
+/// Which query is measured (`BENCH_QUERY`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Rich,
+    Simple,
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -53,6 +71,15 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let url = std::env::var("BENCH_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/switchboard_bench".into());
+    let shape = match std::env::var("BENCH_QUERY").as_deref() {
+        Ok("rich") | Err(_) => Shape::Rich,
+        Ok("simple") => Shape::Simple,
+        Ok(other) => anyhow::bail!("BENCH_QUERY={other}: use rich or simple"),
+    };
+    let query = match shape {
+        Shape::Rich => RICH,
+        Shape::Simple => SIMPLE,
+    };
     ensure_database(&admin, &url).await?;
 
     let db = switchboard_server::db::connect(&url).await?;
@@ -124,7 +151,7 @@ async fn main() -> anyhow::Result<()> {
                 let response = client
                     .post(format!("{base}/graphql"))
                     .bearer_auth(&token)
-                    .json(&json!({ "query": QUERY, "variables": { "before": before } }))
+                    .json(&json!({ "query": query, "variables": { "before": before } }))
                     .send()
                     .await?;
                 let body: serde_json::Value = response.json().await?;
@@ -144,7 +171,12 @@ async fn main() -> anyhow::Result<()> {
         let pool = pool.clone();
         move |before: chrono::DateTime<chrono::Utc>| {
             let pool = pool.clone();
-            async move { raw_sql(&pool, org, before).await }
+            async move {
+                match shape {
+                    Shape::Rich => raw_sql(&pool, org, before).await,
+                    Shape::Simple => raw_sql_simple(&pool, org, before).await,
+                }
+            }
         }
     };
     let (sql_stats, _) = run("raw SQL", duration, span, raw.clone(), None).await?;
@@ -188,7 +220,12 @@ async fn main() -> anyhow::Result<()> {
 
     println!();
     println!(
-        "nested query, {CONCURRENCY} clients, {}s each, scale 1",
+        "nested query ({}), {CONCURRENCY} clients, {}s each, scale 1",
+        if shape == Shape::Rich {
+            "rich"
+        } else {
+            "simple"
+        },
         duration.as_secs()
     );
     println!(
@@ -196,8 +233,8 @@ async fn main() -> anyhow::Result<()> {
         sql_stats.rps, sql_stats.p50, sql_stats.p99
     );
     println!(
-        "  GraphQL : {:>8.1} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
-        gql_stats.rps, gql_stats.p50, gql_stats.p99
+        "  GraphQL : {:>8.1} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  server CPU {:.2} ms/request",
+        gql_stats.rps, gql_stats.p50, gql_stats.p99, gql_stats.cpu_ms
     );
     println!(
         "  ratio   : {:.2}x of raw SQL throughput",
@@ -209,10 +246,11 @@ async fn main() -> anyhow::Result<()> {
     );
     if let Some((stats, rss)) = owner_stats {
         println!(
-            "  as owner: {:>8.1} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  {:.1} MiB at peak (RLS bypassed)",
+            "  as owner: {:>8.1} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  server CPU {:.2} ms/request  {:.1} MiB at peak (RLS bypassed)",
             stats.rps,
             stats.p50,
             stats.p99,
+            stats.cpu_ms,
             rss as f64 / 1024.0
         );
         println!(
@@ -222,10 +260,11 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some((stats, rss)) = baseline_stats {
         println!(
-            "  baseline: {:>8.1} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  {:.1} MiB at peak",
+            "  baseline: {:>8.1} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  server CPU {:.2} ms/request  {:.1} MiB at peak",
             stats.rps,
             stats.p50,
             stats.p99,
+            stats.cpu_ms,
             rss as f64 / 1024.0
         );
         println!(
@@ -291,15 +330,18 @@ struct Stats {
     rps: f64,
     p50: f64,
     p99: f64,
+    /// The server's CPU time (user + system) per request, in ms (0 for raw SQL).
+    cpu_ms: f64,
 }
 
 impl Stats {
-    /// Two runs of equal length as one: mean throughput, the worse tails.
+    /// Two runs of equal length as one: mean throughput and CPU, the worse tails.
     fn merge(&self, other: &Stats) -> Stats {
         Stats {
             rps: (self.rps + other.rps) / 2.0,
             p50: (self.p50 + other.p50) / 2.0,
             p99: self.p99.max(other.p99),
+            cpu_ms: (self.cpu_ms + other.cpu_ms) / 2.0,
         }
     }
 }
@@ -335,6 +377,7 @@ where
         })
     });
     let started = Instant::now();
+    let cpu_before = pid.map(cpu_ticks);
     let mut tasks = Vec::new();
     for _ in 0..CONCURRENCY {
         let request = request.clone();
@@ -354,6 +397,12 @@ where
         latencies.extend(task.await??);
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_ms = match (pid, cpu_before) {
+        (Some(pid), Some(before)) => {
+            cpu_ticks(pid).saturating_sub(before) as f64 * TICK_MS / latencies.len().max(1) as f64
+        }
+        _ => 0.0,
+    };
     if let Some(sampler) = sampler {
         sampler.await?;
     }
@@ -365,6 +414,7 @@ where
             rps: latencies.len() as f64 / elapsed,
             p50: at(0.50),
             p99: at(0.99),
+            cpu_ms,
         },
         peak.load(std::sync::atomic::Ordering::Relaxed),
     ))
@@ -412,6 +462,40 @@ async fn raw_sql(
         .sum::<usize>()
         + analyses.len()
         + agents.len();
+    std::hint::black_box(decoded);
+    Ok(leads.len())
+}
+
+/// The baseline of `BENCH_QUERY=simple`: its rows, one statement per level.
+async fn raw_sql_simple(
+    pool: &sqlx::PgPool,
+    org: uuid::Uuid,
+    before: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<usize> {
+    let leads = sqlx::query("SELECT id, first_name, phone_number FROM leads WHERE organization_id = $1 AND deleted_at IS NULL AND created_at < $2 ORDER BY created_at DESC, id DESC LIMIT 50")
+        .bind(org)
+        .bind(before)
+        .fetch_all(pool)
+        .await?;
+    let lead_ids: Vec<uuid::Uuid> = leads.iter().map(|r| r.get("id")).collect();
+    let calls = sqlx::query("SELECT id, lead_id, status, duration_seconds FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY created_at ASC, id ASC) AS n FROM calls c WHERE organization_id = $1 AND lead_id = ANY($2)) t WHERE n <= 5")
+        .bind(org)
+        .bind(&lead_ids)
+        .fetch_all(pool)
+        .await?;
+    let call_ids: Vec<uuid::Uuid> = calls.iter().map(|r| r.get("id")).collect();
+    let transcripts = sqlx::query(
+        "SELECT call_id, content FROM transcripts WHERE organization_id = $1 AND call_id = ANY($2)",
+    )
+    .bind(org)
+    .bind(&call_ids)
+    .fetch_all(pool)
+    .await?;
+    let decoded: usize = transcripts
+        .iter()
+        .map(|r| r.get::<String, _>("content").len())
+        .sum::<usize>()
+        + calls.len();
     std::hint::black_box(decoded);
     Ok(leads.len())
 }

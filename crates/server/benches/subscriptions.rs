@@ -61,7 +61,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::{rss_kib, wait_ready};
+use support::{cpu_ticks, rss_kib, wait_ready};
 
 use futures::{SinkExt, StreamExt};
 use rand::Rng;
@@ -1127,19 +1127,6 @@ fn raise_fd_limit(needed: u64) -> anyhow::Result<u64> {
 /// Open file descriptors of a process.
 fn fd_count(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| dir.count())
-}
-
-/// CPU time of a process (user + system), in clock ticks (USER_HZ, 100/s).
-fn cpu_ticks(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            // Fields after the command name: state is the first, utime the 12th.
-            let rest = &stat[stat.rfind(')')? + 1..];
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
-        })
-        .unwrap_or(0)
 }
 
 /// Busy and total ticks of the whole machine.

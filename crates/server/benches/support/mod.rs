@@ -68,3 +68,19 @@ pub fn load_average() -> String {
     let averages: Vec<&str> = load.split_whitespace().take(3).collect();
     format!("{} on {cores} cores", averages.join(" "))
 }
+
+/// CPU time of a process (user + system), in clock ticks (USER_HZ, 100/s).
+pub fn cpu_ticks(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // Fields after the command name: state is the first, utime the 12th.
+            let rest = &stat[stat.rfind(')')? + 1..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0)
+}
+
+/// Milliseconds per tick of [`cpu_ticks`] (Linux's `USER_HZ` is 100).
+pub const TICK_MS: f64 = 10.0;
