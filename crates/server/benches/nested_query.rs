@@ -14,6 +14,12 @@
 //! {direction: ASC}) { id status durationSeconds transcript { content } } }`,
 //! against its own hand-written statements.
 //!
+//! A peer server on the same database joins the turns with
+//! `BENCH_PEER_URL=http://host:port/graphql` (and `BENCH_PEER_PID` for its CPU
+//! and memory): PostGraphile v5 by default (`allLeads` … `callsByLeadId` …
+//! `transcriptByCallId`, the organization as a `condition`, the page bound
+//! by `postgraphile-plugin-connection-filter`); the README says how to run it.
+//!
 //! ```sh
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/switchboard_bench \
 //!   cargo bench -p switchboard-server --bench nested_query
@@ -52,6 +58,23 @@ const SIMPLE: &str =
     calls(first: 5, orderBy: { direction: ASC }) { nodes { id status durationSeconds
       transcript { content } } } } } }";
 
+/// The same selections in PostGraphile v5's schema (with the
+/// connection-filter plugin), for `BENCH_PEER_URL`.
+const PEER_RICH: &str = "query($org: UUID!, $before: Datetime!) { allLeads(first: 50,
+  condition: { organizationId: $org }, filter: { createdAt: { lessThan: $before }, deletedAt: { isNull: true } },
+  orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) {
+  nodes { id: rowId firstName lastName phoneNumber status leadScore
+    calls: callsByLeadId(first: 5, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) { nodes {
+      id: rowId status outcome durationSeconds createdAt
+      transcript: transcriptByCallId { content } analysis: leadAnalyticByCallId { totalScore intentScore }
+      agent: agentByAgentId { name } } } } } }";
+const PEER_SIMPLE: &str = "query($org: UUID!, $before: Datetime!) { allLeads(first: 50,
+  condition: { organizationId: $org }, filter: { createdAt: { lessThan: $before }, deletedAt: { isNull: true } },
+  orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) {
+  nodes { id: rowId firstName phoneNumber
+    calls: callsByLeadId(first: 5, orderBy: [CREATED_AT_ASC, PRIMARY_KEY_ASC]) { nodes {
+      id: rowId status durationSeconds transcript: transcriptByCallId { content } } } } } }";
+
 /// Which query is measured (`BENCH_QUERY`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Shape {
@@ -76,9 +99,9 @@ async fn main() -> anyhow::Result<()> {
         Ok("simple") => Shape::Simple,
         Ok(other) => anyhow::bail!("BENCH_QUERY={other}: use rich or simple"),
     };
-    let query = match shape {
-        Shape::Rich => RICH,
-        Shape::Simple => SIMPLE,
+    let (query, peer_query) = match shape {
+        Shape::Rich => (RICH, PEER_RICH),
+        Shape::Simple => (SIMPLE, PEER_SIMPLE),
     };
     ensure_database(&admin, &url).await?;
 
@@ -183,23 +206,60 @@ async fn main() -> anyhow::Result<()> {
     // Every server measured takes turns (two rounds of half the time each:
     // this build, as owner, the baseline build; then again), so none gains
     // from going later on a warmer database and machine.
-    let mut contenders = vec![("GraphQL", pid, graphql.clone())];
+    type Request =
+        std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<usize>> + Send>>;
+    type Contender = Arc<dyn Fn(chrono::DateTime<chrono::Utc>) -> Request + Send + Sync>;
+    fn boxed<F, Fut>(f: F) -> Contender
+    where
+        F: Fn(chrono::DateTime<chrono::Utc>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = anyhow::Result<usize>> + Send + 'static,
+    {
+        Arc::new(move |before| Box::pin(f(before)))
+    }
+    let mut contenders: Vec<(&str, Option<u32>, Contender)> =
+        vec![("GraphQL", Some(pid), boxed(graphql.clone()))];
     let mut processes = Vec::new();
     let owner_at = contenders.len();
     if let Some((process, owner_pid, base)) = owner_server {
-        contenders.push(("as owner", owner_pid, graphql_at(base)));
+        contenders.push(("as owner", Some(owner_pid), boxed(graphql_at(base))));
         processes.push(process);
     }
     let baseline_at = contenders.len();
     if let Some((process, baseline_pid, base)) = baseline {
-        contenders.push(("baseline", baseline_pid, graphql_at(base)));
+        contenders.push(("baseline", Some(baseline_pid), boxed(graphql_at(base))));
         processes.push(process);
+    }
+    let peer_at = contenders.len();
+    if let Ok(peer_url) = std::env::var("BENCH_PEER_URL") {
+        let peer_pid = std::env::var("BENCH_PEER_PID")
+            .ok()
+            .and_then(|p| p.trim().parse().ok());
+        let client = client.clone();
+        let peer = move |before: chrono::DateTime<chrono::Utc>| {
+            let (client, url) = (client.clone(), peer_url.clone());
+            async move {
+                let body: serde_json::Value = client
+                    .post(&url)
+                    .json(&json!({ "query": peer_query, "variables": { "org": org, "before": before } }))
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                anyhow::ensure!(body.get("errors").is_none(), "peer errors: {body}");
+                Ok(body["data"]["allLeads"]["nodes"]
+                    .as_array()
+                    .map_or(0, Vec::len))
+            }
+        };
+        contenders.push(("peer", peer_pid, boxed(peer)));
     }
     let half = duration / 2;
     let mut measured: Vec<Option<(Stats, u64)>> = vec![None; contenders.len()];
     for _round in 0..2 {
         for (i, (name, pid, request)) in contenders.iter().enumerate() {
-            let (stats, rss) = run(name, half, span, request.clone(), Some(*pid)).await?;
+            let request = request.clone();
+            let request = move |before| request(before);
+            let (stats, rss) = run(name, half, span, request, *pid).await?;
             measured[i] = Some(match &measured[i] {
                 Some((earlier, peak)) => (earlier.merge(&stats), rss.max(*peak)),
                 None => (stats, rss),
@@ -216,7 +276,12 @@ async fn main() -> anyhow::Result<()> {
         .cloned()
         .flatten()
         .filter(|_| owner_at < baseline_at);
-    let baseline_stats = measured.get(baseline_at).cloned().flatten();
+    let baseline_stats = measured
+        .get(baseline_at)
+        .cloned()
+        .flatten()
+        .filter(|_| baseline_at < peer_at);
+    let peer_stats = measured.get(peer_at).cloned().flatten();
 
     println!();
     println!(
@@ -269,6 +334,26 @@ async fn main() -> anyhow::Result<()> {
         );
         println!(
             "  ratio   : {:.2}x of the baseline build's throughput ({:.2}x of raw SQL for it)",
+            gql_stats.rps / stats.rps,
+            stats.rps / sql_stats.rps
+        );
+    }
+    if let Some((stats, rss)) = peer_stats {
+        let cpu = if stats.cpu_ms > 0.0 {
+            format!(
+                "  server CPU {:.2} ms/request  {:.1} MiB at peak",
+                stats.cpu_ms,
+                rss as f64 / 1024.0
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "  peer    : {:>8.1} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms{cpu}",
+            stats.rps, stats.p50, stats.p99
+        );
+        println!(
+            "  ratio   : {:.2}x of the peer's throughput ({:.2}x of raw SQL for it)",
             gql_stats.rps / stats.rps,
             stats.rps / sql_stats.rps
         );
