@@ -33,6 +33,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType, Selection}
 use async_graphql::{Data, Executor, Request, Response, ServerError};
 use futures::stream::{self, BoxStream, StreamExt};
 use tokio::sync::broadcast::{self, error::RecvError};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::SwitchboardSchema;
@@ -129,14 +130,25 @@ impl Subscriptions {
         }
         let (sender, receiver) = broadcast::channel(BUFFER);
         let group = Arc::new_cyclic(|this: &Weak<Group>| {
-            let task = tokio::spawn(run(
-                self.schema
-                    .execute_stream_with_session_data(request, session_data.unwrap_or_default()),
-                sender.clone(),
-                self.groups.clone(),
-                key.clone(),
-                this.clone(),
-            ));
+            // Its own span: the group outlives the member that started it.
+            let span = tracing::info_span!(
+                "subscription_group",
+                organization_id = %key.organization_id,
+                operation_name = key.operation_name.as_deref().unwrap_or(""),
+            );
+            let task = tokio::spawn(
+                run(
+                    self.schema.execute_stream_with_session_data(
+                        request,
+                        session_data.unwrap_or_default(),
+                    ),
+                    sender.clone(),
+                    self.groups.clone(),
+                    key.clone(),
+                    this.clone(),
+                )
+                .instrument(span),
+            );
             Group {
                 key: key.clone(),
                 groups: Arc::downgrade(&self.groups),
