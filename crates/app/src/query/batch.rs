@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, IdenStatic,
-    Iterable, ModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IdenStatic, Iterable, ModelTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
 };
 use switchboard_entity::*;
 use uuid::Uuid;
@@ -32,6 +32,7 @@ use uuid::Uuid;
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::query::page::{Cursor, Direction, Page, SortKey};
+use crate::query::position::ByPosition;
 
 /// Reads one relation for many keys in one statement (or one per page
 /// shape); every key asked for gets an answer, so "none" is cached too.
@@ -313,7 +314,7 @@ pub struct PagedByColumn<E: EntityTrait> {
 impl<E> Batch<PageKey> for PagedByColumn<E>
 where
     E: EntityTrait,
-    E::Model: Clone + Send + Sync + FromQueryResult + 'static,
+    E::Model: Clone + Send + Sync + ByPosition + 'static,
 {
     type Value = Vec<Arc<E::Model>>;
 
@@ -371,10 +372,14 @@ where
                 .and_where(Expr::col(Alias::new("page_row")).lte(size as i64 + 1))
                 .order_by(Alias::new("page_row"), Order::Asc)
                 .to_owned();
-            let rows = E::find()
-                .from_raw_sql(backend.build(&statement))
-                .all(&self.db)
-                .await?;
+            // The entity's columns come first, in order: decoded by position.
+            let rows = self
+                .db
+                .query_all(&statement)
+                .await?
+                .iter()
+                .map(E::Model::from_position)
+                .collect::<Result<Vec<_>, _>>()?;
             for row in rows {
                 if let Some(parent) = uuid_of(row.get(self.column)) {
                     out.entry(PageKey {
