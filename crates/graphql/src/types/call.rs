@@ -26,23 +26,24 @@ impl Call {
         if self.1 == Columns::All {
             return Ok(self.0.clone());
         }
-        whole(&loaders(ctx)?.calls, self.0.id).await
+        whole(&loaders(ctx)?.calls, self.0.id, "call").await
     }
 }
 
-/// Row `id` with every column, through `loader` (by id).
-async fn whole<E>(
-    loader: &crate::shared::loaders::Cached<switchboard_app::query::batch::ByColumn<E>>,
+/// Row `id` of `entity` with every column, through `loader` (by id).
+async fn whole<B, M>(
+    loader: &crate::shared::loaders::Cached<B>,
     id: Uuid,
-) -> ApiResult<Arc<E::Model>>
+    entity: &'static str,
+) -> ApiResult<Arc<M>>
 where
-    E: sea_orm::EntityTrait,
-    E::Model: Clone + Send + Sync + 'static,
+    B: switchboard_app::query::batch::Batch<Uuid, Value = Vec<Arc<M>>>,
+    M: Send + Sync + 'static,
 {
     load(loader, id)
         .await?
         .and_then(|rows| rows.into_iter().next())
-        .ok_or_else(|| AppError::not_found(E::table_name(&E::default()), id).into())
+        .ok_or_else(|| AppError::not_found(entity, id).into())
 }
 
 /// One call between an AI agent and a lead (or an unknown caller), from
@@ -316,7 +317,9 @@ impl Transcript {
     async fn segments(&self, ctx: &Context<'_>) -> ApiResult<Vec<SpeakerSegment>> {
         let row = match self.1 {
             Columns::All => self.0.clone(),
-            Columns::WithoutJson => whole(&loaders(ctx)?.transcripts, self.0.id).await?,
+            Columns::WithoutJson => {
+                whole(&loaders(ctx)?.transcripts, self.0.id, "transcript").await?
+            }
         };
         Ok(Vec::<SpeakerSegment>::deserialize(&row.speaker_segments).unwrap_or_default())
     }
@@ -352,7 +355,7 @@ impl CallAnalysis {
         if self.1 == Columns::All {
             return Ok(self.0.clone());
         }
-        whole(&loaders(ctx)?.analyses, self.0.id).await
+        whole(&loaders(ctx)?.analyses, self.0.id, "analysis").await
     }
 }
 
