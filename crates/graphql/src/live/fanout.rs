@@ -106,16 +106,6 @@ impl Subscriptions {
         }
     }
 
-    /// Groups running now (for tests and metrics).
-    pub fn groups(&self) -> usize {
-        self.groups
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .filter(|g| g.strong_count() > 0)
-            .count()
-    }
-
     /// Joins (or starts) the group for `key`.
     fn join(
         &self,

@@ -1,7 +1,6 @@
 //! Calls and what they produced: transcripts and AI analyses.
 
 use super::*;
-#[allow(unused_imports)]
 use serde::Deserialize;
 use std::sync::Arc;
 
