@@ -194,12 +194,7 @@ async fn main() -> anyhow::Result<()> {
         let pool = pool.clone();
         move |before: chrono::DateTime<chrono::Utc>| {
             let pool = pool.clone();
-            async move {
-                match shape {
-                    Shape::Rich => raw_sql(&pool, org, before).await,
-                    Shape::Simple => raw_sql_simple(&pool, org, before).await,
-                }
-            }
+            async move { raw_sql(&pool, org, before, shape).await }
         }
     };
     let (sql_stats, _) = run("raw SQL", duration, span, raw.clone(), None).await?;
@@ -505,65 +500,33 @@ where
     ))
 }
 
-/// The baseline: the same rows, one hand-written statement per level.
+/// The baseline: the rows `shape` asks for, one hand-written statement per
+/// level.
 async fn raw_sql(
     pool: &sqlx::PgPool,
     org: uuid::Uuid,
     before: chrono::DateTime<chrono::Utc>,
+    shape: Shape,
 ) -> anyhow::Result<usize> {
-    let leads = sqlx::query("SELECT id, first_name, last_name, phone_number, status, lead_score FROM leads WHERE organization_id = $1 AND deleted_at IS NULL AND created_at < $2 ORDER BY created_at DESC, id DESC LIMIT 50")
+    let (lead_columns, call_columns, order) = match shape {
+        Shape::Rich => (
+            "id, first_name, last_name, phone_number, status, lead_score",
+            "id, lead_id, agent_id, status, outcome, duration_seconds, created_at",
+            "DESC",
+        ),
+        Shape::Simple => (
+            "id, first_name, phone_number",
+            "id, lead_id, status, duration_seconds",
+            "ASC",
+        ),
+    };
+    let leads = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {lead_columns} FROM leads WHERE organization_id = $1 AND deleted_at IS NULL AND created_at < $2 ORDER BY created_at DESC, id DESC LIMIT 50")))
         .bind(org)
         .bind(before)
         .fetch_all(pool)
         .await?;
     let lead_ids: Vec<uuid::Uuid> = leads.iter().map(|r| r.get("id")).collect();
-    let calls = sqlx::query("SELECT id, lead_id, agent_id, status, outcome, duration_seconds, created_at FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY created_at DESC, id DESC) AS n FROM calls c WHERE organization_id = $1 AND lead_id = ANY($2)) t WHERE n <= 5")
-        .bind(org)
-        .bind(&lead_ids)
-        .fetch_all(pool)
-        .await?;
-    let call_ids: Vec<uuid::Uuid> = calls.iter().map(|r| r.get("id")).collect();
-    let agent_ids: Vec<uuid::Uuid> = calls
-        .iter()
-        .filter_map(|r| r.get::<Option<uuid::Uuid>, _>("agent_id"))
-        .collect();
-    let transcripts = sqlx::query(
-        "SELECT call_id, content FROM transcripts WHERE organization_id = $1 AND call_id = ANY($2)",
-    )
-    .bind(org)
-    .bind(&call_ids)
-    .fetch_all(pool)
-    .await?;
-    let analyses = sqlx::query("SELECT call_id, total_score, intent_score FROM lead_analytics WHERE organization_id = $1 AND call_id = ANY($2)").bind(org).bind(&call_ids).fetch_all(pool).await?;
-    let agents =
-        sqlx::query("SELECT id, name FROM agents WHERE organization_id = $1 AND id = ANY($2)")
-            .bind(org)
-            .bind(&agent_ids)
-            .fetch_all(pool)
-            .await?;
-    let decoded: usize = transcripts
-        .iter()
-        .map(|r| r.get::<String, _>("content").len())
-        .sum::<usize>()
-        + analyses.len()
-        + agents.len();
-    std::hint::black_box(decoded);
-    Ok(leads.len())
-}
-
-/// The baseline of `BENCH_QUERY=simple`: its rows, one statement per level.
-async fn raw_sql_simple(
-    pool: &sqlx::PgPool,
-    org: uuid::Uuid,
-    before: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<usize> {
-    let leads = sqlx::query("SELECT id, first_name, phone_number FROM leads WHERE organization_id = $1 AND deleted_at IS NULL AND created_at < $2 ORDER BY created_at DESC, id DESC LIMIT 50")
-        .bind(org)
-        .bind(before)
-        .fetch_all(pool)
-        .await?;
-    let lead_ids: Vec<uuid::Uuid> = leads.iter().map(|r| r.get("id")).collect();
-    let calls = sqlx::query("SELECT id, lead_id, status, duration_seconds FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY created_at ASC, id ASC) AS n FROM calls c WHERE organization_id = $1 AND lead_id = ANY($2)) t WHERE n <= 5")
+    let calls = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {call_columns} FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY created_at {order}, id {order}) AS n FROM calls c WHERE organization_id = $1 AND lead_id = ANY($2)) t WHERE n <= 5")))
         .bind(org)
         .bind(&lead_ids)
         .fetch_all(pool)
@@ -576,11 +539,25 @@ async fn raw_sql_simple(
     .bind(&call_ids)
     .fetch_all(pool)
     .await?;
-    let decoded: usize = transcripts
+    let mut decoded: usize = transcripts
         .iter()
         .map(|r| r.get::<String, _>("content").len())
         .sum::<usize>()
         + calls.len();
+    if shape == Shape::Rich {
+        let agent_ids: Vec<uuid::Uuid> = calls
+            .iter()
+            .filter_map(|r| r.get::<Option<uuid::Uuid>, _>("agent_id"))
+            .collect();
+        let analyses = sqlx::query("SELECT call_id, total_score, intent_score FROM lead_analytics WHERE organization_id = $1 AND call_id = ANY($2)").bind(org).bind(&call_ids).fetch_all(pool).await?;
+        let agents =
+            sqlx::query("SELECT id, name FROM agents WHERE organization_id = $1 AND id = ANY($2)")
+                .bind(org)
+                .bind(&agent_ids)
+                .fetch_all(pool)
+                .await?;
+        decoded += analyses.len() + agents.len();
+    }
     std::hint::black_box(decoded);
     Ok(leads.len())
 }
