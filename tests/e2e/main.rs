@@ -31,6 +31,7 @@ mod migrations;
 mod nested_json;
 mod oidc;
 mod parity;
+mod rendered_nodes;
 mod schema;
 mod seed;
 mod settings;

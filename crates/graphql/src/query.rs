@@ -45,7 +45,12 @@ pub(crate) async fn lead_page(
     page: Page,
     sort: LeadOrder,
 ) -> ApiResult<LeadConnection> {
-    let plan = prefetch::LeadPlan::of(&prefetch::nodes(&[ctx.field()]))?;
+    // Nodes the database renders need nothing prefetched.
+    let rendered = crate::shared::tree::RenderedNodes::leads(ctx);
+    let plan = match rendered {
+        Some(_) => prefetch::LeadPlan::default(),
+        None => prefetch::LeadPlan::of(&prefetch::nodes(&[ctx.field()]))?,
+    };
     let db = context::db(ctx)?;
     let list = leads::leads(db, viewer.organization_id, filter).await?;
     let key = LeadSort::from(sort.field);
@@ -53,13 +58,18 @@ pub(crate) async fn lead_page(
         .page(db, &page, key.keyset(sort.direction.into()))
         .await?;
     prefetch::leads(loaders(ctx)?, &plan, &rows).await?;
-    Ok(LeadConnection::new(
+    let mut connection = LeadConnection::new(
         &page,
         rows,
         |lead| key.cursor(lead),
         Lead::new,
         Total::Leads(list),
-    ))
+    );
+    if let Some(statements) = rendered {
+        let ids = connection.edges.iter().map(|edge| edge.node.0.id).collect();
+        connection.rendered = Some(crate::shared::tree::RenderedNodes::new(statements, ids));
+    }
+    Ok(connection)
 }
 
 #[Object]

@@ -8,3 +8,4 @@ pub mod filter;
 pub mod list;
 pub mod page;
 pub mod position;
+pub mod tree;

@@ -14,3 +14,5 @@ pub mod loaders;
 pub mod pagination;
 pub mod prefetch;
 pub mod scalars;
+pub mod splice;
+pub mod tree;

@@ -33,6 +33,8 @@ macro_rules! connection {
             pub edges: Vec<$edge>,
             pub page_info: PageInfo,
             pub total: Total,
+            /// The `nodes` selections the database renders, if any.
+            pub rendered: Option<crate::shared::tree::RenderedNodes>,
         }
 
         /// An edge: a node and its cursor.
@@ -52,8 +54,13 @@ macro_rules! connection {
                 &self.edges
             }
             /// The nodes of `edges`, without cursors.
-            async fn nodes(&self) -> Vec<&$node> {
-                self.edges.iter().map(|e| &e.node).collect()
+            async fn nodes(&self, ctx: &Context<'_>) -> ApiResult<crate::shared::splice::Nodes<'_, $node>> {
+                if let Some(rendered) = &self.rendered
+                    && let Some(placeholder) = rendered.render(ctx).await?
+                {
+                    return Ok(crate::shared::splice::Nodes::Spliced(placeholder));
+                }
+                Ok(crate::shared::splice::Nodes::Resolved(self.edges.iter().map(|e| &e.node).collect()))
             }
             /// Whether there are more rows before or after this page, and its first and last cursors.
             async fn page_info(&self) -> &PageInfo {
@@ -69,7 +76,7 @@ macro_rules! connection {
         impl $connection {
             pub fn new<R>(page: &Page, rows: Vec<R>, cursor: impl Fn(&R) -> Cursor, node: impl Fn(R) -> $node, total: Total) -> Self {
                 let (edges, page_info) = page.finish(rows, cursor);
-                Self { edges: edges.into_iter().map(|(cursor, row)| $edge { cursor, node: node(row) }).collect(), page_info: page_info.into(), total }
+                Self { edges: edges.into_iter().map(|(cursor, row)| $edge { cursor, node: node(row) }).collect(), page_info: page_info.into(), total, rendered: None }
             }
         }
     };

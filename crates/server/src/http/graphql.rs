@@ -197,6 +197,10 @@ async fn execute(
         None => state.app.clone(),
     };
     let mut request = switchboard_graphql::prepare(request, &app, access.auth, caller);
+    // Values the database renders as JSON are put into the body after it
+    // is serialized (only this transport writes a body in one piece).
+    let splices = std::sync::Arc::new(switchboard_graphql::shared::splice::Splices::new());
+    request = request.data(splices.clone());
     // The limits first: HTTP's schema has no extensions to check them.
     let response = match state.admission.admit(&mut request) {
         Ok(()) => state.http_schema.execute(request).await,
@@ -228,13 +232,16 @@ async fn execute(
             serde_json::to_vec(&body)
         })
     };
-    let Ok(body) = body else {
+    let Ok(mut body) = body else {
         return coded(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the response could not be encoded",
             "INTERNAL_SERVER_ERROR",
         );
     };
+    if !splices.is_empty() {
+        body = splices.splice(&body);
+    }
     let wants_graphql_response = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -1,0 +1,441 @@
+//! Nested reads compiled to one statement that builds the response's JSON.
+//!
+//! A page of leads with their calls, transcripts, analyses and agents is
+//! what clients read most. Resolved field by field, it costs a statement per
+//! level, a model decoded per row and a value built per field, then
+//! serialized again. Here the database renders the whole subtree as JSON
+//! text in one statement (`json_build_object`/`json_agg` on PostgreSQL,
+//! `json_object`/`json_group_array` on SQLite) and the transport writes that
+//! text out as it is.
+//!
+//! The caller says what to render ([`Object`]): which columns under which
+//! response keys, rendered how ([`Render`], each the exact text the API's
+//! own scalar would write), and which relations ([`Field::One`],
+//! [`Field::Page`], read with the same scoping, order and page size as the
+//! batch readers of [`crate::query::batch`]). Only names the code supplies
+//! (`&'static str`) and keys that are GraphQL names ([`is_name`]) reach the
+//! SQL text; the ids and the organization are bound parameters, and row-level
+//! security binds the statement like any other.
+
+use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, Iterable, Statement, Value};
+use uuid::Uuid;
+
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+
+/// Why a selection is read field by field instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the nested read cannot render {0}")]
+pub struct Unsupported(pub &'static str);
+
+/// How a column is written into the JSON.
+#[derive(Debug, Clone)]
+pub enum Render {
+    /// A UUID as its hyphenated lowercase string.
+    Id,
+    /// Text as a JSON string.
+    Text,
+    /// An integer as a JSON number.
+    Int,
+    /// `true` or `false`.
+    Bool,
+    /// A timestamp as RFC 3339 in UTC, the fraction as chrono writes it
+    /// (none, milliseconds or microseconds, whichever is exact); PostgreSQL
+    /// only.
+    Time,
+    /// A stored enum value as the API's name for it: (stored, name) pairs.
+    Enum(Vec<(String, String)>),
+}
+
+/// An enum stored as text: each variant with its stored value, for
+/// [`Render::Enum`].
+pub trait StoredEnum: Sized {
+    fn stored_values() -> Vec<(Self, String)>;
+}
+
+impl<E> StoredEnum for E
+where
+    E: ActiveEnum<Value = String> + Iterable,
+{
+    fn stored_values() -> Vec<(Self, String)> {
+        E::iter()
+            .map(|variant| {
+                let stored = variant.to_value();
+                (variant, stored)
+            })
+            .collect()
+    }
+}
+
+/// A table the tree may read, scoped by its `organization_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Leads,
+    Calls,
+    Transcripts,
+    Analyses,
+    Agents,
+    Campaigns,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Leads => "leads",
+            Self::Calls => "calls",
+            Self::Transcripts => "transcripts",
+            Self::Analyses => "lead_analytics",
+            Self::Agents => "agents",
+            Self::Campaigns => "campaigns",
+        }
+    }
+}
+
+/// The JSON object rendered for each row: its entries, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Object {
+    pub fields: Vec<(String, Field)>,
+}
+
+/// One entry of an [`Object`].
+#[derive(Debug, Clone)]
+pub enum Field {
+    /// A fixed string (`__typename`).
+    Constant(&'static str),
+    /// A column of the row.
+    Column(&'static str, Render),
+    /// The row of `table` whose `key` column equals this row's `via`
+    /// column, or null.
+    One {
+        table: Table,
+        key: &'static str,
+        via: &'static str,
+        object: Box<Object>,
+    },
+    /// A connection: the first `first` rows of `table` whose `parent` column
+    /// is this row's id, by `created_at` then id.
+    Page {
+        table: Table,
+        parent: &'static str,
+        first: u64,
+        ascending: bool,
+        connection: Vec<(String, Connection)>,
+    },
+}
+
+/// One entry of a connection's object.
+#[derive(Debug, Clone)]
+pub enum Connection {
+    /// A fixed string (`__typename`).
+    Constant(&'static str),
+    /// The page's rows.
+    Nodes(Object),
+}
+
+/// The most entries one object may have (PostgreSQL's functions take at
+/// most 100 arguments, two per entry).
+pub const MAX_ENTRIES: usize = 50;
+
+/// Whether `key` is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`), and so safe
+/// inside a SQL string literal.
+pub fn is_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+/// A statement that renders rows of one table as a JSON array.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    sql: String,
+}
+
+impl Compiled {
+    /// The statement rendering `object` for rows of `table` on `db`'s backend.
+    pub fn new(db: &Db, table: Table, object: &Object) -> Result<Self, Unsupported> {
+        Ok(Self {
+            sql: compile(db.get_database_backend(), table, object)?,
+        })
+    }
+
+    /// The JSON array of the rows with `ids`, in the order of `ids` (rows
+    /// that are gone are left out).
+    pub async fn rows(&self, db: &Db, organization_id: Uuid, ids: &[Uuid]) -> AppResult<String> {
+        let backend = db.get_database_backend();
+        let ids = serde_json::Value::from(ids.iter().map(Uuid::to_string).collect::<Vec<_>>());
+        let statement = Statement::from_sql_and_values(
+            backend,
+            self.sql.clone(),
+            [Value::from(ids.to_string()), Value::from(organization_id)],
+        );
+        let row = db.query_one_raw(statement).await?.ok_or_else(|| {
+            AppError::Internal(sea_orm::DbErr::RecordNotFound(
+                "an aggregate returned no row".into(),
+            ))
+        })?;
+        Ok(row.try_get_by_index::<String>(0)?)
+    }
+}
+
+/// The statement of [`Compiled`]: `$1` the ids as a JSON array of strings,
+/// `$2` the organization.
+pub fn compile(backend: DbBackend, table: Table, object: &Object) -> Result<String, Unsupported> {
+    let mut sql = Sql {
+        backend,
+        aliases: 0,
+    };
+    let alias = sql.alias();
+    let name = table.name();
+    let body = sql.object(object, &alias)?;
+    Ok(match backend {
+        DbBackend::Postgres => format!(
+            "SELECT COALESCE(json_agg({body} ORDER BY p.ord), '[]'::json)::text \
+             FROM json_array_elements_text($1::json) WITH ORDINALITY AS p(id, ord) \
+             JOIN {name} {alias} ON {alias}.id = p.id::uuid AND {alias}.organization_id = $2"
+        ),
+        _ => format!(
+            "SELECT json_group_array(json({body}) ORDER BY p.key) \
+             FROM json_each(?1) AS p \
+             JOIN {name} {alias} ON {alias}.id = unhex(replace(p.value, '-', '')) \
+             AND {alias}.organization_id = ?2"
+        ),
+    })
+}
+
+struct Sql {
+    backend: DbBackend,
+    aliases: usize,
+}
+
+impl Sql {
+    fn alias(&mut self) -> String {
+        self.aliases += 1;
+        format!("t{}", self.aliases)
+    }
+
+    fn postgres(&self) -> bool {
+        self.backend == DbBackend::Postgres
+    }
+
+    fn organization(&self) -> &'static str {
+        if self.postgres() { "$2" } else { "?2" }
+    }
+
+    /// `{"key": value, …}` of the row `alias`.
+    fn object(&mut self, object: &Object, alias: &str) -> Result<String, Unsupported> {
+        let mut entries = Vec::with_capacity(object.fields.len());
+        for (key, field) in &object.fields {
+            let value = self.field(field, alias)?;
+            entries.push((key.as_str(), value));
+        }
+        self.build(&entries)
+    }
+
+    fn build(&self, entries: &[(&str, String)]) -> Result<String, Unsupported> {
+        if entries.len() > MAX_ENTRIES {
+            return Err(unsupported("more entries than one object may have"));
+        }
+        let mut out = String::from(if self.postgres() {
+            "json_build_object("
+        } else {
+            "json_object("
+        });
+        for (n, (key, value)) in entries.iter().enumerate() {
+            if !is_name(key) {
+                return Err(unsupported("a key that is not a GraphQL name"));
+            }
+            if n > 0 {
+                out.push_str(", ");
+            }
+            out.push('\'');
+            out.push_str(key);
+            out.push_str("', ");
+            out.push_str(value);
+        }
+        out.push(')');
+        Ok(out)
+    }
+
+    fn field(&mut self, field: &Field, alias: &str) -> Result<String, Unsupported> {
+        Ok(match field {
+            Field::Constant(text) => self.constant(text)?,
+            Field::Column(column, render) => self.render(&format!("{alias}.{column}"), render)?,
+            Field::One {
+                table,
+                key,
+                via,
+                object,
+            } => {
+                let inner = self.alias();
+                let body = self.object(object, &inner)?;
+                let sql = format!(
+                    "(SELECT {body} FROM {table} {inner} WHERE {inner}.organization_id = {org} \
+                     AND {inner}.{key} = {alias}.{via})",
+                    table = table.name(),
+                    org = self.organization(),
+                );
+                self.nested(sql)
+            }
+            Field::Page {
+                table,
+                parent,
+                first,
+                ascending,
+                connection,
+            } => {
+                let order = if *ascending { "ASC" } else { "DESC" };
+                let mut entries = Vec::with_capacity(connection.len());
+                for (key, entry) in connection {
+                    let value = match entry {
+                        Connection::Constant(text) => self.constant(text)?,
+                        Connection::Nodes(object) => {
+                            let inner = self.alias();
+                            let body = self.object(object, &inner)?;
+                            let rows = format!(
+                                "(SELECT * FROM {table} WHERE organization_id = {org} \
+                                 AND {parent} = {alias}.id \
+                                 ORDER BY created_at {order}, id {order} LIMIT {first}) {inner}",
+                                table = table.name(),
+                                org = self.organization(),
+                            );
+                            let sql = if self.postgres() {
+                                format!(
+                                    "(SELECT COALESCE(json_agg({body} ORDER BY {inner}.created_at {order}, \
+                                     {inner}.id {order}), '[]'::json) FROM {rows})"
+                                )
+                            } else {
+                                format!(
+                                    "(SELECT json_group_array(json({body}) ORDER BY {inner}.created_at {order}, \
+                                     {inner}.id {order}) FROM {rows})"
+                                )
+                            };
+                            self.nested(sql)
+                        }
+                    };
+                    entries.push((key.as_str(), value));
+                }
+                self.build(&entries)?
+            }
+        })
+    }
+
+    /// A subquery's JSON as a value of the enclosing object (SQLite passes
+    /// JSON out of a subquery as text, which `json()` makes JSON again).
+    fn nested(&self, sql: String) -> String {
+        if self.postgres() {
+            sql
+        } else {
+            format!("json({sql})")
+        }
+    }
+
+    fn constant(&self, text: &str) -> Result<String, Unsupported> {
+        if !is_name(text) {
+            return Err(unsupported("a constant that is not a GraphQL name"));
+        }
+        Ok(if self.postgres() {
+            format!("'{text}'::text")
+        } else {
+            format!("'{text}'")
+        })
+    }
+
+    fn render(&self, column: &str, render: &Render) -> Result<String, Unsupported> {
+        Ok(match render {
+            Render::Text | Render::Int => column.to_owned(),
+            Render::Id => {
+                if self.postgres() {
+                    column.to_owned()
+                } else {
+                    // SQLite holds a UUID as its 16 bytes.
+                    let hex = format!("lower(hex({column}))");
+                    format!(
+                        "CASE WHEN typeof({column}) = 'blob' THEN substr({hex}, 1, 8) || '-' || \
+                         substr({hex}, 9, 4) || '-' || substr({hex}, 13, 4) || '-' || \
+                         substr({hex}, 17, 4) || '-' || substr({hex}, 21) ELSE {column} END"
+                    )
+                }
+            }
+            Render::Bool => {
+                if self.postgres() {
+                    column.to_owned()
+                } else {
+                    format!(
+                        "json(CASE WHEN {column} IS NULL THEN NULL WHEN {column} THEN 'true' ELSE 'false' END)"
+                    )
+                }
+            }
+            Render::Time => {
+                if self.postgres() {
+                    // chrono's RFC 3339 (`AutoSi`): the fraction only when
+                    // there is one, in milliseconds when that is exact.
+                    let utc = format!("({column} AT TIME ZONE 'UTC')");
+                    format!(
+                        "to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE \
+                         WHEN extract(microseconds FROM {column})::bigint % 1000000 = 0 THEN '' \
+                         WHEN extract(microseconds FROM {column})::bigint % 1000 = 0 THEN to_char({utc}, '.MS') \
+                         ELSE to_char({utc}, '.US') END || '+00:00'"
+                    )
+                } else {
+                    // SQLite's text is written by more than one hand
+                    // (chrono, and SQL defaults with fixed milliseconds).
+                    return Err(unsupported("a timestamp on SQLite"));
+                }
+            }
+            Render::Enum(values) => {
+                let mut out = format!("CASE {column}");
+                for (stored, name) in values {
+                    if !is_name(stored) || !is_name(name) {
+                        return Err(unsupported("an enum value that is not a name"));
+                    }
+                    out.push_str(&format!(" WHEN '{stored}' THEN '{name}'"));
+                }
+                out.push_str(" END");
+                out
+            }
+        })
+    }
+}
+
+fn unsupported(what: &'static str) -> Unsupported {
+    Unsupported(what)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_graphql_names_are_names() {
+        assert!(is_name("firstName"));
+        assert!(is_name("_a1"));
+        assert!(!is_name("1a"));
+        assert!(!is_name(""));
+        assert!(!is_name("a'b"));
+        assert!(!is_name("a b"));
+    }
+
+    #[test]
+    fn a_key_that_is_not_a_name_never_reaches_the_sql() {
+        let object = Object {
+            fields: vec![(
+                "x'); DROP TABLE leads; --".into(),
+                Field::Column("id", Render::Id),
+            )],
+        };
+        assert!(compile(DbBackend::Postgres, Table::Leads, &object).is_err());
+        assert!(compile(DbBackend::Sqlite, Table::Leads, &object).is_err());
+    }
+
+    #[test]
+    fn an_object_past_the_argument_limit_is_refused() {
+        let object = Object {
+            fields: (0..=MAX_ENTRIES)
+                .map(|n| (format!("k{n}"), Field::Column("id", Render::Id)))
+                .collect(),
+        };
+        assert!(compile(DbBackend::Postgres, Table::Leads, &object).is_err());
+    }
+}
