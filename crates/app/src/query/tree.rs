@@ -180,7 +180,10 @@ impl Compiled {
 }
 
 /// The statement of [`Compiled`]: `$1` the ids as a JSON array of strings,
-/// `$2` the organization.
+/// `$2` the organization. On PostgreSQL each row is looked up by id
+/// (`LATERAL`): the planner cannot know how many ids there are and would
+/// otherwise scan the whole table to hash them (`LIMIT 1` keeps it from
+/// flattening the lookup into a join).
 pub fn compile(backend: DbBackend, table: Table, object: &Object) -> Result<String, Unsupported> {
     let mut sql = Sql {
         backend,
@@ -189,11 +192,13 @@ pub fn compile(backend: DbBackend, table: Table, object: &Object) -> Result<Stri
     let alias = sql.alias();
     let name = table.name();
     let body = sql.object(object, &alias)?;
+    let columns = columns(object);
     Ok(match backend {
         DbBackend::Postgres => format!(
             "SELECT COALESCE(json_agg({body} ORDER BY p.ord), '[]'::json)::text \
              FROM json_array_elements_text($1::json) WITH ORDINALITY AS p(id, ord) \
-             JOIN {name} {alias} ON {alias}.id = p.id::uuid AND {alias}.organization_id = $2"
+             CROSS JOIN LATERAL (SELECT {columns} FROM {name} \
+             WHERE id = p.id::uuid AND organization_id = $2 LIMIT 1) {alias}"
         ),
         _ => format!(
             "SELECT json_group_array(json({body}) ORDER BY p.key) \
@@ -202,6 +207,24 @@ pub fn compile(backend: DbBackend, table: Table, object: &Object) -> Result<Stri
              AND {alias}.organization_id = ?2"
         ),
     })
+}
+
+/// The columns `object` reads of its row: its own, the keys its relations
+/// follow, and the id and creation time that pages order by.
+fn columns(object: &Object) -> String {
+    let mut columns = std::collections::BTreeSet::from(["id", "created_at"]);
+    for (_, field) in &object.fields {
+        match field {
+            Field::Column(column, _) => {
+                columns.insert(*column);
+            }
+            Field::One { via, .. } => {
+                columns.insert(*via);
+            }
+            Field::Constant(_) | Field::Page { .. } => {}
+        }
+    }
+    columns.into_iter().collect::<Vec<_>>().join(", ")
 }
 
 struct Sql {
@@ -272,7 +295,7 @@ impl Sql {
                 let body = self.object(object, &inner)?;
                 let sql = format!(
                     "(SELECT {body} FROM {table} {inner} WHERE {inner}.organization_id = {org} \
-                     AND {inner}.{key} = {alias}.{via})",
+                     AND {inner}.{key} = {alias}.{via} LIMIT 1)",
                     table = table.name(),
                     org = self.organization(),
                 );
@@ -294,11 +317,12 @@ impl Sql {
                             let inner = self.alias();
                             let body = self.object(object, &inner)?;
                             let rows = format!(
-                                "(SELECT * FROM {table} WHERE organization_id = {org} \
+                                "(SELECT {columns} FROM {table} WHERE organization_id = {org} \
                                  AND {parent} = {alias}.id \
                                  ORDER BY created_at {order}, id {order} LIMIT {first}) {inner}",
                                 table = table.name(),
                                 org = self.organization(),
+                                columns = columns(object),
                             );
                             let sql = if self.postgres() {
                                 format!(
