@@ -265,6 +265,10 @@ async fn rendered_nodes_answer_what_the_resolvers_answer(backend: Backend) {
         (EVERYTHING, json!({ "first": 10, "calls": 2 })),
         (EVERYTHING, json!({ "first": 2, "calls": 0 })),
         (SCALARS, json!({ "first": 10 })),
+        (
+            "query($order: CallOrder, $n: Int) { leads(first: 3) { nodes { id calls(first: $n, orderBy: $order) { nodes { id durationSeconds } } } } }",
+            json!({ "order": { "direction": "ASC" }, "n": 2 }),
+        ),
     ] {
         let http = app.graphql(Some(&token), query, variables.clone()).await;
         let over_http = ok(&http).clone();

@@ -164,11 +164,15 @@ impl Compiled {
     /// that are gone are left out).
     pub async fn rows(&self, db: &Db, organization_id: Uuid, ids: &[Uuid]) -> AppResult<String> {
         let backend = db.get_database_backend();
-        let ids = serde_json::Value::from(ids.iter().map(Uuid::to_string).collect::<Vec<_>>());
+        let ids = ids.iter().map(Uuid::to_string).collect::<Vec<_>>();
+        let ids = match backend {
+            DbBackend::Postgres => format!("{{{}}}", ids.join(",")),
+            _ => serde_json::Value::from(ids).to_string(),
+        };
         let statement = Statement::from_sql_and_values(
             backend,
             self.sql.clone(),
-            [Value::from(ids.to_string()), Value::from(organization_id)],
+            [Value::from(ids), Value::from(organization_id)],
         );
         let row = db.query_one_raw(statement).await?.ok_or_else(|| {
             AppError::Internal(sea_orm::DbErr::RecordNotFound(
@@ -179,11 +183,13 @@ impl Compiled {
     }
 }
 
-/// The statement of [`Compiled`]: `$1` the ids as a JSON array of strings,
-/// `$2` the organization. On PostgreSQL each row is looked up by id
-/// (`LATERAL`): the planner cannot know how many ids there are and would
-/// otherwise scan the whole table to hash them (`LIMIT 1` keeps it from
-/// flattening the lookup into a join).
+/// The statement of [`Compiled`]: `$1` the ids (a PostgreSQL array literal;
+/// a JSON array on SQLite), `$2` the organization. On PostgreSQL each row
+/// is looked up by id (`LATERAL`): the planner cannot know how many ids
+/// there are and would otherwise scan the whole table to hash them
+/// (`LIMIT 1` keeps it from flattening the lookup into a join). The ids
+/// are cast as a whole, before the lookup: a cast inside it is not
+/// leakproof, so under row-level security it could not use the index.
 pub fn compile(backend: DbBackend, table: Table, object: &Object) -> Result<String, Unsupported> {
     let mut sql = Sql {
         backend,
@@ -196,9 +202,9 @@ pub fn compile(backend: DbBackend, table: Table, object: &Object) -> Result<Stri
     Ok(match backend {
         DbBackend::Postgres => format!(
             "SELECT COALESCE(json_agg({body} ORDER BY p.ord), '[]'::json)::text \
-             FROM json_array_elements_text($1::json) WITH ORDINALITY AS p(id, ord) \
+             FROM unnest($1::text::uuid[]) WITH ORDINALITY AS p(id, ord) \
              CROSS JOIN LATERAL (SELECT {columns} FROM {name} \
-             WHERE id = p.id::uuid AND organization_id = $2 LIMIT 1) {alias}"
+             WHERE id = p.id AND organization_id = $2 LIMIT 1) {alias}"
         ),
         _ => format!(
             "SELECT json_group_array(json({body}) ORDER BY p.key) \

@@ -243,10 +243,13 @@ impl<'a> Walker<'a, '_> {
         };
         let ascending = match self.argument(field, "orderBy")? {
             None | Some(Value::Null) => false,
+            // An enum literal, or a string in the variables' JSON.
             Some(Value::Object(order)) => match order.get("direction") {
                 None | Some(Value::Null) => false,
                 Some(Value::Enum(d)) if d.as_str() == "ASC" => true,
                 Some(Value::Enum(d)) if d.as_str() == "DESC" => false,
+                Some(Value::String(d)) if d == "ASC" => true,
+                Some(Value::String(d)) if d == "DESC" => false,
                 Some(_) => return Err(Unsupported("an unknown order")),
             },
             Some(_) => return Err(Unsupported("an unknown order")),
