@@ -25,11 +25,6 @@
 //! it subscribed (the group has been listening since before). A member that
 //! falls a whole buffer behind gets `RESYNC_REQUIRED`, as a lone subscriber
 //! would. The group ends when its last member leaves.
-//!
-//! Each response's `data` is serialized once for the group; a member on a
-//! socket with [`SocketSplices`] gets a placeholder that the socket replaces
-//! with that text as it writes the message, so the answer is neither copied
-//! nor serialized per member.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -44,7 +39,6 @@ use uuid::Uuid;
 use crate::SwitchboardSchema;
 use crate::shared::context::{Auth, Permission};
 use crate::shared::limits::{MAX_TEXT_NESTING, document};
-use crate::shared::splice::SocketSplices;
 
 /// Root fields whose streams depend only on the group's key, never on when
 /// or by whom they were started.
@@ -81,18 +75,12 @@ struct Key {
     variables: String,
 }
 
-/// A response as the group hands it out: its `data` serialized once.
-struct Shared {
-    response: Response,
-    data: Option<Arc<str>>,
-}
-
 /// A stream run once for its members.
 struct Group {
     key: Key,
     groups: Weak<Groups>,
     /// Each response, or `None` once the stream has ended.
-    sender: broadcast::Sender<Option<Arc<Shared>>>,
+    sender: broadcast::Sender<Option<Arc<Response>>>,
     task: tokio::task::AbortHandle,
 }
 
@@ -125,15 +113,10 @@ impl Subscriptions {
         request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        let splices = session_data
-            .as_deref()
-            .and_then(|data| data.get(&std::any::TypeId::of::<Arc<SocketSplices>>()))
-            .and_then(|splices| splices.downcast_ref::<Arc<SocketSplices>>())
-            .cloned();
         let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(group) = groups.get(&key).and_then(Weak::upgrade) {
             let receiver = group.sender.subscribe();
-            return member(group, receiver, splices);
+            return member(group, receiver);
         }
         let (sender, receiver) = broadcast::channel(BUFFER);
         let group = Arc::new_cyclic(|this: &Weak<Group>| {
@@ -164,28 +147,21 @@ impl Subscriptions {
             }
         });
         groups.insert(key, Arc::downgrade(&group));
-        member(group, receiver, splices)
+        member(group, receiver)
     }
 }
 
 /// Runs a group's stream, handing each response to its members.
 async fn run(
     mut responses: BoxStream<'static, Response>,
-    sender: broadcast::Sender<Option<Arc<Shared>>>,
+    sender: broadcast::Sender<Option<Arc<Response>>>,
     groups: Arc<Groups>,
     key: Key,
     this: Weak<Group>,
 ) {
     while let Some(response) = responses.next().await {
-        let data = match &response.data {
-            async_graphql::Value::Null => None,
-            data => serde_json::to_string(data).ok().map(Arc::from),
-        };
         // No member left to receive it: the group is being dropped.
-        if sender
-            .send(Some(Arc::new(Shared { response, data })))
-            .is_err()
-        {
+        if sender.send(Some(Arc::new(response))).is_err() {
             return;
         }
     }
@@ -200,33 +176,22 @@ async fn run(
 /// One member's view of its group's responses.
 fn member(
     group: Arc<Group>,
-    receiver: broadcast::Receiver<Option<Arc<Shared>>>,
-    splices: Option<Arc<SocketSplices>>,
+    receiver: broadcast::Receiver<Option<Arc<Response>>>,
 ) -> BoxStream<'static, Response> {
-    stream::unfold(
-        (group, receiver, splices),
-        |(group, mut receiver, splices)| async move {
-            let response = match receiver.recv().await {
-                Ok(Some(shared)) => copy(&shared, splices.as_deref()),
-                Ok(None) | Err(RecvError::Closed) => return None,
-                Err(RecvError::Lagged(missed)) => lagged(missed),
-            };
-            Some((response, (group, receiver, splices)))
-        },
-    )
+    stream::unfold((group, receiver), |(group, mut receiver)| async move {
+        match receiver.recv().await {
+            Ok(Some(response)) => Some((copy(&response), (group, receiver))),
+            Ok(None) | Err(RecvError::Closed) => None,
+            Err(RecvError::Lagged(missed)) => Some((lagged(missed), (group, receiver))),
+        }
+    })
     .boxed()
 }
 
-/// The member's response: a placeholder for the serialized `data` where
-/// the socket splices, else a copy.
-fn copy(shared: &Shared, splices: Option<&SocketSplices>) -> Response {
-    let data = match (splices, &shared.data) {
-        (Some(splices), Some(text)) => async_graphql::Value::String(splices.put(text.clone())),
-        _ => shared.response.data.clone(),
-    };
-    let mut copy = Response::new(data);
-    copy.errors = shared.response.errors.clone();
-    copy.extensions = shared.response.extensions.clone();
+fn copy(response: &Response) -> Response {
+    let mut copy = Response::new(response.data.clone());
+    copy.errors = response.errors.clone();
+    copy.extensions = response.extensions.clone();
     copy
 }
 

@@ -1,22 +1,16 @@
-//! JSON written once, put into many messages after they are serialized.
+//! JSON rendered by the database ([`switchboard_app::query::tree`]), put into
+//! a response after it is serialized.
 //!
-//! - Over HTTP, a resolver that has the finished JSON text of its value
-//!   (rendered by the database, [`switchboard_app::query::tree`]) hands it to
-//!   the request's [`Splices`] and returns a placeholder string instead; the
-//!   transport serializes the response as usual and [`Splices::splice`] puts
-//!   each text where its placeholder is.
-//! - Over WebSockets, a shared subscription's `data` is serialized once per
-//!   event for all the members of its group ([`crate::live::fanout`]); each
-//!   socket's [`SocketSplices`] puts that one text into the member's `next`
-//!   message.
-//!
-//! Placeholders carry a random nonce of the request or socket, which no
-//! stored string can be written to match ahead of time. Where a transport
-//! attaches neither, values are built and serialized as usual.
+//! A resolver that has the finished JSON text of its value hands it to the
+//! request's [`Splices`] and returns a placeholder string instead; the
+//! transport serializes the response as usual and [`Splices::splice`] puts
+//! each text where its placeholder is. Placeholders carry a random nonce
+//! of the request, which no stored string can be written to match ahead of
+//! time. Only the HTTP transport attaches [`Splices`]: without them
+//! resolvers build values as usual.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use async_graphql::parser::types::Field;
 use async_graphql::registry::Registry;
@@ -128,70 +122,6 @@ impl Splices {
     }
 }
 
-/// One socket's texts waiting for their messages: each is taken out of
-/// the store when its message is written.
-#[derive(Debug)]
-pub struct SocketSplices {
-    prefix: String,
-    texts: Mutex<(u64, HashMap<u64, Arc<str>>)>,
-}
-
-impl Default for SocketSplices {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl SocketSplices {
-    pub fn new() -> Self {
-        Self {
-            prefix: format!("switchboard-splice:{}:", Uuid::new_v4().simple()),
-            texts: Mutex::new((0, HashMap::new())),
-        }
-    }
-
-    /// Keeps `json` (a JSON value's text) for the next message that holds
-    /// the placeholder returned.
-    pub fn put(&self, json: Arc<str>) -> String {
-        let mut texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
-        let (next, waiting) = &mut *texts;
-        *next += 1;
-        waiting.insert(*next, json);
-        format!("{}{next}", self.prefix)
-    }
-
-    /// `message` with its placeholder, if any, replaced by its text (then
-    /// forgotten).
-    pub fn splice(&self, message: String) -> String {
-        let needle = format!("\"{}", self.prefix);
-        let Some(at) = memchr::memmem::find(message.as_bytes(), needle.as_bytes()) else {
-            return message;
-        };
-        let after = &message[at + needle.len()..];
-        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        if after.as_bytes().get(digits) != Some(&b'"') {
-            return message;
-        }
-        let Ok(number) = after[..digits].parse::<u64>() else {
-            return message;
-        };
-        let Some(text) = self
-            .texts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .1
-            .remove(&number)
-        else {
-            return message;
-        };
-        let mut out = String::with_capacity(message.len() + text.len());
-        out.push_str(&message[..at]);
-        out.push_str(&text);
-        out.push_str(&after[digits + 1..]);
-        out
-    }
-}
-
 /// Copies the JSON `text` to `out` without white space outside strings.
 fn write_compact(text: &[u8], out: &mut Vec<u8>) {
     let mut in_string = false;
@@ -233,19 +163,6 @@ mod tests {
             std::str::from_utf8(&spliced).unwrap(),
             r#"{"data":{"nodes":[{"a":"x y\" }","b":[1,2]},{"a":null}],"n":1}}"#
         );
-    }
-
-    #[test]
-    fn a_socket_message_gets_its_text_once() {
-        let splices = SocketSplices::new();
-        let placeholder = splices.put(Arc::from(r#"{"a":[1,"x"]}"#));
-        let message = format!(r#"{{"id":"1","type":"next","payload":{{"data":"{placeholder}"}}}}"#);
-        assert_eq!(
-            splices.splice(message.clone()),
-            r#"{"id":"1","type":"next","payload":{"data":{"a":[1,"x"]}}}"#
-        );
-        // Taken: a second message with the same placeholder keeps it as it is.
-        assert_eq!(splices.splice(message.clone()), message);
     }
 
     #[test]

@@ -307,10 +307,6 @@ async fn serve_socket(
     let slot = opened.clone();
     let init_tracking = tracking.clone();
     let init_span = connection.clone();
-    // Shared subscriptions' answers, serialized once per group, are put
-    // into this socket's messages as they are written.
-    let splices = Arc::new(switchboard_graphql::shared::splice::SocketSplices::new());
-    let init_splices = splices.clone();
     let messages = async_graphql::http::WebSocket::new(schema, input, protocol)
         .on_connection_init(move |payload| async move {
             let token = ["Authorization", "authorization", "token"]
@@ -352,7 +348,6 @@ async fn serve_socket(
                         };
                         let mut data = switchboard_graphql::connection_data(&app, auth, caller);
                         data.insert(OperationTimeout(limits.operation_timeout));
-                        data.insert(init_splices);
                         Ok(data)
                     }
                     switchboard_graphql::Auth::Anonymous(reason) => {
@@ -363,9 +358,7 @@ async fn serve_socket(
             }
         })
         .map(|message| match message {
-            async_graphql::http::WsMessage::Text(text) => {
-                Message::Text(splices.splice(text).into())
-            }
+            async_graphql::http::WsMessage::Text(text) => Message::Text(text.into()),
             // async-graphql closes a refused `connection_init` with 1002; the
             // graphql-transport-ws protocol says 4403 Forbidden.
             async_graphql::http::WsMessage::Close(code, reason) => {
