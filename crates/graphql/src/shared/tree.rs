@@ -40,7 +40,13 @@ impl RenderedNodes {
     pub fn leads(ctx: &Context<'_>) -> Option<Vec<(String, Compiled)>> {
         ctx.data_opt::<Arc<Splices>>()?;
         let db = context::db(ctx).ok()?;
-        let nodes = lead_nodes(ctx).ok()?;
+        let nodes = match lead_nodes(ctx) {
+            Ok(nodes) => nodes,
+            Err(reason) => {
+                tracing::debug!(%reason, "a page of leads is resolved field by field");
+                return None;
+            }
+        };
         nodes
             .into_iter()
             .map(|(key, object)| Some((key, Compiled::new(db, Table::Leads, &object).ok()?)))
