@@ -21,30 +21,39 @@ use crate::subscriptions::{connect, next_json, start};
 
 on_both_backends!(
     rendered_nodes_answer_what_the_resolvers_answer,
+    rendered_calls_answer_what_the_resolvers_answer,
     rendered_nodes_take_fewer_statements_that_do_not_grow_with_the_page,
     directives_and_cursors_are_left_to_the_resolvers,
     rendered_nodes_stay_in_their_organization,
 );
 
+/// Every field of a call the database renders, with its relations.
+const CALL: &str = "fragment Call on Call { __typename id status outcome crmStage trafficSource sourceOfSetAppointment
+  leadSource callType callSource provider providerCallId phoneNumber callerName callerEmail scheduledAt startedAt
+  endedAt durationSeconds billedMinutes creditsUsed costCents recordingUrl summary purpose notes endedReason
+  insuranceVerified insuranceProvider paymentPlanDiscussed paymentPlanAmountCents collectionAttempt
+  collectionAmountCents collectionSuccess transferredToStaff transferredTo followUpRequired followUpDate
+  callQuality customerSentiment createdAt updatedAt
+  transcript { __typename id content language createdAt }
+  analysis { __typename id intentLevel intentScore urgencyLevel urgencyScore budgetLevel budgetScore fitLevel
+    fitScore engagementLevel engagementScore totalScore leadStatusTag ctaPricingClicked ctaDemoClicked
+    ctaFollowupClicked ctaSampleClicked ctaEscalatedToHuman demoScheduledAt companyName extractedName
+    extractedEmail isQualified leadTemperature nextSteps isRead createdAt }
+  agent { __typename id provider externalAgentId name agentType description isActive createdAt }
+  lead { id firstName status } }";
+
 /// Every field the database renders, with aliases, `__typename` and fragments.
-const EVERYTHING: &str = "query($first: Int, $calls: Int) { leads(first: $first) { totalCount pageInfo { hasNextPage }
-  nodes { __typename id firstName lastName phoneNumber email company status leadScore source subSource notes
-    timezone lastContactAt isAutoCreated deletedAt createdAt updatedAt ...Calls } } }
-fragment Calls on Lead {
-  oldest: calls(first: $calls, orderBy: { direction: ASC }) { __typename nodes { id createdAt } }
-  calls { nodes { __typename id status outcome crmStage trafficSource sourceOfSetAppointment leadSource callType
-    callSource provider providerCallId phoneNumber callerName callerEmail scheduledAt startedAt endedAt
-    durationSeconds billedMinutes creditsUsed costCents recordingUrl summary purpose notes endedReason
-    insuranceVerified insuranceProvider paymentPlanDiscussed paymentPlanAmountCents collectionAttempt
-    collectionAmountCents collectionSuccess transferredToStaff transferredTo followUpRequired followUpDate
-    callQuality customerSentiment createdAt updatedAt
-    transcript { __typename id content language createdAt }
-    analysis { __typename id intentLevel intentScore urgencyLevel urgencyScore budgetLevel budgetScore fitLevel
-      fitScore engagementLevel engagementScore totalScore leadStatusTag ctaPricingClicked ctaDemoClicked
-      ctaFollowupClicked ctaSampleClicked ctaEscalatedToHuman demoScheduledAt companyName extractedName
-      extractedEmail isQualified leadTemperature nextSteps isRead createdAt }
-    agent { __typename id provider externalAgentId name agentType description isActive createdAt }
-    lead { id firstName status } } } }";
+fn everything() -> String {
+    format!(
+        "query($first: Int, $calls: Int) {{ leads(first: $first) {{ totalCount pageInfo {{ hasNextPage }}
+  nodes {{ __typename id firstName lastName phoneNumber email company status leadScore source subSource notes
+    timezone lastContactAt isAutoCreated deletedAt createdAt updatedAt ...Calls }} }} }}
+fragment Calls on Lead {{
+  oldest: calls(first: $calls, orderBy: {{ direction: ASC }}) {{ __typename nodes {{ id createdAt }} }}
+  calls {{ nodes {{ ...Call }} }} }}
+{CALL}"
+    )
+}
 
 /// What SQLite renders too (no timestamps).
 const SCALARS: &str = "query($first: Int) { leads(first: $first) { nodes { id firstName phoneNumber status leadScore
@@ -261,9 +270,10 @@ async fn rendered_nodes_answer_what_the_resolvers_answer(backend: Backend) {
     let acme = Tenant::create(&app.db.db, "acme").await;
     world(&app, &acme, 4).await;
     let token = acme.token(acme.viewer);
+    let everything = everything();
     for (query, variables) in [
-        (EVERYTHING, json!({ "first": 10, "calls": 2 })),
-        (EVERYTHING, json!({ "first": 2, "calls": 0 })),
+        (everything.as_str(), json!({ "first": 10, "calls": 2 })),
+        (everything.as_str(), json!({ "first": 2, "calls": 0 })),
         (SCALARS, json!({ "first": 10 })),
         (
             "query($order: CallOrder, $n: Int) { leads(first: 3) { nodes { id calls(first: $n, orderBy: $order) { nodes { id durationSeconds } } } } }",
@@ -283,8 +293,8 @@ async fn rendered_nodes_answer_what_the_resolvers_answer(backend: Backend) {
         let variables = json!({ "first": 10, "calls": 2 });
         let mut counts = Vec::new();
         for query in [
-            EVERYTHING.to_owned(),
-            EVERYTHING.replace("totalCount", "totalCount edges { cursor }"),
+            everything.clone(),
+            everything.replace("totalCount", "totalCount edges { cursor }"),
         ] {
             let before = app.statements();
             ok(&app.graphql(Some(&token), &query, variables.clone()).await);
@@ -294,7 +304,11 @@ async fn rendered_nodes_answer_what_the_resolvers_answer(backend: Backend) {
     }
     // The world is what the query shows: its awkward text arrives whole.
     let http = app
-        .graphql(Some(&token), EVERYTHING, json!({ "first": 10, "calls": 2 }))
+        .graphql(
+            Some(&token),
+            &everything,
+            json!({ "first": 10, "calls": 2 }),
+        )
         .await;
     let leads = ok(&http)["leads"]["nodes"]
         .as_array()
@@ -434,4 +448,69 @@ async fn rendered_nodes_stay_in_their_organization(backend: Backend) {
             assert_eq!(lead["calls"]["nodes"].as_array().map(Vec::len), Some(3));
         }
     }
+}
+
+/// The `calls` root and one lead's calls render their nodes too; a lead's
+/// calls under a page of leads the resolvers answer are never rendered per
+/// lead (the statements stay those of the page).
+async fn rendered_calls_answer_what_the_resolvers_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "acme").await;
+    let leads = world(&app, &acme, 4).await;
+    let token = acme.token(acme.viewer);
+    let root = format!(
+        "query($first: Int) {{ calls(first: $first) {{ totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ ...Call }} }} }} {CALL}"
+    );
+    let one_lead = format!(
+        "query($id: ID!) {{ lead(id: $id) {{ id calls(first: 2, orderBy: {{ direction: ASC }}) {{ nodes {{ ...Call }} }} }} }} {CALL}"
+    );
+    // SQLite renders no timestamps: there only this one is rendered.
+    let scalars = "query($first: Int) { calls(first: $first) { nodes { id status durationSeconds transcript { content } agent { name } lead { firstName } } } }";
+    for (query, variables) in [
+        (root.as_str(), json!({ "first": 7 })),
+        (one_lead.as_str(), json!({ "id": leads[0] })),
+        (scalars, json!({ "first": 12 })),
+    ] {
+        let http = app.graphql(Some(&token), query, variables.clone()).await;
+        let over_socket = resolved(&app, &token, query, variables).await;
+        assert_eq!(ok(&http), &over_socket);
+    }
+    let http = app
+        .graphql(Some(&token), scalars, json!({ "first": 12 }))
+        .await;
+    assert_eq!(
+        ok(&http)["calls"]["nodes"].as_array().map(Vec::len),
+        Some(12)
+    );
+    if backend == Backend::Postgres {
+        // One lead's calls, timestamps and all, are rendered there.
+        let mut counts = Vec::new();
+        for query in [
+            one_lead.clone(),
+            one_lead.replace("{ nodes {", "{ edges { cursor } nodes {"),
+        ] {
+            let before = app.statements();
+            ok(&app
+                .graphql(Some(&token), &query, json!({ "id": leads[0] }))
+                .await);
+            counts.push(app.statements() - before);
+        }
+        assert!(counts[0] + 3 <= counts[1], "rendered, resolved: {counts:?}");
+    }
+
+    // Rendered: fewer statements than resolved, whatever the page size.
+    let resolved_query = scalars.replace("{ nodes {", "{ edges { cursor } nodes {");
+    let mut counts = Vec::new();
+    for query in [scalars, resolved_query.as_str()] {
+        for first in [1, 12] {
+            let before = app.statements();
+            ok(&app
+                .graphql(Some(&token), query, json!({ "first": first }))
+                .await);
+            counts.push(app.statements() - before);
+        }
+    }
+    assert_eq!(counts[0], counts[1], "rendered, 1 and 12 calls: {counts:?}");
+    assert_eq!(counts[2], counts[3], "resolved, 1 and 12 calls: {counts:?}");
+    assert!(counts[0] + 2 <= counts[2], "rendered, resolved: {counts:?}");
 }

@@ -65,10 +65,10 @@ pub(crate) async fn lead_page(
         Lead::new,
         Total::Leads(list),
     );
-    if let Some(statements) = rendered {
-        let ids = connection.edges.iter().map(|edge| edge.node.0.id).collect();
-        connection.rendered = Some(crate::shared::tree::RenderedNodes::new(statements, ids));
-    }
+    connection.rendered = crate::shared::tree::RenderedNodes::of(
+        rendered,
+        connection.edges.iter().map(|edge| edge.node.0.id),
+    );
     Ok(connection)
 }
 
@@ -186,7 +186,12 @@ impl CoreQueries {
     ) -> ApiResult<CallConnection> {
         let viewer = require(ctx, Permission::Read)?;
         let page = Page::new(first, after, last, before)?;
-        let plan = prefetch::CallPlan::of(&prefetch::nodes(&[ctx.field()]))?;
+        // Nodes the database renders need nothing prefetched.
+        let rendered = crate::shared::tree::RenderedNodes::calls(ctx);
+        let plan = match rendered {
+            Some(_) => prefetch::CallPlan::default(),
+            None => prefetch::CallPlan::of(&prefetch::nodes(&[ctx.field()]))?,
+        };
         let db = context::db(ctx)?;
         let list = calls::calls(
             db,
@@ -196,13 +201,18 @@ impl CoreQueries {
         let keyset = call_keyset(order_by.unwrap_or_default().direction.into());
         let rows = list.page(db, &page, keyset).await?;
         prefetch::calls(loaders(ctx)?, &plan, &rows, prefetch::Columns::All).await?;
-        Ok(CallConnection::new(
+        let mut connection = CallConnection::new(
             &page,
             rows,
             calls::call_cursor,
             Call::new,
             Total::Calls(list),
-        ))
+        );
+        connection.rendered = crate::shared::tree::RenderedNodes::of(
+            rendered,
+            connection.edges.iter().map(|edge| edge.node.0.id),
+        );
+        Ok(connection)
     }
 
     /// Transcripts containing the words of `query` (full-text search on

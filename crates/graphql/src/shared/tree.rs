@@ -1,7 +1,7 @@
 //! The selections the database renders as JSON in one statement
-//! ([`switchboard_app::query::tree`]): the nodes of a page of leads, with
-//! their scalars, `__typename`, aliases, fragments, and their calls (each
-//! with its transcript, analysis, agent, campaign and lead).
+//! ([`switchboard_app::query::tree`]): the nodes of a page of leads or of
+//! calls, with their scalars, `__typename`, aliases, fragments, and a
+//! lead's calls (each with its transcript, analysis, agent and lead).
 //!
 //! A selection qualifies only if every part of it is known here, field by
 //! field, with the column and the rendering that give exactly what the
@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_graphql::parser::types::{Field as AstField, Selection, SelectionSet};
-use async_graphql::{Context, InputType, Name, Positioned, Value};
+use async_graphql::{Context, InputType, Name, Positioned, QueryPathSegment, Value};
 use switchboard_app::query::tree::{
     Compiled, Connection, Field, Object, Render, StoredEnum, Table, Unsupported,
 };
@@ -53,8 +53,42 @@ impl RenderedNodes {
             .collect()
     }
 
-    pub fn new(statements: Vec<(String, Compiled)>, ids: Vec<Uuid>) -> Self {
-        Self { statements, ids }
+    /// The statements for the Call `nodes` of the connection field `ctx`
+    /// resolves (the `calls` root, or the calls of one lead or agent), on
+    /// the same terms as [`RenderedNodes::leads`]; never under a list,
+    /// where each parent would render its own.
+    pub fn calls(ctx: &Context<'_>) -> Option<Vec<(String, Compiled)>> {
+        ctx.data_opt::<Arc<Splices>>()?;
+        let mut path = ctx.path_node.as_ref();
+        while let Some(node) = path {
+            if matches!(node.segment, QueryPathSegment::Index(_)) {
+                return None;
+            }
+            path = node.parent;
+        }
+        let db = context::db(ctx).ok()?;
+        let nodes = match call_nodes(ctx) {
+            Ok(nodes) => nodes,
+            Err(reason) => {
+                tracing::debug!(%reason, "a page of calls is resolved field by field");
+                return None;
+            }
+        };
+        nodes
+            .into_iter()
+            .map(|(key, object)| Some((key, Compiled::new(db, Table::Calls, &object).ok()?)))
+            .collect()
+    }
+
+    /// The page with `ids` (in order) rendered by `statements`, if any.
+    pub fn of(
+        statements: Option<Vec<(String, Compiled)>>,
+        ids: impl Iterator<Item = Uuid>,
+    ) -> Option<Self> {
+        Some(Self {
+            statements: statements?,
+            ids: ids.collect(),
+        })
     }
 
     /// The placeholder of the rendered JSON for the `nodes` field `ctx`
@@ -97,6 +131,23 @@ pub fn lead_nodes(ctx: &Context<'_>) -> Built<Vec<(String, Object)>> {
             "nodes" => {
                 walker.no_arguments(field)?;
                 out.push((key, walker.lead(&field.selection_set)?));
+            }
+            "pageInfo" | "totalCount" | "__typename" => {}
+            _ => return Err(Unsupported("a connection entry other than nodes")),
+        }
+    }
+    Ok(out)
+}
+
+/// [`lead_nodes`] for a connection of calls.
+pub fn call_nodes(ctx: &Context<'_>) -> Built<Vec<(String, Object)>> {
+    let walker = Walker { ctx };
+    let mut out = Vec::new();
+    for (key, field) in walker.fields(&ctx.item.node.selection_set, "CallConnection")? {
+        match field.name.node.as_str() {
+            "nodes" => {
+                walker.no_arguments(field)?;
+                out.push((key, walker.call(&field.selection_set)?));
             }
             "pageInfo" | "totalCount" | "__typename" => {}
             _ => return Err(Unsupported("a connection entry other than nodes")),

@@ -198,8 +198,14 @@ async fn nested_calls(
     of_lead: bool,
 ) -> ApiResult<CallConnection> {
     let page = Page::new(first, after, None, None)?;
-    let plan =
-        crate::shared::prefetch::CallPlan::of(&crate::shared::prefetch::nodes(&[ctx.field()]))?;
+    // One lead's or agent's calls (not under a list) may be rendered.
+    let rendered = crate::shared::tree::RenderedNodes::calls(ctx);
+    let plan = match rendered {
+        Some(_) => crate::shared::prefetch::CallPlan::default(),
+        None => {
+            crate::shared::prefetch::CallPlan::of(&crate::shared::prefetch::nodes(&[ctx.field()]))?
+        }
+    };
     let direction = order_by.unwrap_or_default().direction;
     let key = PageKey::new(parent, &page, direction);
     let loaders = loaders(ctx)?;
@@ -222,11 +228,16 @@ async fn nested_calls(
         crate::shared::prefetch::Columns::WithoutJson,
     )
     .await?;
-    Ok(CallConnection::new(
+    let mut connection = CallConnection::new(
         &page,
         rows,
         |call| call_cursor(call),
         Call::without_json,
         total,
-    ))
+    );
+    connection.rendered = crate::shared::tree::RenderedNodes::of(
+        rendered,
+        connection.edges.iter().map(|edge| edge.node.0.id),
+    );
+    Ok(connection)
 }
