@@ -297,3 +297,140 @@ mod tests {
         );
     }
 }
+
+/// JSON built by the database ([`crate::query::tree`]): the functions and
+/// placeholders of each backend, as SQL text. Only names and literals the
+/// renderer has checked reach these.
+pub mod json {
+    use sea_orm::DbBackend;
+
+    /// Placeholder `n` (1-based), usable more than once.
+    pub fn placeholder(backend: DbBackend, n: usize) -> String {
+        match backend {
+            DbBackend::Postgres => format!("${n}"),
+            _ => format!("?{n}"),
+        }
+    }
+
+    /// An object of `'key', value` pairs, already joined.
+    pub fn object(backend: DbBackend, pairs: &str) -> String {
+        match backend {
+            DbBackend::Postgres => format!("json_build_object({pairs})"),
+            _ => format!("json_object({pairs})"),
+        }
+    }
+
+    /// The array of `value` over the rows, in `order`; `[]` over none.
+    pub fn array_agg(backend: DbBackend, value: &str, order: &str) -> String {
+        match backend {
+            DbBackend::Postgres => {
+                format!("COALESCE(json_agg({value} ORDER BY {order}), '[]'::json)")
+            }
+            _ => format!("json_group_array(json({value}) ORDER BY {order})"),
+        }
+    }
+
+    /// JSON as text, as the statement returns it.
+    pub fn text(backend: DbBackend, json: &str) -> String {
+        match backend {
+            DbBackend::Postgres => format!("{json}::text"),
+            _ => json.to_owned(),
+        }
+    }
+
+    /// A subquery's JSON as a value of an enclosing object (SQLite passes
+    /// JSON out of a subquery as text, which `json()` makes JSON again).
+    pub fn nested(backend: DbBackend, subquery: &str) -> String {
+        match backend {
+            DbBackend::Postgres => subquery.to_owned(),
+            _ => format!("json({subquery})"),
+        }
+    }
+
+    /// A string literal (`text` is a checked name).
+    pub fn string(backend: DbBackend, text: &str) -> String {
+        match backend {
+            DbBackend::Postgres => format!("'{text}'::text"),
+            _ => format!("'{text}'"),
+        }
+    }
+
+    /// A boolean column as `true`/`false` (SQLite stores 0 and 1).
+    pub fn boolean(backend: DbBackend, column: &str) -> String {
+        match backend {
+            DbBackend::Postgres => column.to_owned(),
+            _ => format!(
+                "json(CASE WHEN {column} IS NULL THEN NULL WHEN {column} THEN 'true' ELSE 'false' END)"
+            ),
+        }
+    }
+
+    /// A UUID column as its hyphenated lowercase text (SQLite stores the 16
+    /// bytes).
+    pub fn uuid(backend: DbBackend, column: &str) -> String {
+        match backend {
+            DbBackend::Postgres => column.to_owned(),
+            _ => {
+                let hex = format!("lower(hex({column}))");
+                format!(
+                    "CASE WHEN typeof({column}) = 'blob' THEN substr({hex}, 1, 8) || '-' || \
+                     substr({hex}, 9, 4) || '-' || substr({hex}, 13, 4) || '-' || \
+                     substr({hex}, 17, 4) || '-' || substr({hex}, 21) ELSE {column} END"
+                )
+            }
+        }
+    }
+
+    /// A timestamp column as chrono's RFC 3339 (`AutoSi`: the fraction only
+    /// when there is one, in milliseconds when that is exact), on
+    /// PostgreSQL; none on SQLite, whose text is written by more than one
+    /// hand (chrono, and SQL defaults with fixed milliseconds).
+    pub fn rfc3339(backend: DbBackend, column: &str) -> Option<String> {
+        match backend {
+            DbBackend::Postgres => {
+                let utc = format!("({column} AT TIME ZONE 'UTC')");
+                Some(format!(
+                    "to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE \
+                     WHEN extract(microseconds FROM {column})::bigint % 1000000 = 0 THEN '' \
+                     WHEN extract(microseconds FROM {column})::bigint % 1000 = 0 THEN to_char({utc}, '.MS') \
+                     ELSE to_char({utc}, '.US') END || '+00:00'"
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// The rows of `table` (as `alias`, with `columns`) whose ids are in
+    /// placeholder 1, numbered `p.ord` in its order, of the organization in
+    /// placeholder 2; and the ids as that placeholder takes them. On
+    /// PostgreSQL each row is looked up by id (`LATERAL … LIMIT 1`: the
+    /// planner cannot know how many ids there are, would otherwise hash
+    /// the whole table, and flattens a lookup without `LIMIT` into that
+    /// join). The ids are cast as a whole, before the lookup: a cast inside
+    /// it is not leakproof, so under row-level security the index could not
+    /// serve it.
+    pub fn rows_by_ids(backend: DbBackend, table: &str, alias: &str, columns: &str) -> String {
+        match backend {
+            DbBackend::Postgres => format!(
+                "unnest($1::text::uuid[]) WITH ORDINALITY AS p(id, ord) \
+                 CROSS JOIN LATERAL (SELECT {columns} FROM {table} \
+                 WHERE id = p.id AND organization_id = $2 LIMIT 1) {alias}"
+            ),
+            _ => format!(
+                "(SELECT key AS ord, value AS id FROM json_each(?1)) AS p \
+                 JOIN {table} {alias} ON {alias}.id = unhex(replace(p.id, '-', '')) \
+                 AND {alias}.organization_id = ?2"
+            ),
+        }
+    }
+
+    /// `ids` as placeholder 1 of [`rows_by_ids`] takes them: a PostgreSQL
+    /// array literal, a JSON array on SQLite.
+    pub fn ids(backend: DbBackend, ids: &[uuid::Uuid]) -> String {
+        let ids = ids.iter().map(uuid::Uuid::to_string).collect::<Vec<_>>();
+        match backend {
+            DbBackend::Postgres => format!("{{{}}}", ids.join(",")),
+            _ => serde_json::Value::from(ids).to_string(),
+        }
+    }
+}

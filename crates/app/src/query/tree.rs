@@ -21,6 +21,7 @@ use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, Iterable, Statement, Value
 use uuid::Uuid;
 
 use crate::db::Db;
+use crate::dialect::json;
 use crate::error::{AppError, AppResult};
 
 /// Why a selection is read field by field instead.
@@ -164,11 +165,7 @@ impl Compiled {
     /// that are gone are left out).
     pub async fn rows(&self, db: &Db, organization_id: Uuid, ids: &[Uuid]) -> AppResult<String> {
         let backend = db.get_database_backend();
-        let ids = ids.iter().map(Uuid::to_string).collect::<Vec<_>>();
-        let ids = match backend {
-            DbBackend::Postgres => format!("{{{}}}", ids.join(",")),
-            _ => serde_json::Value::from(ids).to_string(),
-        };
+        let ids = json::ids(backend, ids);
         let statement = Statement::from_sql_and_values(
             backend,
             self.sql.clone(),
@@ -183,36 +180,18 @@ impl Compiled {
     }
 }
 
-/// The statement of [`Compiled`]: `$1` the ids (a PostgreSQL array literal;
-/// a JSON array on SQLite), `$2` the organization. On PostgreSQL each row
-/// is looked up by id (`LATERAL`): the planner cannot know how many ids
-/// there are and would otherwise scan the whole table to hash them
-/// (`LIMIT 1` keeps it from flattening the lookup into a join). The ids
-/// are cast as a whole, before the lookup: a cast inside it is not
-/// leakproof, so under row-level security it could not use the index.
+/// The statement of [`Compiled`]: placeholder 1 the ids, 2 the
+/// organization ([`json::rows_by_ids`]).
 pub fn compile(backend: DbBackend, table: Table, object: &Object) -> Result<String, Unsupported> {
     let mut sql = Sql {
         backend,
         aliases: 0,
     };
     let alias = sql.alias();
-    let name = table.name();
     let body = sql.object(object, &alias)?;
-    let columns = columns(object);
-    Ok(match backend {
-        DbBackend::Postgres => format!(
-            "SELECT COALESCE(json_agg({body} ORDER BY p.ord), '[]'::json)::text \
-             FROM unnest($1::text::uuid[]) WITH ORDINALITY AS p(id, ord) \
-             CROSS JOIN LATERAL (SELECT {columns} FROM {name} \
-             WHERE id = p.id AND organization_id = $2 LIMIT 1) {alias}"
-        ),
-        _ => format!(
-            "SELECT json_group_array(json({body}) ORDER BY p.key) \
-             FROM json_each(?1) AS p \
-             JOIN {name} {alias} ON {alias}.id = unhex(replace(p.value, '-', '')) \
-             AND {alias}.organization_id = ?2"
-        ),
-    })
+    let rows = json::rows_by_ids(backend, table.name(), &alias, &columns(object));
+    let array = json::text(backend, &json::array_agg(backend, &body, "p.ord"));
+    Ok(format!("SELECT {array} FROM {rows}"))
 }
 
 /// The columns `object` reads of its row: its own, the keys its relations
@@ -244,12 +223,8 @@ impl Sql {
         format!("t{}", self.aliases)
     }
 
-    fn postgres(&self) -> bool {
-        self.backend == DbBackend::Postgres
-    }
-
-    fn organization(&self) -> &'static str {
-        if self.postgres() { "$2" } else { "?2" }
+    fn organization(&self) -> String {
+        json::placeholder(self.backend, 2)
     }
 
     /// `{"key": value, …}` of the row `alias`.
@@ -266,25 +241,20 @@ impl Sql {
         if entries.len() > MAX_ENTRIES {
             return Err(unsupported("more entries than one object may have"));
         }
-        let mut out = String::from(if self.postgres() {
-            "json_build_object("
-        } else {
-            "json_object("
-        });
+        let mut pairs = String::new();
         for (n, (key, value)) in entries.iter().enumerate() {
             if !is_name(key) {
                 return Err(unsupported("a key that is not a GraphQL name"));
             }
             if n > 0 {
-                out.push_str(", ");
+                pairs.push_str(", ");
             }
-            out.push('\'');
-            out.push_str(key);
-            out.push_str("', ");
-            out.push_str(value);
+            pairs.push('\'');
+            pairs.push_str(key);
+            pairs.push_str("', ");
+            pairs.push_str(value);
         }
-        out.push(')');
-        Ok(out)
+        Ok(json::object(self.backend, &pairs))
     }
 
     fn field(&mut self, field: &Field, alias: &str) -> Result<String, Unsupported> {
@@ -305,7 +275,7 @@ impl Sql {
                     table = table.name(),
                     org = self.organization(),
                 );
-                self.nested(sql)
+                json::nested(self.backend, &sql)
             }
             Field::Page {
                 table,
@@ -330,18 +300,9 @@ impl Sql {
                                 org = self.organization(),
                                 columns = columns(object),
                             );
-                            let sql = if self.postgres() {
-                                format!(
-                                    "(SELECT COALESCE(json_agg({body} ORDER BY {inner}.created_at {order}, \
-                                     {inner}.id {order}), '[]'::json) FROM {rows})"
-                                )
-                            } else {
-                                format!(
-                                    "(SELECT json_group_array(json({body}) ORDER BY {inner}.created_at {order}, \
-                                     {inner}.id {order}) FROM {rows})"
-                                )
-                            };
-                            self.nested(sql)
+                            let order = format!("{inner}.created_at {order}, {inner}.id {order}");
+                            let array = json::array_agg(self.backend, &body, &order);
+                            json::nested(self.backend, &format!("(SELECT {array} FROM {rows})"))
                         }
                     };
                     entries.push((key.as_str(), value));
@@ -351,69 +312,20 @@ impl Sql {
         })
     }
 
-    /// A subquery's JSON as a value of the enclosing object (SQLite passes
-    /// JSON out of a subquery as text, which `json()` makes JSON again).
-    fn nested(&self, sql: String) -> String {
-        if self.postgres() {
-            sql
-        } else {
-            format!("json({sql})")
-        }
-    }
-
     fn constant(&self, text: &str) -> Result<String, Unsupported> {
         if !is_name(text) {
             return Err(unsupported("a constant that is not a GraphQL name"));
         }
-        Ok(if self.postgres() {
-            format!("'{text}'::text")
-        } else {
-            format!("'{text}'")
-        })
+        Ok(json::string(self.backend, text))
     }
 
     fn render(&self, column: &str, render: &Render) -> Result<String, Unsupported> {
         Ok(match render {
             Render::Text | Render::Int => column.to_owned(),
-            Render::Id => {
-                if self.postgres() {
-                    column.to_owned()
-                } else {
-                    // SQLite holds a UUID as its 16 bytes.
-                    let hex = format!("lower(hex({column}))");
-                    format!(
-                        "CASE WHEN typeof({column}) = 'blob' THEN substr({hex}, 1, 8) || '-' || \
-                         substr({hex}, 9, 4) || '-' || substr({hex}, 13, 4) || '-' || \
-                         substr({hex}, 17, 4) || '-' || substr({hex}, 21) ELSE {column} END"
-                    )
-                }
-            }
-            Render::Bool => {
-                if self.postgres() {
-                    column.to_owned()
-                } else {
-                    format!(
-                        "json(CASE WHEN {column} IS NULL THEN NULL WHEN {column} THEN 'true' ELSE 'false' END)"
-                    )
-                }
-            }
-            Render::Time => {
-                if self.postgres() {
-                    // chrono's RFC 3339 (`AutoSi`): the fraction only when
-                    // there is one, in milliseconds when that is exact.
-                    let utc = format!("({column} AT TIME ZONE 'UTC')");
-                    format!(
-                        "to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE \
-                         WHEN extract(microseconds FROM {column})::bigint % 1000000 = 0 THEN '' \
-                         WHEN extract(microseconds FROM {column})::bigint % 1000 = 0 THEN to_char({utc}, '.MS') \
-                         ELSE to_char({utc}, '.US') END || '+00:00'"
-                    )
-                } else {
-                    // SQLite's text is written by more than one hand
-                    // (chrono, and SQL defaults with fixed milliseconds).
-                    return Err(unsupported("a timestamp on SQLite"));
-                }
-            }
+            Render::Id => json::uuid(self.backend, column),
+            Render::Bool => json::boolean(self.backend, column),
+            Render::Time => json::rfc3339(self.backend, column)
+                .ok_or_else(|| unsupported("a timestamp on SQLite"))?,
             Render::Enum(values) => {
                 let mut out = format!("CASE {column}");
                 for (stored, name) in values {
