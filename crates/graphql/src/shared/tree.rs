@@ -38,19 +38,7 @@ impl RenderedNodes {
     /// resolves, when the transport splices (HTTP) and every part of the
     /// selection qualifies; none otherwise.
     pub fn leads(ctx: &Context<'_>) -> Option<Vec<(String, Compiled)>> {
-        ctx.data_opt::<Arc<Splices>>()?;
-        let db = context::db(ctx).ok()?;
-        let nodes = match lead_nodes(ctx) {
-            Ok(nodes) => nodes,
-            Err(reason) => {
-                tracing::debug!(%reason, "a page of leads is resolved field by field");
-                return None;
-            }
-        };
-        nodes
-            .into_iter()
-            .map(|(key, object)| Some((key, Compiled::new(db, Table::Leads, &object).ok()?)))
-            .collect()
+        statements(ctx, Table::Leads)
     }
 
     /// The statements for the Call `nodes` of the connection field `ctx`
@@ -58,7 +46,6 @@ impl RenderedNodes {
     /// the same terms as [`RenderedNodes::leads`]; never under a list,
     /// where each parent would render its own.
     pub fn calls(ctx: &Context<'_>) -> Option<Vec<(String, Compiled)>> {
-        ctx.data_opt::<Arc<Splices>>()?;
         let mut path = ctx.path_node.as_ref();
         while let Some(node) = path {
             if matches!(node.segment, QueryPathSegment::Index(_)) {
@@ -66,18 +53,7 @@ impl RenderedNodes {
             }
             path = node.parent;
         }
-        let db = context::db(ctx).ok()?;
-        let nodes = match call_nodes(ctx) {
-            Ok(nodes) => nodes,
-            Err(reason) => {
-                tracing::debug!(%reason, "a page of calls is resolved field by field");
-                return None;
-            }
-        };
-        nodes
-            .into_iter()
-            .map(|(key, object)| Some((key, Compiled::new(db, Table::Calls, &object).ok()?)))
-            .collect()
+        statements(ctx, Table::Calls)
     }
 
     /// The page with `ids` (in order) rendered by `statements`, if any.
@@ -119,35 +95,47 @@ const DEFAULT_FIRST: i64 = 20;
 
 type Built<T> = Result<T, Unsupported>;
 
-/// The `nodes` selections of the connection field `ctx` resolves (by
-/// response key), rendered as Lead objects; none unless every entry of the
-/// connection's selection is `nodes`, `pageInfo`, `totalCount` or
-/// `__typename` and every `nodes` qualifies.
-pub fn lead_nodes(ctx: &Context<'_>) -> Built<Vec<(String, Object)>> {
-    let walker = Walker { ctx };
-    let mut out = Vec::new();
-    for (key, field) in walker.fields(&ctx.item.node.selection_set, "LeadConnection")? {
-        match field.name.node.as_str() {
-            "nodes" => {
-                walker.no_arguments(field)?;
-                out.push((key, walker.lead(&field.selection_set)?));
-            }
-            "pageInfo" | "totalCount" | "__typename" => {}
-            _ => return Err(Unsupported("a connection entry other than nodes")),
+/// The statements for the `nodes` of the connection of `table` (leads or
+/// calls) that `ctx` resolves, when the transport splices (HTTP) and every
+/// part of the selection qualifies.
+fn statements(ctx: &Context<'_>, table: Table) -> Option<Vec<(String, Compiled)>> {
+    ctx.data_opt::<Arc<Splices>>()?;
+    let db = context::db(ctx).ok()?;
+    let nodes = match nodes(ctx, table) {
+        Ok(nodes) => nodes,
+        Err(reason) => {
+            tracing::debug!(%reason, ?table, "a page is resolved field by field");
+            return None;
         }
-    }
-    Ok(out)
+    };
+    nodes
+        .into_iter()
+        .map(|(key, object)| Some((key, Compiled::new(db, table, &object).ok()?)))
+        .collect()
 }
 
-/// [`lead_nodes`] for a connection of calls.
-pub fn call_nodes(ctx: &Context<'_>) -> Built<Vec<(String, Object)>> {
+/// The `nodes` selections of the connection of `table` that `ctx` resolves
+/// (by response key), as objects; unsupported unless every entry of the
+/// connection's selection is `nodes`, `pageInfo`, `totalCount` or
+/// `__typename` and every `nodes` qualifies.
+fn nodes(ctx: &Context<'_>, table: Table) -> Built<Vec<(String, Object)>> {
     let walker = Walker { ctx };
+    let connection = match table {
+        Table::Leads => "LeadConnection",
+        Table::Calls => "CallConnection",
+        _ => return Err(Unsupported("a page of this table")),
+    };
     let mut out = Vec::new();
-    for (key, field) in walker.fields(&ctx.item.node.selection_set, "CallConnection")? {
+    for (key, field) in walker.fields(&ctx.item.node.selection_set, connection)? {
         match field.name.node.as_str() {
             "nodes" => {
                 walker.no_arguments(field)?;
-                out.push((key, walker.call(&field.selection_set)?));
+                let set = &field.selection_set;
+                let object = match table {
+                    Table::Leads => walker.lead(set)?,
+                    _ => walker.call(set)?,
+                };
+                out.push((key, object));
             }
             "pageInfo" | "totalCount" | "__typename" => {}
             _ => return Err(Unsupported("a connection entry other than nodes")),
