@@ -235,17 +235,24 @@ pub struct SessionGuard {
 }
 
 impl SessionGuard {
-    /// Resolves when the connection must end, and why.
-    pub async fn ended(&mut self) -> SessionEnd {
-        let expiry = async {
-            match self.expires_at {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
+    /// Resolves when the connection must end, and why. The future owns what
+    /// it waits on, so a connection's loop creates it once and polls the same
+    /// one for every message (rather than registering a timer and a waiter
+    /// anew each time).
+    pub fn ended(&self) -> impl Future<Output = SessionEnd> + Send + 'static {
+        let mut revoked = self.revoked.clone();
+        let expires_at = self.expires_at;
+        async move {
+            let expiry = async {
+                match expires_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = expiry => SessionEnd::Expired,
+                _ = revoked.wait_for(|revoked| *revoked) => SessionEnd::Revoked,
             }
-        };
-        tokio::select! {
-            _ = expiry => SessionEnd::Expired,
-            _ = self.revoked.wait_for(|revoked| *revoked) => SessionEnd::Revoked,
         }
     }
 }

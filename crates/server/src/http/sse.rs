@@ -77,10 +77,19 @@ pub async fn event_stream(
         )),
         switchboard_graphql::Auth::Anonymous(_) => None,
     };
-    let ended: BoxFuture<'static, SessionEnd> = Box::pin(async move {
-        match session {
-            Some(mut session) => session.ended().await,
-            None => std::future::pending().await,
+    // Why the stream stops early: the session ended (`Some`), or the server
+    // is going away (`None`). Made once and polled in place for every event.
+    let shutdown = state.shutdown.clone().cancelled_owned();
+    let stopped: BoxFuture<'static, Option<SessionEnd>> = Box::pin(async move {
+        let ended = async move {
+            match session {
+                Some(session) => session.ended().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            end = ended => Some(end),
+            () = shutdown => None,
         }
     });
     let request = switchboard_graphql::prepare_stream(request, &state.app, auth, caller)
@@ -91,18 +100,16 @@ pub async fn event_stream(
         .map(|response| serde_json::to_string(&response).unwrap_or_else(|_| "{}".to_owned()))
         .boxed();
     // The responses until the session ends; then one last error.
-    let shutdown = state.shutdown.clone();
     // The subscription stays counted as long as the stream has state.
-    let bounded = futures::stream::unfold(Some((responses, ended, open)), move |stream| {
-        let shutdown = shutdown.clone();
+    let bounded = futures::stream::unfold(Some((responses, stopped, open)), move |stream| {
         let span = span.clone();
         async move {
-            let (mut responses, mut ended, open) = stream?;
+            let (mut responses, mut stopped, open) = stream?;
             tokio::select! {
-                next = responses.next() => next.map(|json| (json, Some((responses, ended, open)))),
-                // The server is going away: end the stream cleanly (`complete`).
-                _ = shutdown.cancelled() => None,
-                end = &mut ended => {
+                next = responses.next() => next.map(|json| (json, Some((responses, stopped, open)))),
+                stop = &mut stopped => {
+                    // The server is going away: end the stream cleanly (`complete`).
+                    let end = stop?;
                     let body = serde_json::json!({ "errors": [{
                         "message": end.reason(),
                         "extensions": { "code": end.code() },

@@ -24,7 +24,9 @@
 //! `switchboard_subscriptions_open{transport="websocket"}` meanwhile.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,7 +40,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::app::{AppState, HttpConfig};
-use crate::auth::{self, SessionGuard};
+use crate::auth::{self, SessionEnd, SessionGuard};
 use crate::http::errors::coded;
 use crate::http::graphql::{is_subscription, operation_name_of};
 use crate::telemetry::{self, metrics::OpenSubscription};
@@ -381,6 +383,11 @@ async fn serve_socket(
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     let init_deadline = tokio::time::Instant::now() + limits.init_timeout;
     let mut session: Option<SessionGuard> = None;
+    // Created once and polled in place: a future made anew per message would
+    // register with the shutdown token (shared by every connection) and the
+    // timer wheel for every event sent.
+    let mut shutdown = std::pin::pin!(state.shutdown.clone().cancelled_owned());
+    let mut ended: Option<Pin<Box<dyn Future<Output = SessionEnd> + Send>>> = None;
     loop {
         let accepted = session.is_some();
         let (outgoing, last) = tokio::select! {
@@ -394,19 +401,24 @@ async fn serve_socket(
             },
             _ = ticker.tick() => (keepalive.clone(), false),
             // The server is going away: say so, so clients reconnect elsewhere.
-            _ = state.shutdown.cancelled() => (close(1001, "the server is shutting down"), true),
+            () = &mut shutdown => (close(1001, "the server is shutting down"), true),
             _ = tokio::time::sleep_until(init_deadline), if !accepted => {
                 (close(4408, "Connection initialisation timeout"), true)
             }
             end = async {
-                match session.as_mut() {
-                    Some(session) => session.ended().await,
+                match ended.as_mut() {
+                    Some(ended) => ended.await,
                     None => std::future::pending().await,
                 }
             }, if accepted => (close(end.close_code(), end.reason()), true),
         };
         if let Message::Text(text) = &outgoing {
             note_outgoing(text, &tracking, &opened, &mut session);
+            if ended.is_none()
+                && let Some(session) = &session
+            {
+                ended = Some(Box::pin(session.ended()));
+            }
         }
         if sink.send(outgoing).await.is_err() || last {
             break;
