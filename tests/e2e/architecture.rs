@@ -229,3 +229,44 @@ fn only_the_documented_places_take_the_privileged_path() {
         offences.join("\n")
     );
 }
+
+#[test]
+fn unsafe_code_appears_only_where_the_server_tunes_its_allocator() {
+    // The lint is `deny` rather than `forbid` for that one call; anywhere
+    // else, `unsafe` needs a reason good enough to change this test.
+    const ALLOWED: &str = "crates/server/src/main.rs";
+    let root = workspace_root();
+    let mut files = Vec::new();
+    rust_files(&root.join("crates"), &mut files);
+    rust_files(&root.join("migration"), &mut files);
+    let mut offences = Vec::new();
+    for file in files {
+        let relative = file
+            .strip_prefix(&root)
+            .expect("inside the workspace")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(&file).expect("readable source");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let unsafe_here = code.contains("unsafe {")
+                || code.contains("unsafe fn")
+                || code.contains("unsafe impl")
+                || code.contains("allow(unsafe_code)");
+            if unsafe_here && relative != ALLOWED {
+                offences.push(format!("{relative}:{}", n + 1));
+            }
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "unsafe code outside crates/server/src/main.rs:\n{}",
+        offences.join("\n")
+    );
+    let main = std::fs::read_to_string(root.join(ALLOWED)).expect("readable source");
+    assert_eq!(
+        main.matches("unsafe {").count(),
+        1,
+        "main.rs holds exactly one unsafe block"
+    );
+}
