@@ -6,6 +6,10 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 use switchboard_migration::{Migrator, MigratorTrait};
 
+/// How long a pooled connection may sit unused before it is pinged on
+/// checkout rather than trusted.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
 /// Opens a pool on `url` with no statement timeout: for maintenance
 /// (migrations, seeding, rebuilds), whose statements may rightly run long.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -28,7 +32,12 @@ pub async fn connect_with(
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .acquire_timeout(Duration::from_secs(30))
+        // A request checks out two connections (the privileged lookup of
+        // its token, then its own transaction); pinging each on every
+        // checkout was two round trips of eight. Only a connection idle long
+        // enough to have been dropped (a restart, a proxy) is pinged now.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING);
     if url.starts_with("sqlite:") {
         let memory = is_sqlite_memory(url);
         if memory {
