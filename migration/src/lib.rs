@@ -61,6 +61,7 @@ const MIGRATIONS: &[SqlMigration] = &[
         "m0010_enforced_row_level_security",
         "0010_enforced_row_level_security"
     ),
+    sql_migration!("m0011_commit_ordered_events", "0011_commit_ordered_events"),
 ];
 
 /// Where in [`MIGRATIONS`] the ones after the Rust m0008 begin.
@@ -106,6 +107,7 @@ pub const TABLES: &[&str] = &[
     "email_verifications",
     "invitations",
     "mail_outbox",
+    "event_sequences",
 ];
 
 /// The views (materialized on PostgreSQL where noted in the SQL).

@@ -165,6 +165,7 @@ fn event(org: Uuid, call: Uuid, at: chrono::DateTime<Utc>) -> call_events::Activ
         actor_user_id: Set(None),
         occurred_at: Set(at),
         created_at: Set(at),
+        seq: Set(None),
     }
 }
 
@@ -178,10 +179,7 @@ async fn a_cursor_older_than_the_retention_is_expired(backend: Backend) {
         Utc::now() - chrono::Duration::hours(25),
     );
     let cursor = old.id.clone().unwrap();
-    call_events::Entity::insert(old)
-        .exec(&app.db.db)
-        .await
-        .expect("event");
+    switchboard_tests::append_events(&app.db.db, vec![old]).await;
     let mut socket = connect(
         &app.base_url,
         "graphql-transport-ws",
@@ -216,12 +214,7 @@ async fn replay_reads_page_by_page_and_delivers_every_event_in_order(backend: Ba
         .collect();
     let mut ids: Vec<Uuid> = events.iter().map(|e| e.id.clone().unwrap()).collect();
     ids.sort();
-    for chunk in events.chunks(400) {
-        call_events::Entity::insert_many(chunk.to_vec())
-            .exec(&app.db.db)
-            .await
-            .expect("events");
-    }
+    switchboard_tests::append_events(&app.db.db, events).await;
     let mut socket = connect(
         &app.base_url,
         "graphql-transport-ws",

@@ -44,7 +44,7 @@ async fn every_entity_round_trips_through_a_fresh_database(backend: Backend) {
     let target = TestDb::migrated(backend).await;
 
     // In foreign-key order, so every parent is there before its children.
-    let copied = round_trip!(
+    let mut copied = round_trip!(
         source,
         target,
         [
@@ -88,6 +88,30 @@ async fn every_entity_round_trips_through_a_fresh_database(backend: Backend) {
             agent_targets,
         ]
     );
+    // Keyed by organization rather than by an id of its own.
+    let mut sequences = event_sequences::Entity::find()
+        .all(&source.db)
+        .await
+        .expect("read event_sequences");
+    assert!(!sequences.is_empty(), "the source has no event_sequences");
+    sequences.sort_by_key(|row| row.organization_id);
+    event_sequences::Entity::insert_many(
+        sequences
+            .iter()
+            .cloned()
+            .map(|row| row.into_active_model().reset_all()),
+    )
+    .exec_without_returning(&target.db)
+    .await
+    .expect("insert event_sequences");
+    let mut back = event_sequences::Entity::find()
+        .all(&target.db)
+        .await
+        .expect("read back event_sequences");
+    back.sort_by_key(|row| row.organization_id);
+    assert_eq!(back, sequences, "event_sequences round-trips");
+    copied.push("event_sequences");
+
     let mut expected: Vec<&str> = switchboard_migration::TABLES.to_vec();
     let mut copied_sorted = copied.clone();
     expected.sort_unstable();

@@ -32,6 +32,7 @@ mod nested_json;
 mod oidc;
 mod parity;
 mod rendered_nodes;
+mod resumption;
 mod schema;
 mod seed;
 mod settings;

@@ -103,7 +103,7 @@ pub async fn mark(app: &TestApp, org: Uuid) -> String {
     let call = live_call(app, org).await;
     let now = Utc::now();
     let id = Uuid::now_v7();
-    call_events::ActiveModel {
+    let event = call_events::ActiveModel {
         id: Set(id),
         organization_id: Set(org),
         call_id: Set(call),
@@ -116,10 +116,9 @@ pub async fn mark(app: &TestApp, org: Uuid) -> String {
         actor_user_id: Set(None),
         occurred_at: Set(now),
         created_at: Set(now),
-    }
-    .insert(&app.db.db)
-    .await
-    .expect("call event");
+        seq: Set(None),
+    };
+    switchboard_tests::append_events(&app.db.db, vec![event]).await;
     id.to_string()
 }
 

@@ -404,6 +404,40 @@ pub fn code(body: &serde_json::Value) -> &str {
         .unwrap_or_else(|| panic!("an error with a code: {body}"))
 }
 
+/// Writes call events as a writer's commit would: inserted and numbered in
+/// their organization's stream (`seq`, in the order given), in one
+/// transaction. Events written any other way cannot be resumed from.
+pub async fn append_events(
+    db: &DatabaseConnection,
+    events: Vec<switchboard_entity::call_events::ActiveModel>,
+) {
+    use sea_orm::{EntityTrait, TransactionTrait};
+    let txn = db.begin().await.expect("begin");
+    let mut streams: Vec<(Uuid, Vec<Uuid>)> = Vec::new();
+    for event in &events {
+        let (organization, id) = (
+            event.organization_id.clone().unwrap(),
+            event.id.clone().unwrap(),
+        );
+        match streams.iter_mut().find(|(o, _)| *o == organization) {
+            Some((_, ids)) => ids.push(id),
+            None => streams.push((organization, vec![id])),
+        }
+    }
+    for chunk in events.chunks(400) {
+        switchboard_entity::call_events::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await
+            .expect("events");
+    }
+    for (organization, ids) in streams {
+        switchboard_app::events::number_events(&txn, organization, &ids)
+            .await
+            .expect("numbered");
+    }
+    txn.commit().await.expect("commit");
+}
+
 /// A token for `user` in `organization`, signed with [`JWT_SECRET`].
 pub fn token(user: Uuid, organization: Uuid) -> String {
     switchboard_domain::auth::mint(

@@ -10,17 +10,24 @@
 //! organization: one that falls behind is told how much it missed (and can
 //! resume from its last cursor), and never slows the writer, other
 //! subscribers or other organizations.
+//!
+//! Call events are numbered in commit order as their write commits
+//! ([`number`]), and every instance receives them in that order: what a
+//! resuming client is sent after its last event is exactly what committed
+//! after it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, Statement,
 };
 use serde::{Deserialize, Serialize};
 use switchboard_entity::enums::{CallEventKind, CallStatus};
-use switchboard_entity::{call_events, calls};
+use switchboard_entity::{call_events, calls, event_sequences};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
@@ -155,6 +162,8 @@ struct Channels {
     /// `Resync` and `AccessRevoked` only: rare, so never lagged in practice.
     control: broadcast::Sender<Arc<Message>>,
     organizations: Mutex<HashMap<Uuid, broadcast::Sender<Arc<Message>>>>,
+    /// Held from a SQLite writer's commit until its events are published.
+    publishing: tokio::sync::Mutex<()>,
 }
 
 impl Channels {
@@ -211,6 +220,7 @@ impl EventBus {
                 all: broadcast::channel(BUFFER).0,
                 control: broadcast::channel(CONTROL_BUFFER).0,
                 organizations: Mutex::new(HashMap::new()),
+                publishing: tokio::sync::Mutex::new(()),
             }),
             via_postgres: backend == DbBackend::Postgres,
         }
@@ -283,13 +293,23 @@ impl EventBus {
         }
     }
 
-    /// Commits `txn` with the events of `outbox`: staged inside it, published
-    /// only once it has committed.
+    /// Commits `txn` with the events of `outbox`: numbered in commit order
+    /// ([`number`]), staged inside it, published only once it has committed.
     pub async fn commit(&self, txn: DatabaseTransaction, outbox: &Outbox) -> Result<(), DbErr> {
         let messages = outbox.take();
+        number(&txn, &messages).await?;
         self.stage(&txn, &messages).await?;
-        txn.commit().await?;
-        self.committed(messages);
+        if self.via_postgres || messages.is_empty() {
+            // PostgreSQL delivers notifications in commit order.
+            txn.commit().await?;
+        } else {
+            // SQLite's single writer commits in `seq` order; publishing under
+            // this lock keeps local delivery in that order too, so a client's
+            // last event is always its newest.
+            let _in_order = self.channels.publishing.lock().await;
+            txn.commit().await?;
+            self.committed(messages);
+        }
         Ok(())
     }
 
@@ -345,6 +365,96 @@ impl EventBus {
             }
         }
     }
+}
+
+/// Gives the call events among `messages` their `seq`, the next numbers of
+/// their organization's stream, as the last thing before `txn` commits.
+///
+/// Bumping the organization's `event_sequences` row locks it until the
+/// commit, so the next writer of that organization bumps it only after this
+/// one has committed: `seq` follows commit order, with no gaps (a rollback
+/// takes its numbers back). A client resuming after the event with `seq` n
+/// is sent exactly the events numbered above n — including a transaction
+/// that took its ids first and committed last, which ids would have
+/// skipped. The lock is taken last and held only through the commit, so a
+/// writer holding it never waits for another lock.
+pub async fn number(txn: &impl ConnectionTrait, messages: &[Message]) -> Result<(), DbErr> {
+    let mut streams: Vec<(Uuid, Vec<Uuid>)> = Vec::new();
+    for message in messages {
+        if let Message::Call(event) = message {
+            match streams
+                .iter_mut()
+                .find(|(organization, _)| *organization == event.organization_id)
+            {
+                Some((_, ids)) => ids.push(event.event_id),
+                None => streams.push((event.organization_id, vec![event.event_id])),
+            }
+        }
+    }
+    // Counters are locked in one order, so two writers that both span two
+    // organizations cannot wait on each other.
+    streams.sort_by_key(|(organization_id, _)| *organization_id);
+    for (organization_id, ids) in streams {
+        number_events(txn, organization_id, &ids).await?;
+    }
+    Ok(())
+}
+
+/// Numbers the call events `ids` of `organization_id` (rows this
+/// transaction wrote), in that order, after the organization's last one;
+/// the organization's counter stays locked until `txn` ends. See [`number`].
+pub async fn number_events(
+    txn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    ids: &[Uuid],
+) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let count = ids.len() as i64;
+    let backend = txn.get_database_backend();
+    let bump = Query::insert()
+        .into_table(event_sequences::Entity)
+        .columns([
+            event_sequences::Column::OrganizationId,
+            event_sequences::Column::LastSeq,
+        ])
+        .values([organization_id.into(), count.into()])
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .on_conflict(
+            OnConflict::column(event_sequences::Column::OrganizationId)
+                .value(
+                    event_sequences::Column::LastSeq,
+                    Expr::col((event_sequences::Entity, event_sequences::Column::LastSeq))
+                        .add(count),
+                )
+                .to_owned(),
+        )
+        .returning_col(event_sequences::Column::LastSeq)
+        .to_owned();
+    let last: i64 = txn
+        .query_one_raw(backend.build(&bump))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the event sequence returned no row".into()))?
+        .try_get_by_index(0)?;
+    let first = last - count + 1;
+    let seq = match ids {
+        [_] => Expr::val(first),
+        _ => {
+            let mut case = CaseStatement::new();
+            for (n, id) in ids.iter().enumerate() {
+                case = case.case(call_events::Column::Id.eq(*id), first + n as i64);
+            }
+            Expr::Case(Box::new(case))
+        }
+    };
+    call_events::Entity::update_many()
+        .col_expr(call_events::Column::Seq, seq)
+        .filter(call_events::Column::OrganizationId.eq(organization_id))
+        .filter(call_events::Column::Id.is_in(ids.iter().copied()))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// Feeds `bus` from PostgreSQL notifications until the process ends,

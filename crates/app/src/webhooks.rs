@@ -635,6 +635,8 @@ async fn record_delivery(
         actor_user_id: Set(None),
         occurred_at: Set(event.occurred_at.unwrap_or(now)),
         created_at: Set(now),
+        // Numbered when the write commits (`events::number`).
+        seq: Set(None),
     };
     let inserted = call_events::Entity::insert(row)
         .on_conflict(

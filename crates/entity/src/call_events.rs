@@ -25,6 +25,9 @@ pub struct Model {
     pub actor_user_id: Option<Uuid>,
     pub occurred_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
+    /// Its place in the organization's stream, in commit order: assigned by
+    /// the writer's commit (`event_sequences`), null only before it.
+    pub seq: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,7 @@ pub mod customers;
 pub mod deals;
 pub mod dnc_list;
 pub mod email_verifications;
+pub mod event_sequences;
 pub mod follow_ups;
 pub mod invitations;
 pub mod lead_analytics;

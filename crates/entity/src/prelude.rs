@@ -14,6 +14,7 @@ pub use super::customers::Entity as Customers;
 pub use super::deals::Entity as Deals;
 pub use super::dnc_list::Entity as DncList;
 pub use super::email_verifications::Entity as EmailVerifications;
+pub use super::event_sequences::Entity as EventSequences;
 pub use super::follow_ups::Entity as FollowUps;
 pub use super::invitations::Entity as Invitations;
 pub use super::lead_analytics::Entity as LeadAnalytics;

@@ -210,6 +210,8 @@ pub(crate) async fn record_event(
         actor_user_id: Set(actor.user_id()),
         occurred_at: Set(record.occurred_at),
         created_at: Set(now),
+        // Numbered when the write commits (`events::number`).
+        seq: Set(None),
     }
     .insert(&**write)
     .await?;

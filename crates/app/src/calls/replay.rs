@@ -1,6 +1,11 @@
 //! Replay of call events: what a subscriber that reconnects missed, read
 //! from `call_events` after the last event it received.
 //!
+//! Events are read in `seq` order, their organization's commit order
+//! ([`crate::events::number`]): everything after the cursor's `seq` is
+//! everything that committed after it, so a transaction that committed late
+//! with an early id is not skipped.
+//!
 //! Replay is bounded: the cursor must be an event of the reader's
 //! organization (else BAD_USER_INPUT on `after`), at most
 //! [`REPLAY_RETENTION_HOURS`] old and [`REPLAY_MAX_EVENTS`] behind (else
@@ -8,12 +13,9 @@
 //! read [`REPLAY_PAGE`] rows at a time as the subscriber consumes them.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use switchboard_entity::enums::CallEventKind;
-use switchboard_entity::{call_events, calls};
+use switchboard_entity::{call_events, calls, event_sequences};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -27,10 +29,6 @@ pub const REPLAY_PAGE: u64 = 500;
 pub const REPLAY_MAX_EVENTS: u64 = 10_000;
 /// The oldest a cursor may be, in hours.
 pub const REPLAY_RETENTION_HOURS: i64 = 24;
-/// Writers' clocks may disagree: replay looks this far before the cursor's
-/// `created_at` (which the organization's index is ordered by) for ids
-/// after it.
-const CLOCK_SLACK_MINUTES: i64 = 5;
 
 /// Which call events a subscriber follows.
 #[derive(Debug, Clone, Copy)]
@@ -67,8 +65,8 @@ fn expired(why: String) -> AppError {
 /// A replay in progress: where the next page starts.
 #[derive(Debug, Clone)]
 pub struct Replay {
-    since: DateTime<Utc>,
-    after: Uuid,
+    /// The `seq` of the last event read.
+    after: i64,
     exhausted: bool,
 }
 
@@ -80,18 +78,26 @@ impl Replay {
         organization_id: Uuid,
         after: Uuid,
     ) -> AppResult<Self> {
-        let created_at: Option<DateTime<Utc>> = call_events::Entity::find_by_id(after)
+        let found: Option<(DateTime<Utc>, Option<i64>)> = call_events::Entity::find_by_id(after)
             .filter(call_events::Column::OrganizationId.eq(organization_id))
             .select_only()
             .column(call_events::Column::CreatedAt)
+            .column(call_events::Column::Seq)
             .into_tuple()
             .one(db)
             .await?;
         // Another organization's event reads exactly like an unknown one.
-        let Some(created_at) = created_at else {
+        let Some((created_at, seq)) = found else {
             return Err(AppError::bad_input(
                 "after",
                 "`after` is not an eventId of your organization; subscribe without `after`",
+            ));
+        };
+        // Every committed event is numbered; a row without a number was
+        // written around the commit path and cannot be placed.
+        let Some(seq) = seq else {
+            return Err(expired(
+                "an event whose place in the stream is unknown".into(),
             ));
         };
         if created_at < Utc::now() - chrono::Duration::hours(REPLAY_RETENTION_HOURS) {
@@ -99,35 +105,20 @@ impl Replay {
                 "older than {REPLAY_RETENTION_HOURS} hours"
             )));
         }
-        let since = created_at - chrono::Duration::minutes(CLOCK_SLACK_MINUTES);
-        // Counts at most one more than the limit, on the organization's index.
-        let behind = call_events::Entity::find()
+        // The numbers have no gaps: how far behind is one subtraction.
+        let last: Option<i64> = event_sequences::Entity::find_by_id(organization_id)
             .select_only()
-            .column(call_events::Column::Id)
-            .filter(call_events::Column::OrganizationId.eq(organization_id))
-            .filter(call_events::Column::CreatedAt.gte(since))
-            .filter(call_events::Column::Id.gt(after))
-            .limit(REPLAY_MAX_EVENTS + 1)
-            .into_query();
-        let count = Query::select()
-            .expr_as(Expr::cust("COUNT(*)"), Alias::new("behind"))
-            .from_subquery(behind, Alias::new("behind_rows"))
-            .to_owned();
-        let row = db
-            .query_one_raw(db.get_database_backend().build(&count))
+            .column(event_sequences::Column::LastSeq)
+            .into_tuple()
+            .one(db)
             .await?;
-        let behind: i64 = row
-            .map(|row| row.try_get("", "behind"))
-            .transpose()?
-            .unwrap_or(0);
-        if behind > REPLAY_MAX_EVENTS as i64 {
+        if last.unwrap_or(seq) - seq > REPLAY_MAX_EVENTS as i64 {
             return Err(expired(format!(
                 "more than {REPLAY_MAX_EVENTS} events behind"
             )));
         }
         Ok(Self {
-            since,
-            after,
+            after: seq,
             exhausted: false,
         })
     }
@@ -137,7 +128,7 @@ impl Replay {
         self.exhausted
     }
 
-    /// Reads the next page of events `follow` wants, oldest first (by id).
+    /// Reads the next page of events `follow` wants, in commit order.
     pub async fn next_page(
         &mut self,
         db: &impl ConnectionTrait,
@@ -146,9 +137,8 @@ impl Replay {
         let mut query = call_events::Entity::find()
             .find_also_related(calls::Entity)
             .filter(call_events::Column::OrganizationId.eq(follow.organization_id))
-            .filter(call_events::Column::CreatedAt.gte(self.since))
             .filter(call_events::Column::Kind.is_in(follow.kinds.iter().copied()))
-            .filter(call_events::Column::Id.gt(self.after));
+            .filter(call_events::Column::Seq.gt(self.after));
         if let Some(call) = follow.call {
             query = query.filter(call_events::Column::CallId.eq(call));
         }
@@ -162,13 +152,13 @@ impl Replay {
             query = query.filter(calls::Column::AgentId.eq(agent));
         }
         let rows = query
-            .order_by_asc(call_events::Column::Id)
+            .order_by_asc(call_events::Column::Seq)
             .limit(REPLAY_PAGE)
             .all(db)
             .await?;
         self.exhausted = (rows.len() as u64) < REPLAY_PAGE;
-        if let Some((last, _)) = rows.last() {
-            self.after = last.id;
+        if let Some(seq) = rows.last().and_then(|(last, _)| last.seq) {
+            self.after = seq;
         }
         Ok(rows
             .into_iter()

@@ -93,6 +93,7 @@ impl Demo {
                 actor_user_id: Set(None),
                 occurred_at: Set(call.created_at),
                 created_at: Set(call.created_at),
+                seq: Set(Some(events.len() as i64 + 1)),
             });
             if call.status != CallStatus::Scheduled {
                 let at = call.ended_at.unwrap_or(call.created_at);
@@ -109,6 +110,7 @@ impl Demo {
                     actor_user_id: Set(None),
                     occurred_at: Set(at),
                     created_at: Set(at),
+                    seq: Set(Some(events.len() as i64 + 1)),
                 });
             }
             if call.status == CallStatus::Completed {
@@ -117,9 +119,16 @@ impl Demo {
             transcript_rows.extend(call.transcript);
             call_rows.push(call.call);
         }
+        // The organization's event stream, numbered as the events were made
+        // (what a commit would have assigned them one by one).
+        let sequence = event_sequences::ActiveModel {
+            organization_id: Set(org),
+            last_seq: Set(events.len() as i64),
+        };
         insert_all(db, call_rows).await?;
         insert_all(db, transcript_rows).await?;
         insert_all(db, events).await?;
+        insert_all(db, vec![sequence]).await?;
         insert_all(db, analyses).await?;
         Ok(())
     }
