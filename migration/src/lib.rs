@@ -62,6 +62,7 @@ const MIGRATIONS: &[SqlMigration] = &[
         "0010_enforced_row_level_security"
     ),
     sql_migration!("m0011_commit_ordered_events", "0011_commit_ordered_events"),
+    sql_migration!("m0012_call_day_counts", "0012_call_day_counts"),
 ];
 
 /// Where in [`MIGRATIONS`] the ones after the Rust m0008 begin.
@@ -108,6 +109,8 @@ pub const TABLES: &[&str] = &[
     "invitations",
     "mail_outbox",
     "event_sequences",
+    "call_day_counts",
+    "call_day_count_changes",
 ];
 
 /// The views (materialized on PostgreSQL where noted in the SQL).

@@ -16,6 +16,7 @@ mod attack_subscriptions;
 mod catalog;
 mod cli;
 mod constraints;
+mod day_counts;
 mod entities;
 mod fuzz;
 mod graphiql;

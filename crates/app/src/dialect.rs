@@ -223,12 +223,6 @@ pub fn proposed(column: &str) -> Expr {
     Expr::cust(format!("excluded.{column}"))
 }
 
-/// Whether the backend keeps materialized views (PostgreSQL), which the
-/// call summary reads past days from; SQLite counts everything live.
-pub fn materialized_views(backend: DbBackend) -> bool {
-    backend == DbBackend::Postgres
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

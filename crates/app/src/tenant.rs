@@ -3,7 +3,7 @@
 //! the viewer's.
 
 use chrono::Utc;
-use sea_orm::ActiveValue::Set;
+use sea_orm::ActiveValue::{self, Set};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait};
 use serde_json::json;
 use switchboard_domain::text::Name;
@@ -179,6 +179,16 @@ pub async fn update_organization(
         update.default_region = Set(code);
     }
     let write = app.begin_write().await?;
+    let moves_days =
+        matches!(&update.timezone, ActiveValue::Set(zone) if zone != viewer.timezone.name());
+    if moves_days && crate::analytics::day_counts::kept(write.get_database_backend()) {
+        // A new zone recounts the call summary's days (m0012's trigger).
+        // Writers of calls finish first and wait for this commit, so none
+        // counts a call by the old zone after the recount.
+        write
+            .execute_unprepared("LOCK TABLE calls IN SHARE MODE")
+            .await?;
+    }
     let organization = update.update(&*write).await?;
     audit::record(
         &*write,

@@ -1,7 +1,9 @@
 //! The `call_analytics_summary` view: calls counted per organization, day,
-//! traffic source and CRM stage (seed 000). A read model — a materialized view
-//! on PostgreSQL (days in the organization's time zone), a plain view bucketing
-//! by UTC day on SQLite — and never written through this entity.
+//! traffic source and CRM stage (seed 000). A read model — on PostgreSQL
+//! summed from `call_day_counts` and its pending changes (days in the
+//! organization's time zone, exact to the last commit), on SQLite a plain
+//! view over `calls` bucketing by UTC day — and never written through this
+//! entity.
 
 use crate::enums::{CrmStage, TrafficSource};
 use sea_orm::entity::prelude::*;

@@ -18,6 +18,8 @@ pub mod agent_analytics;
 pub mod agent_targets;
 pub mod agents;
 pub mod call_analytics_summary;
+pub mod call_day_count_changes;
+pub mod call_day_counts;
 pub mod call_events;
 pub mod calls;
 pub mod campaigns;

@@ -5,6 +5,8 @@ pub use super::agent_analytics::Entity as AgentAnalytics;
 pub use super::agent_targets::Entity as AgentTargets;
 pub use super::agents::Entity as Agents;
 pub use super::call_analytics_summary::Entity as CallAnalyticsSummary;
+pub use super::call_day_count_changes::Entity as CallDayCountChanges;
+pub use super::call_day_counts::Entity as CallDayCounts;
 pub use super::call_events::Entity as CallEvents;
 pub use super::calls::Entity as Calls;
 pub use super::campaigns::Entity as Campaigns;

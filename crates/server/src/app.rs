@@ -84,9 +84,9 @@ pub struct HttpConfig {
     /// The public address (scheme and host) providers call webhooks on,
     /// when it differs from what requests carry (behind a proxy).
     pub public_url: Option<String>,
-    /// How often, at most, the call summary's materialized view is refreshed
-    /// after calls change (PostgreSQL).
-    pub summary_refresh: Duration,
+    /// How often committed call-count changes are folded into the call
+    /// summary's day counts (PostgreSQL).
+    pub summary_fold: Duration,
     /// How often a subscription socket gets a keep-alive message.
     pub keepalive: Duration,
     /// Most operations running at once on one WebSocket.
@@ -121,7 +121,7 @@ impl std::fmt::Debug for HttpConfig {
             .field("cors_origins", &self.cors_origins)
             .field("schema", &self.schema)
             .field("public_url", &self.public_url)
-            .field("summary_refresh", &self.summary_refresh)
+            .field("summary_fold", &self.summary_fold)
             .field("keepalive", &self.keepalive)
             .field("ws_max_operations", &self.ws_max_operations)
             .field("ws_init_timeout", &self.ws_init_timeout)
@@ -164,7 +164,7 @@ impl Default for HttpConfig {
             cors_origins: Vec::new(),
             schema: SchemaConfig::default(),
             public_url: None,
-            summary_refresh: Duration::from_secs(30),
+            summary_fold: Duration::from_secs(5),
             keepalive: Duration::from_secs(15),
             ws_max_operations: 25,
             ws_init_timeout: Duration::from_secs(10),

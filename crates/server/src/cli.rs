@@ -71,7 +71,9 @@ pub enum Command {
 #[derive(Debug, Clone, Subcommand)]
 pub enum AnalyticsAction {
     /// Recompute `organization_analytics` and `agent_analytics` from calls,
-    /// analyses and leads (each organization in one transaction). On
+    /// analyses and leads (each organization in one transaction), and check
+    /// the call summary's day counts against calls, correcting what differs
+    /// (PostgreSQL; always whole, whatever --from and --to say). On
     /// consistent data this changes nothing.
     Rebuild {
         /// Only this organization (id or slug); default every one.
@@ -261,10 +263,11 @@ pub struct ServeArgs {
     )]
     pub mail_from: String,
 
-    /// Seconds between refreshes of the call summary's materialized view
-    /// (PostgreSQL; only after calls changed): how stale past days may be.
-    #[arg(long, env = "SWITCHBOARD_SUMMARY_REFRESH_SECS", default_value_t = 30)]
-    pub summary_refresh_secs: u64,
+    /// Seconds between folds of committed call-count changes into the call
+    /// summary's day counts (PostgreSQL). The summary is exact either way;
+    /// folding keeps it cheap to read.
+    #[arg(long, env = "SWITCHBOARD_SUMMARY_FOLD_SECS", default_value_t = 5)]
+    pub summary_fold_secs: u64,
 
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]

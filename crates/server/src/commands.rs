@@ -326,6 +326,17 @@ async fn analytics(action: AnalyticsAction, database: DatabaseArgs) -> anyhow::R
                 rebuilt.agent_rows,
                 started.elapsed().as_secs_f64()
             );
+            // The call summary's day counts, whole (PostgreSQL): checked
+            // against `calls`, and corrected where they differ.
+            if switchboard_app::analytics::day_counts::kept(db.get_database_backend()) {
+                let started = std::time::Instant::now();
+                let corrected =
+                    switchboard_app::analytics::day_counts::rebuild(&db, organization).await?;
+                println!(
+                    "checked the call summary's day counts against calls: {corrected} bucket(s) corrected in {:.1}s",
+                    started.elapsed().as_secs_f64()
+                );
+            }
         }
     }
     Ok(())
@@ -384,6 +395,11 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
             None,
         )
         .await?;
+        // The seeded calls' day-count changes, folded now rather than by
+        // the first server to start (PostgreSQL).
+        if switchboard_app::analytics::day_counts::kept(db.get_database_backend()) {
+            switchboard_app::analytics::day_counts::fold_all(&db).await?;
+        }
         println!(
             "scale {scale}: {} leads, {} calls, {} transcripts in {:.1}s (organization {})",
             summary.leads,

@@ -3,8 +3,8 @@
 //!
 //! - PostgreSQL only: the event listener, which feeds this instance's bus
 //!   from notifications, so a subscriber here sees writes made anywhere
-//!   ([`switchboard_app::events::listen`]); and the refresh of the call
-//!   summary's materialized view ([`switchboard_app::analytics::summary::refresh_loop`]).
+//!   ([`switchboard_app::events::listen`]); and the fold of the call
+//!   summary's day counts ([`switchboard_app::analytics::day_counts::fold_loop`]).
 //! - The access re-check ([`watch_access`]), which closes the sockets and
 //!   streams of members who lost access; each completed round sets
 //!   `switchboard_task_last_completed_timestamp_seconds{task="access_recheck"}`.
@@ -13,7 +13,7 @@
 //! - The identity cleanup ([`switchboard_app::identity::cleanup`]), hourly:
 //!   expired sessions, old login attempts and spent links.
 //!
-//! The summary refresh clocks itself (the same gauge, `task="summary_refresh"`),
+//! The fold clocks itself (the same gauge, `task="day_count_fold"`),
 //! and the event bus counts what it fans out
 //! (`switchboard_events_fanned_out_total{kind}`), both in `switchboard-app`.
 
@@ -34,7 +34,7 @@ const METRICS_UPKEEP: Duration = Duration::from_secs(5);
 
 /// Starts the application's background loops.
 pub fn spawn(state: &AppState, config: &HttpConfig) {
-    // Listening, the summary refresh and the access re-check cross
+    // Listening, the fold of the day counts and the access re-check cross
     // organizations: they use the privileged pool.
     let db = state.app.privileged();
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
@@ -43,10 +43,9 @@ pub fn spawn(state: &AppState, config: &HttpConfig) {
             db.clone(),
             state.bus.clone(),
         ));
-        tokio::spawn(switchboard_app::analytics::summary::refresh_loop(
+        tokio::spawn(switchboard_app::analytics::day_counts::fold_loop(
             db.clone(),
-            state.bus.clone(),
-            config.summary_refresh,
+            config.summary_fold,
         ));
     }
     tokio::spawn(watch_access(

@@ -6,7 +6,8 @@
 //!   exact, and rebuilding them; [`periods`] and [`figures`] read them
 //!   (organization and agent periods, KPIs), [`targets`] sets agents'
 //!   targets against them.
-//! - [`summary`]: the call summary (materialized view and live counts).
+//! - [`summary`]: the call summary, from [`day_counts`] (calls per local
+//!   day, source and stage, kept by triggers) and live counts.
 //! - [`stats`]: ad-hoc group-bys over the list filters, one statement each
 //!   ([`stats_sql`], with time zones through [`offsets`]).
 //! - [`funnel`]: the call metrics dashboard and the lead funnel;
@@ -16,6 +17,7 @@
 //! Where SQLite and PostgreSQL differ, the SQL comes from
 //! [`crate::dialect`].
 
+pub mod day_counts;
 pub mod figures;
 pub mod funnel;
 pub mod live;

@@ -1,41 +1,36 @@
 //! Where `callAnalyticsSummary` reads its counts from.
 //!
 //! The unit is a *bucket*: calls counted per local day, traffic source, CRM
-//! stage (and agent and campaign when asked for). On PostgreSQL, whole past
-//! days come from the `call_analytics_summary` materialized view, which
-//! [`refresh_loop`] refreshes concurrently at most once per interval and only
-//! after calls changed (never once per statement, as seed 000's trigger
-//! did); the current day, partial days at the edges of the range, and
-//! anything the view cannot answer (a filter, agents, campaigns) are counted
-//! live from `calls` with one `GROUP BY` over the range's index. So "today"
-//! is never stale, and past days are at most one refresh interval behind a
-//! change to an older call. SQLite (one embedded instance, modest data)
-//! counts everything live.
+//! stage (and agent and campaign when asked for). On PostgreSQL the whole
+//! local days of the range — today's calls so far included — come from the
+//! day counts ([`super::day_counts`]: kept by the difference in every
+//! write's own transaction, so exact to the last commit); the partial days
+//! at the range's edges, and any question the counts cannot answer (a
+//! filter, by agent, by campaign), are counted from `calls` with one
+//! `GROUP BY` over the organization's `(organization_id, created_at)`
+//! index. SQLite (one embedded instance, modest data) counts everything
+//! from `calls`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
 };
 use switchboard_domain::analytics::{Granularity, day_start, percent};
 use switchboard_domain::range::InstantRange;
+use switchboard_entity::calls;
 use switchboard_entity::enums::{CrmStage, TrafficSource};
-use switchboard_entity::{call_analytics_summary, calls};
 use uuid::Uuid;
 
+use super::day_counts;
 use crate::Viewer;
 use crate::app::App;
 use crate::db::Db;
 use crate::dialect;
 use crate::error::{AppError, AppResult};
-use crate::events::{EventBus, Message};
 use crate::query::filter::{CallFilter, call_condition};
 
 /// Calls of one local day, source and stage (and agent and campaign).
@@ -64,59 +59,70 @@ struct Request<'a> {
     db: &'a Db,
 }
 
-/// The buckets of `request`'s range.
+/// The buckets of `request`'s range: its whole local days from the day
+/// counts (PostgreSQL, when no filter, agent or campaign is asked for; today
+/// included when the range reaches now), the partial days at either edge
+/// and everything else counted live from `calls`.
 async fn buckets(request: Request<'_>) -> Result<Vec<Bucket>, DbErr> {
-    let tz = request.timezone;
-    let mut live_from = request.from;
-    let mut out = Vec::new();
-    let view_can_answer = dialect::materialized_views(request.db.get_database_backend())
+    let counts_can_answer = day_counts::kept(request.db.get_database_backend())
         && request.filter.is_none()
         && !request.by_agent
         && !request.by_campaign;
-    if view_can_answer {
-        // Whole local days from the first midnight at or after `from` up to
-        // the earlier of `to` and today's midnight.
-        let first_day = {
-            let d = request.from.with_timezone(&tz).date_naive();
-            if day_start(tz, d) == request.from {
-                d
-            } else {
-                d.succ_opt().unwrap_or(d)
-            }
-        };
-        let today = request.now.with_timezone(&tz).date_naive();
-        let last_local = request.to.with_timezone(&tz).date_naive();
-        // The last whole day before `to` (whether `to` is a midnight or
-        // inside a day, whose part is counted live), and never today.
-        let last_whole = last_local.pred_opt().unwrap_or(last_local);
-        let end_day = last_whole
-            .min(today.pred_opt().unwrap_or(today))
-            .succ_opt()
-            .unwrap_or(today);
-        // [first_day, end_day) from the view, when that leaves the edges live.
-        let (view_start, view_end) = (day_start(tz, first_day), day_start(tz, end_day));
-        if first_day < end_day && view_start == request.from {
-            let rows = call_analytics_summary::Entity::find()
-                .filter(call_analytics_summary::Column::OrganizationId.eq(request.organization_id))
-                .filter(call_analytics_summary::Column::Day.gte(first_day))
-                .filter(call_analytics_summary::Column::Day.lt(end_day))
-                .all(request.db)
-                .await?;
-            out.extend(rows.into_iter().map(|r| Bucket {
-                day: r.day,
-                traffic_source: r.traffic_source,
-                crm_stage: r.crm_stage,
+    let whole = counts_can_answer
+        .then(|| whole_days(request.timezone, request.from, request.to, request.now))
+        .flatten();
+    let Some((first_day, end_day)) = whole else {
+        return live(&request, request.from, request.to).await;
+    };
+    let tz = request.timezone;
+    let (counted_from, counted_to) = (day_start(tz, first_day), day_start(tz, end_day));
+    let mut out: Vec<Bucket> =
+        day_counts::read(request.db, request.organization_id, first_day, end_day)
+            .await?
+            .into_iter()
+            .map(|c| Bucket {
+                day: c.day,
+                traffic_source: c.traffic_source,
+                crm_stage: c.crm_stage,
                 agent_id: None,
                 campaign_id: None,
-                calls: r.call_count,
-            }));
-            live_from = view_end;
-        }
+                calls: c.calls,
+            })
+            .collect();
+    if request.from < counted_from {
+        out.extend(live(&request, request.from, counted_from).await?);
     }
-    if live_from < request.to {
-        out.extend(live(&request, live_from).await?);
+    if counted_to < request.to {
+        out.extend(live(&request, counted_to, request.to).await?);
     }
     Ok(out)
+}
+
+/// The local days `[first, end)` that lie whole inside `[from, to)` — or,
+/// for today, whose calls so far all do (`to` is at or after `now`) — if
+/// there is at least one.
+fn whole_days(
+    tz: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let first = {
+        let d = from.with_timezone(&tz).date_naive();
+        if day_start(tz, d) >= from {
+            d
+        } else {
+            d.succ_opt()?
+        }
+    };
+    let today = now.with_timezone(&tz).date_naive();
+    // The days before the one `to` falls in end by `to`…
+    let mut end = to.with_timezone(&tz).date_naive();
+    // …and so does today, whose calls so far all came before `to`.
+    if to >= now && end <= today {
+        end = today.succ_opt()?;
+    }
+    (first < end).then_some((first, end))
 }
 
 /// What the call summary groups by.
@@ -330,11 +336,15 @@ struct LiveRow {
 /// Counts `[from, to)` from `calls`: grouped in SQL where the database
 /// knows the time zone ([`dialect::date_in_zone`]); elsewhere the rows'
 /// local days are found here.
-async fn live(request: &Request<'_>, from: DateTime<Utc>) -> Result<Vec<Bucket>, DbErr> {
+async fn live(
+    request: &Request<'_>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Bucket>, DbErr> {
     let mut query = calls::Entity::find()
         .filter(calls::Column::OrganizationId.eq(request.organization_id))
         .filter(calls::Column::CreatedAt.gte(from))
-        .filter(calls::Column::CreatedAt.lt(request.to));
+        .filter(calls::Column::CreatedAt.lt(to));
     if let Some(filter) = request.filter.clone() {
         query = query.filter(filter);
     }
@@ -403,86 +413,4 @@ async fn live(request: &Request<'_>, from: DateTime<Utc>) -> Result<Vec<Bucket>,
             calls: 1,
         })
         .collect())
-}
-
-/// Refreshes the materialized view (PostgreSQL) after calls change, at most
-/// once per `interval`, until the process ends. Instances take turns through
-/// an advisory lock, so a fleet refreshes about once per interval in all.
-pub async fn refresh_loop(db: DatabaseConnection, bus: EventBus, interval: Duration) {
-    if !dialect::materialized_views(db.get_database_backend()) {
-        return;
-    }
-    let dirty = Arc::new(AtomicBool::new(true));
-    let mut receiver = bus.subscribe();
-    let marker = dirty.clone();
-    tokio::spawn(async move {
-        loop {
-            match receiver.recv().await {
-                Ok(message) => {
-                    if matches!(message.as_ref(), Message::Call(_) | Message::Resync) {
-                        marker.store(true, Ordering::Relaxed);
-                    }
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    marker.store(true, Ordering::Relaxed);
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-            }
-        }
-    });
-    loop {
-        tokio::time::sleep(interval).await;
-        if dirty.swap(false, Ordering::Relaxed)
-            && let Err(err) = refresh_once(&db).await
-        {
-            dirty.store(true, Ordering::Relaxed);
-            tracing::warn!(error = %err, "refreshing call_analytics_summary failed");
-            continue;
-        }
-        // Up to date (refreshed, or nothing changed): the view's lag is
-        // the time since this was last set.
-        metrics::gauge!(
-            "switchboard_task_last_completed_timestamp_seconds",
-            "task" => "summary_refresh"
-        )
-        .set(Utc::now().timestamp_millis() as f64 / 1000.0);
-    }
-}
-
-/// One concurrent refresh, unless another instance is refreshing now (or
-/// the backend keeps no materialized views: `false`).
-pub async fn refresh_once(db: &DatabaseConnection) -> Result<bool, DbErr> {
-    use sea_orm::TransactionTrait;
-    let backend = db.get_database_backend();
-    if !dialect::materialized_views(backend) {
-        return Ok(false);
-    }
-    let txn = db.begin().await?;
-    let locked = txn
-        .query_one_raw(Statement::from_string(
-            backend,
-            "SELECT pg_try_advisory_xact_lock(hashtextextended('call_analytics_summary', 0)) AS locked",
-        ))
-        .await?
-        .map(|row| row.try_get::<bool>("", "locked"))
-        .transpose()?
-        .unwrap_or(false);
-    if locked {
-        let started = std::time::Instant::now();
-        // Background work, not a request: the API's statement timeout would
-        // cut a refresh of a large view short and leave it stale for good.
-        txn.execute_unprepared("SET LOCAL statement_timeout = 0")
-            .await?;
-        txn.execute_raw(Statement::from_string(
-            backend,
-            "REFRESH MATERIALIZED VIEW CONCURRENTLY call_analytics_summary",
-        ))
-        .await?;
-        tracing::debug!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "call_analytics_summary refreshed"
-        );
-    }
-    txn.commit().await?;
-    Ok(locked)
 }
