@@ -166,7 +166,7 @@ async fn insert_call(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_counts_equal_a_recount_after_every_kind_of_write() {
+async fn the_counts_equal_a_recount_after_api_writes_and_plain_sql_alike() {
     let Some(app) = postgres().await else { return };
     let acme = Tenant::create(&app.db.db, "acme").await;
     let other = Tenant::create(&app.db.db, "other").await;

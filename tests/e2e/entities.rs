@@ -13,23 +13,45 @@ on_both_backends!(every_entity_round_trips_through_a_fresh_database);
 /// Rows per statement: far below both backends' bind-parameter limits.
 const CHUNK: usize = 100;
 
+/// Copies every row of `$table` from `$source` to `$target` with its entity
+/// and reads them back equal, both sides ordered by `$key`.
+macro_rules! copy_table {
+    ($source:expr, $target:expr, $table:ident, $key:expr) => {{
+        let mut rows = $table::Entity::find()
+            .all(&$source.db)
+            .await
+            .expect(concat!("read ", stringify!($table)));
+        assert!(
+            !rows.is_empty(),
+            concat!("the source has no ", stringify!($table))
+        );
+        rows.sort_by_key($key);
+        for chunk in rows.chunks(CHUNK) {
+            $table::Entity::insert_many(
+                chunk
+                    .iter()
+                    .cloned()
+                    .map(|row| row.into_active_model().reset_all()),
+            )
+            .exec_without_returning(&$target.db)
+            .await
+            .expect(concat!("insert ", stringify!($table)));
+        }
+        let mut back = $table::Entity::find()
+            .all(&$target.db)
+            .await
+            .expect(concat!("read back ", stringify!($table)));
+        back.sort_by_key($key);
+        assert_eq!(back, rows, concat!(stringify!($table), " round-trips"));
+        stringify!($table)
+    }};
+}
+
 macro_rules! round_trip {
     ($source:expr, $target:expr, [$($table:ident),+ $(,)?]) => {{
         let mut tables = Vec::new();
         $(
-            let mut rows = $table::Entity::find().all(&$source.db).await.expect(concat!("read ", stringify!($table)));
-            assert!(!rows.is_empty(), concat!("the source has no ", stringify!($table)));
-            rows.sort_by_key(|row| row.id);
-            for chunk in rows.chunks(CHUNK) {
-                $table::Entity::insert_many(chunk.iter().cloned().map(|row| row.into_active_model().reset_all()))
-                    .exec_without_returning(&$target.db)
-                    .await
-                    .expect(concat!("insert ", stringify!($table)));
-            }
-            let mut back = $table::Entity::find().all(&$target.db).await.expect(concat!("read back ", stringify!($table)));
-            back.sort_by_key(|row| row.id);
-            assert_eq!(back, rows, concat!(stringify!($table), " round-trips"));
-            tables.push(stringify!($table));
+            tables.push(copy_table!($source, $target, $table, |row: &$table::Model| row.id));
         )+
         tables
     }};
@@ -89,28 +111,12 @@ async fn every_entity_round_trips_through_a_fresh_database(backend: Backend) {
         ]
     );
     // Keyed by organization rather than by an id of its own.
-    let mut sequences = event_sequences::Entity::find()
-        .all(&source.db)
-        .await
-        .expect("read event_sequences");
-    assert!(!sequences.is_empty(), "the source has no event_sequences");
-    sequences.sort_by_key(|row| row.organization_id);
-    event_sequences::Entity::insert_many(
-        sequences
-            .iter()
-            .cloned()
-            .map(|row| row.into_active_model().reset_all()),
-    )
-    .exec_without_returning(&target.db)
-    .await
-    .expect("insert event_sequences");
-    let mut back = event_sequences::Entity::find()
-        .all(&target.db)
-        .await
-        .expect("read back event_sequences");
-    back.sort_by_key(|row| row.organization_id);
-    assert_eq!(back, sequences, "event_sequences round-trips");
-    copied.push("event_sequences");
+    copied.push(copy_table!(
+        source,
+        target,
+        event_sequences,
+        |row: &event_sequences::Model| row.organization_id
+    ));
 
     // The call summary's day counts are derived: the target's triggers
     // counted the calls copied into it (PostgreSQL). The source's rows, set
@@ -131,63 +137,23 @@ async fn every_entity_round_trips_through_a_fresh_database(backend: Backend) {
             .await
             .expect("cleared");
     }
-    let mut counts = call_day_counts::Entity::find()
-        .all(&source.db)
-        .await
-        .expect("read call_day_counts");
-    assert!(!counts.is_empty(), "the source has no call_day_counts");
-    let count_key = |row: &call_day_counts::Model| {
-        (
+    copied.push(copy_table!(
+        source,
+        target,
+        call_day_counts,
+        |row: &call_day_counts::Model| (
             row.organization_id,
             row.day,
             row.traffic_source.as_str(),
             row.crm_stage.as_str(),
         )
-    };
-    counts.sort_by_key(count_key);
-    for chunk in counts.chunks(CHUNK) {
-        call_day_counts::Entity::insert_many(
-            chunk
-                .iter()
-                .cloned()
-                .map(|row| row.into_active_model().reset_all()),
-        )
-        .exec_without_returning(&target.db)
-        .await
-        .expect("insert call_day_counts");
-    }
-    let mut back = call_day_counts::Entity::find()
-        .all(&target.db)
-        .await
-        .expect("read back call_day_counts");
-    back.sort_by_key(count_key);
-    assert_eq!(back, counts, "call_day_counts round-trips");
-    copied.push("call_day_counts");
-    let mut changes = call_day_count_changes::Entity::find()
-        .all(&source.db)
-        .await
-        .expect("read call_day_count_changes");
-    assert!(
-        !changes.is_empty(),
-        "the source has no call_day_count_changes"
-    );
-    changes.sort_by_key(|row| row.id);
-    call_day_count_changes::Entity::insert_many(
-        changes
-            .iter()
-            .cloned()
-            .map(|row| row.into_active_model().reset_all()),
-    )
-    .exec_without_returning(&target.db)
-    .await
-    .expect("insert call_day_count_changes");
-    let mut back = call_day_count_changes::Entity::find()
-        .all(&target.db)
-        .await
-        .expect("read back call_day_count_changes");
-    back.sort_by_key(|row| row.id);
-    assert_eq!(back, changes, "call_day_count_changes round-trips");
-    copied.push("call_day_count_changes");
+    ));
+    copied.push(copy_table!(
+        source,
+        target,
+        call_day_count_changes,
+        |row: &call_day_count_changes::Model| row.id
+    ));
 
     let mut expected: Vec<&str> = switchboard_migration::TABLES.to_vec();
     let mut copied_sorted = copied.clone();

@@ -399,6 +399,7 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
         // the first server to start (PostgreSQL).
         if switchboard_app::analytics::day_counts::kept(db.get_database_backend()) {
             switchboard_app::analytics::day_counts::fold_all(&db).await?;
+            switchboard_app::analytics::day_counts::vacuum(&db).await?;
         }
         println!(
             "scale {scale}: {} leads, {} calls, {} transcripts in {:.1}s (organization {})",

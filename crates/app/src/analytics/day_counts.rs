@@ -109,6 +109,16 @@ pub async fn fold_all(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     }
 }
 
+/// Vacuums the changes after a bulk fold: a million deleted rows left to
+/// autovacuum (or, where it is off, to nobody) make every read scan them.
+pub async fn vacuum(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if kept(db.get_database_backend()) {
+        db.execute_unprepared("VACUUM (ANALYZE) call_day_count_changes")
+            .await?;
+    }
+    Ok(())
+}
+
 /// Folds changes every `interval` until the process ends (PostgreSQL), and
 /// clocks itself on `switchboard_task_last_completed_timestamp_seconds`
 /// (`task="day_count_fold"`). Reads are exact whether or not it keeps up;
@@ -118,10 +128,20 @@ pub async fn fold_loop(db: DatabaseConnection, interval: Duration) {
         return;
     }
     loop {
+        let mut round = 0;
         loop {
             match fold(&db).await {
-                Ok(folded) if folded as i64 >= FOLD_BATCH => continue,
-                Ok(_) => {
+                Ok(folded) if folded as i64 >= FOLD_BATCH => {
+                    round += folded;
+                    continue;
+                }
+                Ok(folded) => {
+                    round += folded;
+                    if round as i64 >= FOLD_BATCH
+                        && let Err(err) = vacuum(&db).await
+                    {
+                        tracing::warn!(error = %err, "vacuuming call day count changes failed");
+                    }
                     metrics::gauge!(
                         "switchboard_task_last_completed_timestamp_seconds",
                         "task" => "day_count_fold"
