@@ -133,8 +133,8 @@ async fn resuming_from_the_first_commit_replays_the_writer_that_took_its_id_earl
     );
 }
 
-const WRITERS: usize = 6;
-const CALLS_PER_WRITER: usize = 6;
+const WRITERS: usize = 8;
+const CALLS_PER_WRITER: usize = 8;
 /// Each call is created, then moved three times: four events.
 const EVENTS: usize = WRITERS * CALLS_PER_WRITER * 4;
 const READERS: usize = 3;
