@@ -414,3 +414,88 @@ async fn live(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().expect("an instant")
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("a date")
+    }
+
+    const NEW_YORK: Tz = chrono_tz::America::New_York;
+
+    #[test]
+    fn a_range_from_a_midnight_to_now_counts_every_day_through_today_whole() {
+        // Now is 15:00 on 12 March in New York (EDT, UTC-4).
+        let now = at("2026-03-12T19:00:00Z");
+        assert_eq!(
+            whole_days(
+                NEW_YORK,
+                at("2026-03-01T05:00:00Z"),
+                now + chrono::Duration::minutes(1),
+                now
+            ),
+            Some((day("2026-03-01"), day("2026-03-13")))
+        );
+    }
+
+    #[test]
+    fn partial_days_at_either_edge_are_left_out() {
+        let now = at("2026-04-01T12:00:00Z");
+        // From noon on 1 March to noon on 10 March, New York time.
+        assert_eq!(
+            whole_days(
+                NEW_YORK,
+                at("2026-03-01T17:00:00Z"),
+                at("2026-03-10T16:00:00Z"),
+                now
+            ),
+            Some((day("2026-03-02"), day("2026-03-10")))
+        );
+    }
+
+    #[test]
+    fn the_day_clocks_spring_forward_is_whole_from_midnight_to_midnight() {
+        // 8 March 2026 starts at 05:00Z (EST) and ends at 04:00Z (EDT).
+        let now = at("2026-04-01T12:00:00Z");
+        assert_eq!(
+            whole_days(
+                NEW_YORK,
+                at("2026-03-08T05:00:00Z"),
+                at("2026-03-09T04:00:00Z"),
+                now
+            ),
+            Some((day("2026-03-08"), day("2026-03-09")))
+        );
+        // One minute short of its end, it is partial.
+        assert_eq!(
+            whole_days(
+                NEW_YORK,
+                at("2026-03-08T05:00:00Z"),
+                at("2026-03-09T03:59:00Z"),
+                now
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn today_is_whole_only_when_the_range_reaches_now() {
+        let now = at("2026-03-12T19:00:00Z");
+        let midnight = at("2026-03-12T04:00:00Z");
+        assert_eq!(
+            whole_days(NEW_YORK, midnight, now, now),
+            Some((day("2026-03-12"), day("2026-03-13")))
+        );
+        assert_eq!(
+            whole_days(NEW_YORK, midnight, now - chrono::Duration::hours(1), now),
+            None,
+            "calls of the last hour lie after `to`"
+        );
+    }
+}
