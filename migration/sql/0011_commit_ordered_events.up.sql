@@ -21,8 +21,14 @@ FROM (SELECT id, row_number() OVER (PARTITION BY organization_id ORDER BY id) AS
       FROM call_events) AS ranked
 WHERE ranked.id = call_events.id;
 
+-- Every organization there has its counter already. Bumping an existing
+-- row checks no foreign key; creating one takes a key-share lock on the
+-- organization, which waits for a writer that locked that row (rollups and
+-- the ledger do) and, if that writer records call events too, deadlocks
+-- with it. Such a writer ends a call, and creating the call made the row.
 INSERT INTO event_sequences (organization_id, last_seq)
-SELECT organization_id, MAX(seq) FROM call_events GROUP BY organization_id;
+SELECT o.id, COALESCE((SELECT MAX(e.seq) FROM call_events e WHERE e.organization_id = o.id), 0)
+FROM organizations o;
 
 CREATE UNIQUE INDEX call_events_org_seq_idx ON call_events (organization_id, seq);
 
