@@ -121,8 +121,10 @@ ALTER TABLE call_day_count_changes FORCE ROW LEVEL SECURITY;
 CREATE POLICY owner_access ON call_day_count_changes TO CURRENT_USER USING (true) WITH CHECK (true);
 CREATE POLICY tenant_isolation ON call_day_count_changes USING (organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
 
--- Seed 000's summary, for SQL readers: no longer materialized (it would lag
--- by its refresh interval), but summed from the counts, so exact and cheap.
+-- Seed 000's summary: no longer materialized (it would lag by its refresh
+-- interval), but summed from the counts and the pending changes, so exact
+-- and cheap. The application reads the counts through it too (filters on
+-- organization and day reach both tables' indexes).
 DROP MATERIALIZED VIEW call_analytics_summary;
 CREATE VIEW call_analytics_summary AS
 SELECT

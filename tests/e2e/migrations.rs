@@ -169,7 +169,7 @@ async fn events_written_before_commit_ordering_keep_their_order_and_the_stream_g
     .insert(&txn)
     .await
     .expect("a new event");
-    switchboard_app::events::number_events(&txn, acme.organization_id, &[next])
+    switchboard_app::events::number_events(&txn, [(acme.organization_id, next)])
         .await
         .expect("numbered");
     txn.commit().await.expect("commit");

@@ -413,28 +413,24 @@ pub async fn append_events(
 ) {
     use sea_orm::{EntityTrait, TransactionTrait};
     let txn = db.begin().await.expect("begin");
-    let mut streams: Vec<(Uuid, Vec<Uuid>)> = Vec::new();
-    for event in &events {
-        let (organization, id) = (
-            event.organization_id.clone().unwrap(),
-            event.id.clone().unwrap(),
-        );
-        match streams.iter_mut().find(|(o, _)| *o == organization) {
-            Some((_, ids)) => ids.push(id),
-            None => streams.push((organization, vec![id])),
-        }
-    }
+    let numbered: Vec<(Uuid, Uuid)> = events
+        .iter()
+        .map(|event| {
+            (
+                event.organization_id.clone().unwrap(),
+                event.id.clone().unwrap(),
+            )
+        })
+        .collect();
     for chunk in events.chunks(400) {
         switchboard_entity::call_events::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
             .await
             .expect("events");
     }
-    for (organization, ids) in streams {
-        switchboard_app::events::number_events(&txn, organization, &ids)
-            .await
-            .expect("numbered");
-    }
+    switchboard_app::events::number_events(&txn, numbered)
+        .await
+        .expect("numbered");
     txn.commit().await.expect("commit");
 }
 

@@ -379,31 +379,38 @@ impl EventBus {
 /// skipped. The lock is taken last and held only through the commit, so a
 /// writer holding it never waits for another lock.
 pub async fn number(txn: &impl ConnectionTrait, messages: &[Message]) -> Result<(), DbErr> {
+    let events = messages.iter().filter_map(|message| match message {
+        Message::Call(event) => Some((event.organization_id, event.event_id)),
+        _ => None,
+    });
+    number_events(txn, events).await
+}
+
+/// Numbers call events this transaction wrote, given as (organization,
+/// event id), each organization's in the order given, after its last one;
+/// the organizations' counters stay locked until `txn` ends. See [`number`].
+pub async fn number_events(
+    txn: &impl ConnectionTrait,
+    events: impl IntoIterator<Item = (Uuid, Uuid)>,
+) -> Result<(), DbErr> {
     let mut streams: Vec<(Uuid, Vec<Uuid>)> = Vec::new();
-    for message in messages {
-        if let Message::Call(event) = message {
-            match streams
-                .iter_mut()
-                .find(|(organization, _)| *organization == event.organization_id)
-            {
-                Some((_, ids)) => ids.push(event.event_id),
-                None => streams.push((event.organization_id, vec![event.event_id])),
-            }
+    for (organization_id, id) in events {
+        match streams.iter_mut().find(|(o, _)| *o == organization_id) {
+            Some((_, ids)) => ids.push(id),
+            None => streams.push((organization_id, vec![id])),
         }
     }
     // Counters are locked in one order, so two writers that both span two
     // organizations cannot wait on each other.
     streams.sort_by_key(|(organization_id, _)| *organization_id);
     for (organization_id, ids) in streams {
-        number_events(txn, organization_id, &ids).await?;
+        number_stream(txn, organization_id, &ids).await?;
     }
     Ok(())
 }
 
-/// Numbers the call events `ids` of `organization_id` (rows this
-/// transaction wrote), in that order, after the organization's last one;
-/// the organization's counter stays locked until `txn` ends. See [`number`].
-pub async fn number_events(
+/// Numbers `ids`, call events of `organization_id`, after its last one.
+async fn number_stream(
     txn: &impl ConnectionTrait,
     organization_id: Uuid,
     ids: &[Uuid],
