@@ -63,6 +63,7 @@ const MIGRATIONS: &[SqlMigration] = &[
     ),
     sql_migration!("m0011_commit_ordered_events", "0011_commit_ordered_events"),
     sql_migration!("m0012_call_day_counts", "0012_call_day_counts"),
+    sql_migration!("m0013_crm_automation", "0013_crm_automation"),
 ];
 
 /// Where in [`MIGRATIONS`] the ones after the Rust m0008 begin.

@@ -9,6 +9,7 @@
 //! the API re-keys to its paths.
 
 pub mod analytics;
+pub mod assignment;
 pub mod auth;
 pub mod batch;
 pub mod call_status;

@@ -9,6 +9,8 @@ pub struct MutationRoot(
     crate::identity::IdentityMutations,
     crate::identity::TeamMutations,
     crate::leads::mutations::CrmMutations,
+    crate::leads::follow_ups::FollowUpMutations,
+    crate::leads::assignments::AssignmentMutations,
     crate::calls::CallMutations,
     crate::setup::SetupMutations,
     crate::setup::settings::SettingsMutations,

@@ -25,6 +25,8 @@ use crate::types::*;
 pub struct QueryRoot(
     CoreQueries,
     crate::calls::CallQueries,
+    crate::leads::follow_ups::FollowUpQueries,
+    crate::leads::assignments::AssignmentQueries,
     crate::ledger::LedgerQueries,
     crate::setup::webhooks::WebhookQueries,
     crate::setup::settings::SettingsQueries,

@@ -89,6 +89,8 @@ fn cents(field: &str, value: Option<i64>) -> Result<Option<Cents>, FieldError> {
 /// Records a call's outcome and seed 003's details (every range checked, a
 /// bad one BAD_USER_INPUT naming its field), with an `outcome_recorded`
 /// event. `closed` is only for a completed call and sets its CRM stage.
+/// `follow_up_required` schedules (or, false, cancels) the call's follow-up
+/// for the lead's owner (see [`crate::leads::follow_ups`]).
 #[tracing::instrument(skip_all, fields(organization_id = %actor.organization_id, actor = %actor.who, call_id = %id))]
 pub async fn record_call_outcome(
     app: &App,
@@ -169,6 +171,17 @@ pub(crate) async fn record_call_outcome_in(
     keep_or_set!(ai_confidence, confidence.map(|c| Some(c.value())));
     row.updated_at = Set(now);
     let call = row.update(&**write).await?;
+    if let Some(required) = input.follow_up_required {
+        crate::leads::follow_ups::follow_up_from_call(
+            &**write,
+            actor,
+            &call,
+            required,
+            input.follow_up_date,
+            now,
+        )
+        .await?;
+    }
     let payload = json!({
         "outcome": input.outcome.as_str(),
         "crm_stage": call.crm_stage.as_str(),

@@ -3,7 +3,8 @@
 //! A batch is validated in memory, checked against the table with one
 //! statement per 500 phones, and written with multi-row statements sized to
 //! the backend's bind-parameter limit: a thousand rows are a handful of
-//! statements, never one per row. Every lead created or updated is
+//! statements, never one per row. New leads without an owner go through
+//! the organization's assignment rule, also in a few statements. Every lead created or updated is
 //! announced once the batch commits.
 //!
 //! A row's error is keyed by its index and field (`[3].phoneNumber`); an
@@ -365,6 +366,8 @@ pub async fn import_in(
             .await?;
     }
     record_created(db, viewer, client, &created, now).await?;
+    let mut created = created;
+    crate::leads::assign::assign_new_leads(db, viewer.organization_id, &mut created, now).await?;
     for row in to_write {
         outcomes.insert(row.index, RowOutcome::Created(row.model.id));
     }
@@ -447,8 +450,9 @@ pub async fn upsert_in(
     let (created, updated): (Vec<&leads::Model>, Vec<&leads::Model>) = models
         .iter()
         .partition(|m| !taken.contains_key(&m.phone_number));
-    let created: Vec<leads::Model> = created.into_iter().cloned().collect();
+    let mut created: Vec<leads::Model> = created.into_iter().cloned().collect();
     record_created(db, viewer, client, &created, now).await?;
+    crate::leads::assign::assign_new_leads(db, viewer.organization_id, &mut created, now).await?;
     for chunk in updated.chunks(ROWS_PER_STATEMENT) {
         lead_audit_log::Entity::insert_many(chunk.iter().map(|lead| lead_audit_log::ActiveModel {
             id: Set(Uuid::now_v7()),

@@ -1,10 +1,13 @@
-//! Leads: writing one ([`write`]), importing many ([`bulk`]), the DNC list
-//! they are checked against ([`dnc`]), saved [`segments`], the history
+//! Leads: writing one ([`write`]), importing many ([`bulk`]), who owns
+//! them ([`assign`]), the DNC list
+//! they are checked against ([`dnc`]), their [`follow_ups`], saved [`segments`], the history
 //! every change leaves ([`history`]), what clients read ([`read`]) and the
 //! reads the writes check with ([`lookups`]).
 
+pub mod assign;
 pub mod bulk;
 pub mod dnc;
+pub mod follow_ups;
 mod history;
 pub mod lookups;
 pub mod read;

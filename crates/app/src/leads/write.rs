@@ -70,7 +70,8 @@ pub struct NewLead {
 
 /// Creates a lead: E.164 phone, unique among the organization's live leads
 /// (CONFLICT names the existing lead), status `dnc` when the number is on the
-/// DNC list, with its audit, status, score and assignment history.
+/// DNC list, with its audit, status, score and assignment history; without
+/// an owner, the organization's assignment rule (if any) picks one.
 #[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
 pub async fn create_lead(
     app: &App,
@@ -174,6 +175,9 @@ pub async fn create_lead_in(
     if let Some(owner) = input.owner_id {
         assignment(db, &lead, viewer, None, Some(owner), now).await?;
     }
+    let mut created = [lead];
+    crate::leads::assign::assign_new_leads(db, org, &mut created, now).await?;
+    let [lead] = created;
     announce(outbox, &lead, LeadChange::Created);
     Ok(lead)
 }
@@ -249,6 +253,9 @@ pub async fn create_auto_lead(
         "Auto-created from a call"
     };
     status_history(db, &lead, by, None, status, reason, now).await?;
+    let mut created = [lead];
+    crate::leads::assign::assign_new_leads(db, organization_id, &mut created, now).await?;
+    let [lead] = created;
     announce(outbox, &lead, LeadChange::Created);
     Ok(lead)
 }

@@ -8,7 +8,7 @@
 //! wrap [`PageInfo`] in their own shape (Relay's `PageInfo` in GraphQL).
 
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SimpleExpr};
 use uuid::Uuid;
 
@@ -24,6 +24,8 @@ pub const DEFAULT_PAGE_SIZE: i32 = 20;
 pub enum SortKey {
     Time(DateTime<Utc>),
     Int(i64),
+    /// A calendar day (a follow-up's date).
+    Date(NaiveDate),
 }
 
 impl SortKey {
@@ -31,6 +33,7 @@ impl SortKey {
         match self {
             Self::Time(t) => format!("t{}", t.timestamp_nanos_opt().unwrap_or(i64::MAX)),
             Self::Int(n) => format!("i{n}"),
+            Self::Date(d) => format!("d{}", d.format("%Y-%m-%d")),
         }
     }
 
@@ -41,6 +44,9 @@ impl SortKey {
                 value.parse().ok()?,
             ))),
             "i" => value.parse().ok().map(Self::Int),
+            "d" => NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .ok()
+                .map(Self::Date),
             _ => None,
         }
     }
@@ -49,6 +55,7 @@ impl SortKey {
         match self {
             Self::Time(t) => t.into(),
             Self::Int(n) => n.into(),
+            Self::Date(d) => d.into(),
         }
     }
 }
@@ -259,6 +266,14 @@ mod tests {
         assert_eq!(
             Cursor::decode("after", &int.encode()).expect("decodes"),
             int
+        );
+        let day = Cursor {
+            key: SortKey::Date(NaiveDate::from_ymd_opt(2026, 12, 7).expect("day")),
+            id: Uuid::now_v7(),
+        };
+        assert_eq!(
+            Cursor::decode("after", &day.encode()).expect("decodes"),
+            day
         );
         assert!(matches!(
             Cursor::decode("after", "bm9wZQ"),

@@ -250,15 +250,15 @@ api_enum!(
 api_enum!(
     /// How a lead was assigned.
     AssignmentStrategy = "switchboard_entity::enums::AssignmentStrategy" {
-        /// Chosen by a person.
+        /// To the one member named.
         Manual,
-        /// Next in turn among the eligible users.
+        /// Next in turn among the eligible members (in id order), continuing after the organization's last round-robin turn.
         RoundRobin,
-        /// The user with the most free capacity.
+        /// To the eligible member with the fewest open leads, under their capacity.
         Capacity,
-        /// By the lead's location or time zone.
+        /// To a member of the first territory covering the lead (area code, then time zone, then country).
         Geographic,
-        /// By the skills the lead needs.
+        /// Hot and high-score (70+) leads to the member with the best 90-day close rate; the rest by fewest open leads.
         SkillBased,
     }
 );

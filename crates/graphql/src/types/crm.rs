@@ -290,6 +290,14 @@ impl LeadAssignment {
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
     }
+    /// What decided the choice: for ROUND_ROBIN the turn (`turn`, `of`), for CAPACITY the member's open leads and capacity, for GEOGRAPHIC the territory and what matched, for SKILL_BASED the member's rank and close rate.
+    async fn metadata(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.metadata)
+    }
+    /// The member who assigned it; null for the organization's assignment rule.
+    async fn assigned_by_id(&self) -> Option<ID> {
+        self.0.assigned_by.map(id)
+    }
     /// When the owner changed.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -333,9 +341,47 @@ impl FollowUp {
     async fn completed_at(&self) -> Option<DateTime<Utc>> {
         self.0.completed_at
     }
+    /// Who completed it.
+    async fn completed_by_id(&self) -> Option<ID> {
+        self.0.completed_by.map(id)
+    }
+    /// Who scheduled it; null when a provider's call outcome asked for it.
+    async fn created_by_id(&self) -> Option<ID> {
+        self.0.created_by.map(id)
+    }
+    /// The lead's id.
+    async fn lead_id(&self) -> Option<ID> {
+        self.0.lead_id.map(id)
+    }
+    /// The lead to get back to.
+    async fn lead(&self, ctx: &Context<'_>) -> ApiResult<Option<Lead>> {
+        let Some(lead) = self.0.lead_id else {
+            return Ok(None);
+        };
+        Ok(load(&loaders(ctx)?.leads, lead)
+            .await?
+            .and_then(|r| r.into_iter().next())
+            .map(Lead::new))
+    }
+    /// The call whose outcome asked for it.
+    async fn call_id(&self) -> Option<ID> {
+        self.0.call_id.map(id)
+    }
+    /// The lead's name when it was scheduled.
+    async fn lead_name(&self) -> Option<&str> {
+        self.0.lead_name.as_deref()
+    }
+    /// The lead's phone number (E.164) when it was scheduled.
+    async fn lead_phone(&self) -> Option<&str> {
+        self.0.lead_phone.as_deref()
+    }
     /// When it was scheduled.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
     }
 }
 

@@ -89,6 +89,7 @@ pub enum Total {
     CallsOfLead(Uuid),
     CallsOfAgent(Uuid),
     Ledger(List<credit_transactions::Entity>),
+    FollowUps(List<follow_ups::Entity>),
     /// Not counted: a search result has no cheap exact total.
     None,
 }
@@ -100,6 +101,7 @@ impl Total {
             Self::Leads(list) => list.count(db).await?,
             Self::Calls(list) => list.count(db).await?,
             Self::Ledger(list) => list.count(db).await?,
+            Self::FollowUps(list) => list.count(db).await?,
             Self::CallsOfLead(lead) => loaders(ctx)?
                 .call_counts_by_lead
                 .load_one(*lead)
@@ -134,6 +136,9 @@ connection!(
     CreditTransactionEdge,
     crate::ledger::CreditTransaction
 );
+
+connection!(/// A page of follow-ups.
+    FollowUpConnection, FollowUpEdge, FollowUp);
 
 /// What leads are sorted by; the id breaks ties.
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]

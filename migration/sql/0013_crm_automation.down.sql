@@ -1,0 +1,4 @@
+DROP INDEX lead_assignments_org_strategy_idx;
+DROP INDEX follow_ups_call_pending_idx;
+DROP INDEX follow_ups_org_assignee_date_idx;
+DROP INDEX follow_ups_org_date_idx;

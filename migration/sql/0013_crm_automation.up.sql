@@ -1,0 +1,10 @@
+-- CRM automation (issue 13): the indexes its reads and writes take.
+
+-- Follow-ups page by due day, the id breaking ties, for the organization
+-- and for one member; a call's outcome finds the call's pending one.
+CREATE INDEX follow_ups_org_date_idx ON follow_ups (organization_id, follow_up_date, id);
+CREATE INDEX follow_ups_org_assignee_date_idx ON follow_ups (organization_id, user_id, follow_up_date, id);
+CREATE INDEX follow_ups_call_pending_idx ON follow_ups (call_id) WHERE status = 'pending';
+
+-- Round robin continues after the member its last assignment chose.
+CREATE INDEX lead_assignments_org_strategy_idx ON lead_assignments (organization_id, strategy, created_at, id);
