@@ -1,4 +1,9 @@
--- CRM automation (issue 13): the indexes its reads and writes take.
+-- CRM automation (issue 13): the indexes its reads and writes take, and
+-- how an automatic score was reached.
+
+-- The parts and weights behind a computed score (`Lead.scoreBreakdown`);
+-- null for a score set by hand.
+ALTER TABLE lead_score_history ADD COLUMN breakdown JSONB;
 
 -- Follow-ups page by due day, the id breaking ties, for the organization
 -- and for one member; a call's outcome finds the call's pending one.

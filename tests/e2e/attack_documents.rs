@@ -418,10 +418,11 @@ async fn string_slots(app: &TestApp) -> Vec<StringSlot> {
 }
 
 async fn a_nul_in_any_string_of_any_mutation_is_bad_user_input(backend: Backend) {
-    // Hundreds of requests back to back from one token: more than its
-    // default burst, which is not what this test is about.
+    // Hundreds of requests back to back from one token and address: more
+    // than their default bursts, which is not what this test is about.
     let config = HttpConfig {
         rate_limit_per_token: RateLimit::OFF,
+        rate_limit_per_ip: RateLimit::OFF,
         ..HttpConfig::default()
     };
     let app = spawn_app_with(TestDb::migrated(backend).await, config).await;

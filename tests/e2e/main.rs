@@ -14,6 +14,7 @@ mod attack_connections;
 mod attack_documents;
 mod attack_inputs;
 mod attack_subscriptions;
+mod automation;
 mod catalog;
 mod cli;
 mod constraints;

@@ -129,11 +129,21 @@ impl Message {
 pub struct Outbox(Arc<Mutex<Vec<Message>>>);
 
 impl Outbox {
+    /// Adds `message`, except a lead event for a lead this write already
+    /// announces: a subscriber reads the lead as committed, so one event a
+    /// lead a write is enough (a new lead that a rule then assigns and
+    /// scores is announced once, as created).
     pub fn push(&self, message: Message) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(message);
+        let mut messages = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Message::Lead(new) = &message
+            && messages.iter().any(|m| {
+                matches!(m, Message::Lead(old)
+                    if old.lead_id == new.lead_id && old.organization_id == new.organization_id)
+            })
+        {
+            return;
+        }
+        messages.push(message);
     }
 
     /// Empties the outbox.

@@ -11,6 +11,7 @@
 pub mod analytics;
 pub mod assignment;
 pub mod auth;
+pub mod automation;
 pub mod batch;
 pub mod call_status;
 pub mod calls;
@@ -24,6 +25,7 @@ pub mod phone;
 pub mod range;
 pub mod rollups;
 pub mod score;
+pub mod scoring;
 pub mod secrets;
 pub mod tags;
 pub mod target;

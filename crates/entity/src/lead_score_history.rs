@@ -20,6 +20,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub reason: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The parts and weights behind a computed score; none for one set by hand.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub breakdown: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ pub struct MutationRoot(
     crate::leads::mutations::CrmMutations,
     crate::leads::follow_ups::FollowUpMutations,
     crate::leads::assignments::AssignmentMutations,
+    crate::leads::scoring::ScoringMutations,
     crate::calls::CallMutations,
     crate::setup::SetupMutations,
     crate::setup::settings::SettingsMutations,

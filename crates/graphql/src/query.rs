@@ -27,6 +27,7 @@ pub struct QueryRoot(
     crate::calls::CallQueries,
     crate::leads::follow_ups::FollowUpQueries,
     crate::leads::assignments::AssignmentQueries,
+    crate::leads::scoring::ScoringQueries,
     crate::ledger::LedgerQueries,
     crate::setup::webhooks::WebhookQueries,
     crate::setup::settings::SettingsQueries,

@@ -7,7 +7,7 @@ use sea_orm::ActiveValue::Set;
 use serde_json::json;
 use switchboard_domain::field::FieldError;
 use switchboard_domain::score::{AnalysisScore, Sentiment};
-use switchboard_entity::enums::{CallEventKind, LeadTemperature, Level};
+use switchboard_entity::enums::{CallEventKind, LeadTemperature, Level, TriggerType};
 use switchboard_entity::lead_analytics;
 use uuid::Uuid;
 
@@ -77,7 +77,7 @@ fn score(field: &str, value: Option<i32>) -> Result<Option<i32>, FieldError> {
 /// replaces it (the row keeps its id, creation time and read flag). The
 /// analysis takes the call's lead. Scores are 0-100 and the sentiment -1 to
 /// 1 (BAD_USER_INPUT naming the field otherwise). Writes an
-/// `analysis_recorded` event.
+/// `analysis_recorded` event and recomputes the lead's score.
 #[tracing::instrument(skip_all, fields(organization_id = %actor.organization_id, actor = %actor.who, call_id = %call_id))]
 pub async fn record_call_analysis(
     app: &App,
@@ -173,6 +173,29 @@ pub(crate) async fn record_call_analysis_in(
         )
         .await?;
     }
+    if let Some(lead) = call.lead_id {
+        let trigger = crate::leads::scoring::Trigger {
+            kind: TriggerType::Ai,
+            call_id: Some(call.id),
+            changed_by: actor.user_id(),
+            reason: "AI analysis recorded",
+        };
+        crate::leads::scoring::rescore(
+            &**write,
+            &write.outbox,
+            call.organization_id,
+            &[lead],
+            trigger,
+            now,
+        )
+        .await?;
+    }
+    let mut texts: Vec<String> = analysis.next_steps.iter().cloned().collect();
+    texts.extend(analysis.lead_status_tag.iter().cloned());
+    strings_in(&analysis.objections_raised, &mut texts);
+    strings_in(&analysis.reasoning, &mut texts);
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    crate::leads::automation::check_opt_out(&**write, &write.outbox, &call, &texts, now).await?;
     let payload = json!({
         "analysis_id": analysis.id,
         "replaced": replaced,
@@ -181,4 +204,17 @@ pub(crate) async fn record_call_analysis_in(
     let record = EventRecord::now(CallEventKind::AnalysisRecorded, payload, now);
     record_event(write, &call, actor, record, now).await?;
     Ok(analysis)
+}
+
+/// Every string in `value`, however deep, into `out` (at most 1,000).
+fn strings_in(value: &serde_json::Value, out: &mut Vec<String>) {
+    if out.len() >= 1_000 {
+        return;
+    }
+    match value {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| strings_in(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| strings_in(v, out)),
+        _ => {}
+    }
 }

@@ -90,7 +90,8 @@ fn cents(field: &str, value: Option<i64>) -> Result<Option<Cents>, FieldError> {
 /// bad one BAD_USER_INPUT naming its field), with an `outcome_recorded`
 /// event. `closed` is only for a completed call and sets its CRM stage.
 /// `follow_up_required` schedules (or, false, cancels) the call's follow-up
-/// for the lead's owner (see [`crate::leads::follow_ups`]).
+/// for the lead's owner (see [`crate::leads::follow_ups`]); booked or
+/// transferred runs the status rules ([`crate::leads::automation`]).
 #[tracing::instrument(skip_all, fields(organization_id = %actor.organization_id, actor = %actor.who, call_id = %id))]
 pub async fn record_call_outcome(
     app: &App,
@@ -182,6 +183,8 @@ pub(crate) async fn record_call_outcome_in(
         )
         .await?;
     }
+    crate::leads::automation::after_outcome(&**write, &write.outbox, &call, input.outcome, now)
+        .await?;
     let payload = json!({
         "outcome": input.outcome.as_str(),
         "crm_stage": call.crm_stage.as_str(),

@@ -8,7 +8,7 @@ use sea_orm::ActiveValue::Set;
 use serde_json::json;
 use switchboard_domain::call_status::{Transition, transition};
 use switchboard_domain::calls::{billed_minutes, crm_stage_for};
-use switchboard_entity::enums::{CallEventKind, CallStatus};
+use switchboard_entity::enums::{CallEventKind, CallStatus, TriggerType};
 use switchboard_entity::{call_events, calls};
 use uuid::Uuid;
 
@@ -37,6 +37,8 @@ fn connected(status: CallStatus) -> bool {
 ///   (rounded up) and `credits_used` (billed minutes × `credits_per_minute`),
 ///   and touches the lead's `last_contact_at`;
 /// - the CRM stage follows the status (a closed stage is kept);
+/// - an ended call recomputes its lead's score and runs the status rules
+///   ([`crate::leads::automation`]);
 /// - a `status_changed` event records the move and is announced once the
 ///   write commits;
 /// - a connected call's credits are debited from the ledger, once
@@ -122,6 +124,29 @@ pub(crate) async fn change_status(
     // Terminal statuses are final, so a call is counted exactly once.
     if to.is_terminal() && actor.maintain_rollups {
         crate::analytics::rollups::call_ended(&**write, &call, now).await?;
+    }
+    // An ended call changes what the lead's score is made of.
+    if to.is_terminal()
+        && let Some(lead) = call.lead_id
+    {
+        let trigger = crate::leads::scoring::Trigger {
+            kind: TriggerType::Call,
+            call_id: Some(call.id),
+            changed_by: actor.user_id(),
+            reason: "Call ended",
+        };
+        crate::leads::scoring::rescore(
+            &**write,
+            &write.outbox,
+            call.organization_id,
+            &[lead],
+            trigger,
+            now,
+        )
+        .await?;
+    }
+    if to.is_terminal() {
+        crate::leads::automation::after_call_end(&**write, &write.outbox, &call, now).await?;
     }
     let record = EventRecord {
         kind: CallEventKind::StatusChanged,

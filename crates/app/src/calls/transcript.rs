@@ -72,6 +72,11 @@ pub(crate) async fn attach_transcript_in(
         .collect::<Result<Vec<_>, _>>()?;
     let language = Language::parse(input.language.as_deref())?.into_string();
     let turns = segments.len();
+    let caller_turns: Vec<String> = segments
+        .iter()
+        .filter(|s| !is_agent(s.speaker()))
+        .map(|s| s.text().to_owned())
+        .collect();
     let segments = serde_json::to_value(&segments)
         .map_err(|e| AppError::bad_input("segments", e.to_string()))?;
     let call = lock_call(write, actor.organization_id, call_id).await?;
@@ -101,6 +106,15 @@ pub(crate) async fn attach_transcript_in(
             .await?
         }
     };
+    // The caller's words, when the speakers are known: an agent reading
+    // out "reply STOP to opt out" is not an opt-out.
+    let caller: Vec<&str> = caller_turns.iter().map(String::as_str).collect();
+    let texts = if caller.is_empty() {
+        vec![transcript.content.as_str()]
+    } else {
+        caller
+    };
+    crate::leads::automation::check_opt_out(&**write, &write.outbox, &call, &texts, now).await?;
     let payload = json!({
         "transcript_id": transcript.id,
         "replaced": replaced,
@@ -109,4 +123,13 @@ pub(crate) async fn attach_transcript_in(
     let record = EventRecord::now(CallEventKind::TranscriptAttached, payload, now);
     record_event(write, &call, actor, record, now).await?;
     Ok(transcript)
+}
+
+/// Whether a transcript's speaker is the AI or a staff member rather than
+/// the person called.
+fn is_agent(speaker: &str) -> bool {
+    matches!(
+        speaker.trim().to_ascii_lowercase().as_str(),
+        "agent" | "assistant" | "ai" | "bot" | "system" | "staff" | "rep"
+    )
 }

@@ -80,8 +80,9 @@ pub struct NewDncEntry {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Puts a number on the list. A number listed already (even expired) is
-/// CONFLICT naming that entry; errors are keyed `phoneNumber`.
+/// Puts a number on the list and makes the live lead with it `dnc`. A
+/// number listed already (even expired) is CONFLICT naming that entry;
+/// errors are keyed `phoneNumber`.
 #[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
 pub async fn add_dnc_entry(
     app: &App,
@@ -121,6 +122,24 @@ pub async fn add_dnc_entry(
     }
     .insert(&*write)
     .await?;
+    // The live lead with the number stops being called from now on.
+    if let Some(lead) =
+        crate::leads::lookups::live_lead_with_phone(&*write, org, &entry.phone_number)
+            .await?
+            .filter(|l| l.status != switchboard_entity::enums::LeadStatus::Dnc)
+    {
+        crate::leads::automation::set_status(
+            &*write,
+            &write.outbox,
+            &lead,
+            switchboard_entity::enums::LeadStatus::Dnc,
+            switchboard_entity::enums::TriggerType::Manual,
+            None,
+            "Number added to the DNC list",
+            now,
+        )
+        .await?;
+    }
     write.commit().await?;
     Ok(entry)
 }

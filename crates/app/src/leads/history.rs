@@ -156,6 +156,7 @@ pub(crate) async fn score_history(
         changed_by: Set(Some(viewer.user_id)),
         reason: Set(None),
         created_at: Set(now),
+        breakdown: Set(None),
     }
     .insert(db)
     .await?;

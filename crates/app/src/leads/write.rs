@@ -21,7 +21,7 @@ use switchboard_domain::field::FieldError;
 use switchboard_domain::score::Score;
 use switchboard_domain::tags::TagSet;
 use switchboard_domain::timezone::TimeZone;
-use switchboard_entity::enums::{LeadAuditAction, LeadStatus};
+use switchboard_entity::enums::{LeadAuditAction, LeadStatus, TriggerType};
 use switchboard_entity::leads;
 use uuid::Uuid;
 
@@ -305,8 +305,9 @@ pub struct LeadChanges {
 }
 
 /// Updates a live lead: one audit row per changed field with its old and new
-/// value, status history for a status change, score history for a score
-/// change, an assignment for an owner change. The changes' errors are keyed
+/// value, status history for a status change (which recomputes the score,
+/// unless the score is set too), score history for a score change, an
+/// assignment for an owner change. The changes' errors are keyed
 /// by their field; a deleted lead is refused as `id`.
 #[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id, lead_id = %id))]
 pub async fn update_lead(
@@ -448,6 +449,22 @@ pub async fn update_lead_in(
     if after.owner_user_id != before.owner_user_id {
         let (from, to) = (before.owner_user_id, after.owner_user_id);
         assignment(db, &after, viewer, from, to, now).await?;
+    }
+    // A status change moves the score, unless the member set the score too.
+    let mut after = after;
+    if after.status != before.status && changes.lead_score.is_none() {
+        let trigger = crate::leads::scoring::Trigger {
+            kind: TriggerType::Manual,
+            call_id: None,
+            changed_by: Some(viewer.user_id),
+            reason: "Status changed",
+        };
+        let rescored =
+            crate::leads::scoring::rescore(db, &Outbox::default(), org, &[after.id], trigger, now)
+                .await?;
+        if rescored > 0 {
+            after = find_lead(db, org, after.id).await?;
+        }
     }
     announce(outbox, &after, LeadChange::Updated);
     Ok(after)

@@ -4,3 +4,4 @@
 pub mod assignments;
 pub mod follow_ups;
 pub mod mutations;
+pub mod scoring;

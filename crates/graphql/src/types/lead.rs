@@ -167,6 +167,24 @@ impl Lead {
             .collect())
     }
 
+    /// How the current score was computed; null when it was set by hand (or never computed).
+    async fn score_breakdown(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<crate::leads::scoring::ScoreBreakdown>> {
+        let history = load(&loaders(ctx)?.score_history_by_lead, self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(history
+            .last()
+            .filter(|change| change.new_score == self.0.lead_score)
+            .and_then(|change| change.breakdown.clone())
+            .and_then(|json| {
+                serde_json::from_value::<switchboard_domain::scoring::Breakdown>(json).ok()
+            })
+            .map(Into::into))
+    }
+
     /// Every change of owner, oldest first.
     async fn assignments(&self, ctx: &Context<'_>) -> ApiResult<Vec<LeadAssignment>> {
         Ok(load(&loaders(ctx)?.assignments_by_lead, self.0.id)

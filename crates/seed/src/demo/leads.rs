@@ -194,6 +194,7 @@ impl Demo {
                 changed_by: Set(None),
                 reason: Set(Some("Initial AI score".into())),
                 created_at: Set(lead.created_at),
+                breakdown: Set(None),
             });
             assignments.push(lead_assignments::ActiveModel {
                 id: Set(Uuid::now_v7()),

@@ -1,0 +1,335 @@
+//! Status automation in the writes that set it off: a call's end, its
+//! outcome, its transcript and its analysis (the rules are
+//! `switchboard_domain::automation`). Each change writes the lead's status
+//! history (trigger `call`, or `ai` for a detected opt-out, with the call),
+//! an audit row, a recomputed score and a `leadUpdated` event, in the
+//! call's own transaction. The organization's rules live in `system_config`.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::json;
+use switchboard_domain::automation::{StatusRules, unanswered};
+use switchboard_entity::enums::{
+    CallOutcome, CallStatus, DncSource, LeadAuditAction, LeadStatus, TriggerType,
+};
+use switchboard_entity::{
+    calls, dnc_list, lead_audit_log, lead_status_history, leads, system_config,
+};
+use uuid::Uuid;
+
+use crate::actor::{Permission, Viewer};
+use crate::app::App;
+use crate::audit;
+use crate::error::{AppError, AppResult};
+use crate::events::{LeadChange, LeadEvent, Message, Outbox};
+use crate::identity::Client;
+use crate::leads::scoring::{self, Trigger};
+
+/// The `system_config` key of an organization's status rules.
+const RULES_KEY: &str = "status_automation";
+
+/// The organization's status rules (the defaults when none are stored).
+pub async fn rules(db: &impl ConnectionTrait, organization_id: Uuid) -> AppResult<StatusRules> {
+    Ok(stored(db, organization_id)
+        .await?
+        .map(|row| StatusRules::from_stored(&row.value))
+        .unwrap_or_default())
+}
+
+async fn stored(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> AppResult<Option<system_config::Model>> {
+    Ok(system_config::Entity::find()
+        .filter(system_config::Column::OrganizationId.eq(organization_id))
+        .filter(system_config::Column::Key.eq(RULES_KEY))
+        .one(db)
+        .await?)
+}
+
+/// Replaces the organization's status rules (admins and owners), audited.
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
+pub async fn update_rules(
+    app: &App,
+    viewer: Viewer,
+    client: &Client,
+    new: StatusRules,
+) -> AppResult<StatusRules> {
+    viewer.require(Permission::Administer)?;
+    new.validate()?;
+    let org = viewer.organization_id;
+    let now = Utc::now();
+    let write = app.begin_write().await?;
+    let before = rules(&*write, org).await?;
+    let value = serde_json::to_string(&new).map_err(|e| AppError::internal(e.to_string()))?;
+    match stored(&*write, org).await? {
+        Some(row) => {
+            system_config::ActiveModel {
+                id: Set(row.id),
+                value: Set(value),
+                updated_by: Set(Some(viewer.user_id)),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .update(&*write)
+            .await?;
+        }
+        None => {
+            system_config::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(Some(org)),
+                key: Set(RULES_KEY.to_owned()),
+                value: Set(value),
+                is_encrypted: Set(false),
+                description: Set(Some("Lead status automation".into())),
+                updated_by: Set(Some(viewer.user_id)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&*write)
+            .await?;
+        }
+    }
+    audit::record(
+        &*write,
+        viewer,
+        client,
+        audit::Entry {
+            action: "automation.rules_update",
+            resource_type: "settings",
+            resource_id: Some(org),
+            target_user_id: None,
+            details: json!({ "before": before, "after": new }),
+        },
+        now,
+    )
+    .await?;
+    write.commit().await?;
+    Ok(new)
+}
+
+/// Moves `lead` to `to` on a rule's behalf: status history with the
+/// trigger and call, an audit row, the score recomputed, an event.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn set_status(
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
+    lead: &leads::Model,
+    to: LeadStatus,
+    trigger: TriggerType,
+    call_id: Option<Uuid>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut row: leads::ActiveModel = lead.clone().into();
+    row.status = Set(to);
+    row.updated_at = Set(now);
+    row.update(db).await?;
+    lead_status_history::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(lead.organization_id),
+        lead_id: Set(lead.id),
+        from_status: Set(Some(lead.status)),
+        to_status: Set(to),
+        trigger_type: Set(trigger),
+        call_id: Set(call_id),
+        sequence_id: Set(None),
+        changed_by: Set(None),
+        reason: Set(Some(reason.to_owned())),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    lead_audit_log::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(lead.organization_id),
+        lead_id: Set(lead.id),
+        user_id: Set(None),
+        action: Set(LeadAuditAction::Update),
+        field_name: Set(Some("status".into())),
+        old_value: Set(Some(json!(lead.status.as_str()))),
+        new_value: Set(Some(json!(to.as_str()))),
+        change_reason: Set(Some(reason.to_owned())),
+        ip_address: Set(None),
+        user_agent: Set(None),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let rescore = Trigger {
+        kind: TriggerType::Automation,
+        call_id,
+        changed_by: None,
+        reason,
+    };
+    scoring::rescore(db, outbox, lead.organization_id, &[lead.id], rescore, now).await?;
+    outbox.push(Message::Lead(LeadEvent {
+        organization_id: lead.organization_id,
+        lead_id: lead.id,
+        change: LeadChange::Updated,
+        occurred_at: now,
+    }));
+    Ok(())
+}
+
+/// The call's live lead, if it has one.
+async fn lead_of(
+    db: &impl ConnectionTrait,
+    call: &calls::Model,
+) -> AppResult<Option<leads::Model>> {
+    let Some(id) = call.lead_id else {
+        return Ok(None);
+    };
+    Ok(leads::Entity::find_by_id(id)
+        .filter(leads::Column::OrganizationId.eq(call.organization_id))
+        .filter(leads::Column::DeletedAt.is_null())
+        .one(db)
+        .await?)
+}
+
+/// After a call's outcome: booked or transferred qualifies (or heats) the lead.
+pub(crate) async fn after_outcome(
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
+    call: &calls::Model,
+    outcome: CallOutcome,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(lead) = lead_of(db, call).await? else {
+        return Ok(());
+    };
+    let rules = rules(db, call.organization_id).await?;
+    if let Some(to) = rules.after_outcome(lead.status, outcome, lead.lead_score) {
+        let reason = format!("Call outcome: {}", outcome.as_str());
+        set_status(
+            db,
+            outbox,
+            &lead,
+            to,
+            TriggerType::Call,
+            Some(call.id),
+            &reason,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// After a call ends (its status already written): a connected call
+/// contacts a new lead; enough unanswered calls in a row cool it.
+pub(crate) async fn after_call_end(
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
+    call: &calls::Model,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(lead) = lead_of(db, call).await? else {
+        return Ok(());
+    };
+    let rules = rules(db, call.organization_id).await?;
+    let streak = if unanswered(call.status) && rules.unanswered_attempts > 0 {
+        let latest: Vec<CallStatus> = calls::Entity::find()
+            .select_only()
+            .column(calls::Column::Status)
+            .filter(calls::Column::OrganizationId.eq(call.organization_id))
+            .filter(calls::Column::LeadId.eq(lead.id))
+            .filter(calls::Column::EndedAt.is_not_null())
+            .order_by_desc(calls::Column::EndedAt)
+            .order_by_desc(calls::Column::Id)
+            .limit(u64::from(rules.unanswered_attempts))
+            .into_tuple()
+            .all(db)
+            .await?;
+        latest.iter().take_while(|s| unanswered(**s)).count() as u32
+    } else {
+        0
+    };
+    if let Some(to) = rules.after_call_end(lead.status, call.status, streak) {
+        let reason = match to {
+            LeadStatus::Cold => format!("{streak} unanswered calls in a row"),
+            _ => "Call connected".to_owned(),
+        };
+        set_status(
+            db,
+            outbox,
+            &lead,
+            to,
+            TriggerType::Call,
+            Some(call.id),
+            &reason,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// After a transcript or analysis: the first opt-out phrase in `texts`
+/// puts the call's number on the DNC list (once; an entry there already
+/// stays as it is) and makes the lead `dnc`. Returns the phrase found.
+pub(crate) async fn check_opt_out(
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
+    call: &calls::Model,
+    texts: &[&str],
+    now: DateTime<Utc>,
+) -> AppResult<Option<String>> {
+    let rules = rules(db, call.organization_id).await?;
+    if !rules.enabled {
+        return Ok(None);
+    }
+    let Some(phrase) = texts.iter().find_map(|t| rules.opt_out_in(t)) else {
+        return Ok(None);
+    };
+    let lead = lead_of(db, call).await?;
+    let phone = lead
+        .as_ref()
+        .map(|l| l.phone_number.clone())
+        .or_else(|| call.phone_number.clone());
+    let listed = match &phone {
+        Some(phone) => dnc_list::Entity::find()
+            .filter(dnc_list::Column::OrganizationId.eq(call.organization_id))
+            .filter(dnc_list::Column::PhoneNumber.eq(phone.as_str()))
+            .one(db)
+            .await?
+            .is_some(),
+        None => true,
+    };
+    if let (false, Some(phone)) = (listed, phone) {
+        dnc_list::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(call.organization_id),
+            phone_number: Set(phone),
+            reason: Set(Some("Opt-out detected in a call".into())),
+            source: Set(DncSource::AiDetected),
+            detected_phrase: Set(Some(phrase.clone())),
+            call_id: Set(Some(call.id)),
+            added_by: Set(None),
+            expires_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    if let Some(lead) = lead.filter(|l| l.status != LeadStatus::Dnc) {
+        let reason = format!("Opt-out detected: \"{phrase}\"");
+        set_status(
+            db,
+            outbox,
+            &lead,
+            LeadStatus::Dnc,
+            TriggerType::Ai,
+            Some(call.id),
+            &reason,
+            now,
+        )
+        .await?;
+    }
+    Ok(Some(phrase))
+}
