@@ -141,11 +141,12 @@ async fn in_lists_thousands_wide_are_refused(backend: Backend) {
     still_answers(&app, &viewer).await;
 }
 
+/// A segment shared with the team, so the viewer reads it too.
 async fn create_segment(app: &TestApp, token: &str, name: &str, filter: Value) -> Value {
     let body = app
         .graphql(
             Some(token),
-            "mutation($n: String!, $f: LeadFilter!) { createSegment(input: { name: $n, filter: $f }) { id } }",
+            "mutation($n: String!, $f: LeadFilter!) { createSegment(input: { name: $n, filter: $f, isPublic: true }) { id } }",
             json!({ "n": name, "f": filter }),
         )
         .await;

@@ -27,6 +27,7 @@ pub mod rollups;
 pub mod score;
 pub mod scoring;
 pub mod secrets;
+pub mod sequences;
 pub mod tags;
 pub mod target;
 pub mod text;

@@ -12,6 +12,7 @@ pub struct MutationRoot(
     crate::leads::follow_ups::FollowUpMutations,
     crate::leads::assignments::AssignmentMutations,
     crate::leads::scoring::ScoringMutations,
+    crate::leads::sequences::SequenceMutations,
     crate::calls::CallMutations,
     crate::setup::SetupMutations,
     crate::setup::settings::SettingsMutations,

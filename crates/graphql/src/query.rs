@@ -28,6 +28,7 @@ pub struct QueryRoot(
     crate::leads::follow_ups::FollowUpQueries,
     crate::leads::assignments::AssignmentQueries,
     crate::leads::scoring::ScoringQueries,
+    crate::leads::sequences::SequenceQueries,
     crate::ledger::LedgerQueries,
     crate::setup::webhooks::WebhookQueries,
     crate::setup::settings::SettingsQueries,
@@ -295,28 +296,28 @@ impl CoreQueries {
         )
     }
 
-    /// The organization's segments, by name.
+    /// The organization's segments, by name (a private one only for its creator and managers and above).
     async fn segments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Segment>> {
         let viewer = require(ctx, Permission::Read)?;
-        Ok(
-            segments::segments(context::db(ctx)?, viewer.organization_id)
-                .await?
-                .into_iter()
-                .map(Segment)
-                .collect(),
-        )
+        Ok(segments::segments(context::db(ctx)?, viewer)
+            .await?
+            .into_iter()
+            .map(Segment)
+            .collect())
     }
 
     /// A segment by id.
     async fn segment(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The segment's id; NOT_FOUND if no segment of the organization has it.")]
+        #[graphql(
+            desc = "The segment's id; NOT_FOUND if no segment of the organization has it, or it is another member's private segment and you are not a manager."
+        )]
         id: ID,
     ) -> ApiResult<Segment> {
         let viewer = require(ctx, Permission::Read)?;
         let segment_id = parse_id("id", &id)?;
-        segments::segment(context::db(ctx)?, viewer.organization_id, segment_id)
+        segments::segment(context::db(ctx)?, viewer, segment_id)
             .await?
             .map(Segment)
             .ok_or_else(|| ApiError::not_found("segment", segment_id))

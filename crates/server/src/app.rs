@@ -87,6 +87,9 @@ pub struct HttpConfig {
     /// How often committed call-count changes are folded into the call
     /// summary's day counts (PostgreSQL).
     pub summary_fold: Duration,
+    /// How often the nurture sequence runner looks for due steps; none
+    /// runs no runner (tests drive its rounds themselves).
+    pub sequence_poll: Option<Duration>,
     /// How often a subscription socket gets a keep-alive message.
     pub keepalive: Duration,
     /// Most operations running at once on one WebSocket.
@@ -122,6 +125,7 @@ impl std::fmt::Debug for HttpConfig {
             .field("schema", &self.schema)
             .field("public_url", &self.public_url)
             .field("summary_fold", &self.summary_fold)
+            .field("sequence_poll", &self.sequence_poll)
             .field("keepalive", &self.keepalive)
             .field("ws_max_operations", &self.ws_max_operations)
             .field("ws_init_timeout", &self.ws_init_timeout)
@@ -165,6 +169,7 @@ impl Default for HttpConfig {
             schema: SchemaConfig::default(),
             public_url: None,
             summary_fold: Duration::from_secs(5),
+            sequence_poll: None,
             keepalive: Duration::from_secs(15),
             ws_max_operations: 25,
             ws_init_timeout: Duration::from_secs(10),

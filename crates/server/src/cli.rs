@@ -269,6 +269,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SWITCHBOARD_SUMMARY_FOLD_SECS", default_value_t = 5)]
     pub summary_fold_secs: u64,
 
+    /// Seconds between rounds of the nurture sequence runner, which runs
+    /// the steps that have fallen due (every instance runs it; each step
+    /// runs once).
+    #[arg(long, env = "SWITCHBOARD_SEQUENCE_POLL_SECS", default_value_t = 5)]
+    pub sequence_poll_secs: u64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]
     pub body_limit: usize,

@@ -12,6 +12,8 @@
 //!   between scrapes.
 //! - The identity cleanup ([`switchboard_app::identity::cleanup`]), hourly:
 //!   expired sessions, old login attempts and spent links.
+//! - The nurture sequence runner ([`switchboard_app::leads::runner`]),
+//!   every `--sequence-poll-secs`.
 //!
 //! The fold clocks itself (the same gauge, `task="day_count_fold"`),
 //! and the event bus counts what it fans out
@@ -59,6 +61,14 @@ pub fn spawn(state: &AppState, config: &HttpConfig) {
         state.metrics.clone(),
         state.shutdown.clone(),
     ));
+    // Nurture sequence steps as they fall due, on every instance (each
+    // step is claimed by one).
+    if let Some(every) = config.sequence_poll {
+        tokio::spawn(switchboard_app::leads::runner::run_loop(
+            state.app.clone(),
+            every,
+        ));
+    }
     // Expired sessions, old login attempts, spent links: hourly, one
     // instance at a time.
     tokio::spawn(switchboard_app::identity::cleanup::cleanup_loop(

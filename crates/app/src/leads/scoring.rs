@@ -6,8 +6,9 @@
 //!
 //! A score is recomputed in the transaction of what changes its facts: an
 //! analysis recorded (trigger `ai`), a call ending or its outcome (`call`),
-//! a status change (`manual` by a member, `automation` by a rule), and
-//! `recalculateLeadScores` after a change of weights (`automation`).
+//! a status change (`manual` by a member, `automation` by a rule), a reply
+//! to a nurture message and `recalculateLeadScores` after a change of
+//! weights (`automation`).
 
 use std::collections::HashMap;
 
@@ -264,6 +265,7 @@ async fn rescore_chunk(
         .into_iter()
         .map(|a| (a.lead_id, a.answered))
         .collect();
+    let replies = crate::leads::sequences::replies(db, organization_id, &live_ids).await?;
     let mut results: Vec<(&leads::Model, Breakdown)> = Vec::new();
     for lead in &live {
         let (source_leads, source_converted) = sources.get(&lead.source).copied().unwrap_or((0, 0));
@@ -273,7 +275,7 @@ async fn rescore_chunk(
             days_since_contact: lead
                 .last_contact_at
                 .map(|at| Ord::max((now - at).num_days(), 0)),
-            replies: 0,
+            replies: replies.get(&lead.id).copied().unwrap_or(0),
             source_leads,
             source_converted,
         };

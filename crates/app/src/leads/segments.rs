@@ -13,14 +13,14 @@
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder,
 };
 use switchboard_domain::text::Name;
 use switchboard_entity::{leads, segments};
 use uuid::Uuid;
 
-use crate::actor::Viewer;
+use crate::actor::{Permission, Viewer};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::query::filter::{LeadFilter, lead_condition, stored};
@@ -186,26 +186,41 @@ pub async fn refresh_segment_count(
     Ok(segment)
 }
 
-/// The organization's segments by name.
+/// The segments `viewer` may see: every segment for managers and above;
+/// for others the public ones and their own.
+fn visible_to(viewer: Viewer) -> Condition {
+    let all = Condition::all().add(segments::Column::OrganizationId.eq(viewer.organization_id));
+    if Permission::of(viewer.role) >= Permission::Manage {
+        return all;
+    }
+    all.add(
+        Condition::any()
+            .add(segments::Column::IsPublic.eq(true))
+            .add(segments::Column::CreatedBy.eq(viewer.user_id)),
+    )
+}
+
+/// The organization's segments `viewer` may see, by name: a private
+/// segment only to its creator and to managers and above.
 pub async fn segments(
     db: &impl ConnectionTrait,
-    organization_id: Uuid,
+    viewer: Viewer,
 ) -> AppResult<Vec<segments::Model>> {
     Ok(segments::Entity::find()
-        .filter(segments::Column::OrganizationId.eq(organization_id))
+        .filter(visible_to(viewer))
         .order_by_asc(segments::Column::Name)
         .all(db)
         .await?)
 }
 
-/// A segment of the organization, if there is one.
+/// A segment of the organization `viewer` may see, if there is one.
 pub async fn segment(
     db: &impl ConnectionTrait,
-    organization_id: Uuid,
+    viewer: Viewer,
     id: Uuid,
 ) -> AppResult<Option<segments::Model>> {
     Ok(segments::Entity::find_by_id(id)
-        .filter(segments::Column::OrganizationId.eq(organization_id))
+        .filter(visible_to(viewer))
         .one(db)
         .await?)
 }

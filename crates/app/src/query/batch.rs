@@ -63,6 +63,7 @@ pub struct Relations {
     pub assignments_by_lead: ByColumn<lead_assignments::Entity>,
     pub follow_ups_by_lead: ByColumn<follow_ups::Entity>,
     pub customers_by_lead: ByColumn<customers::Entity>,
+    pub enrollments_by_lead: ByColumn<lead_sequence_enrollments::Entity>,
     /// Without `metadata` (see [`Deferred`]).
     pub calls_by_lead: PagedByColumn<calls::Entity>,
     /// Without `metadata` (see [`Deferred`]).
@@ -148,6 +149,11 @@ impl Relations {
                 Some(follow_ups::Column::FollowUpDate)
             ),
             customers_by_lead: by_column!(customers, LeadId, None),
+            enrollments_by_lead: by_column!(
+                lead_sequence_enrollments,
+                LeadId,
+                Some(lead_sequence_enrollments::Column::EnrolledAt)
+            ),
             calls_by_lead: paged(calls::Column::LeadId),
             calls_by_agent: paged(calls::Column::AgentId),
             call_counts_by_lead: counts(calls::Column::LeadId),

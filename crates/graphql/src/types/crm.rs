@@ -27,8 +27,8 @@ impl Segment {
         let filter = switchboard_app::leads::segments::filter_of(&self.0)?;
         Ok(Json(crate::shared::filter::input_json(&filter)?))
     }
-    /// Whether the segment is shared with the team (a flag for clients: every
-    /// member of the organization can read every segment).
+    /// Whether the segment is shared with the team: a private one is visible
+    /// only to its creator and to managers and above.
     async fn is_public(&self) -> bool {
         self.0.is_public
     }

@@ -185,6 +185,14 @@ impl Lead {
             .map(Into::into))
     }
 
+    /// The lead's nurture sequence enrolments, oldest first.
+    async fn enrollments(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<crate::leads::sequences::Enrollment>> {
+        crate::leads::sequences::of_lead(ctx, self).await
+    }
+
     /// Every change of owner, oldest first.
     async fn assignments(&self, ctx: &Context<'_>) -> ApiResult<Vec<LeadAssignment>> {
         Ok(load(&loaders(ctx)?.assignments_by_lead, self.0.id)

@@ -1,0 +1,384 @@
+//! The sequence runner: runs the due steps of active enrolments, every few
+//! seconds in `serve` (`--sequence-poll-secs`), on any number of instances.
+//!
+//! A round asks (on the privileged pool, since it spans organizations)
+//! which organizations have due steps, then works each as that tenant, in
+//! one transaction of up to `batch` enrolments claimed with `FOR UPDATE
+//! SKIP LOCKED` on PostgreSQL: two runners never run the same step, and a
+//! runner that dies mid-round leaves its steps due for the next.
+//!
+//! A step is checked at run time: a lead that is DNC, deleted, or whose
+//! number is on the DNC list ends the enrolment as cancelled (an opt-out);
+//! an SMS or call outside the calling hours at the lead's local time waits
+//! for the next opening; a call the credits cannot cover fails the
+//! enrolment; a step whose conditions the lead does not meet is skipped.
+//! SMS and email go through development messaging (logged, recorded as
+//! sent); a call step schedules an outbound call, which the dialer places.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde_json::json;
+use switchboard_domain::dial::DialBlock;
+use switchboard_domain::sequences::{Channel, next_window_start, stored_steps};
+use switchboard_entity::enums::{CallType, EnrollmentStatus, LeadStatus};
+use switchboard_entity::{lead_sequence_enrollments as enrollments, leads, nurture_sequences};
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::app::{App, Write};
+use crate::calls::dial::{OutboundCall, dial_gate, schedule_outbound_call_in};
+use crate::db::Tenant;
+use crate::error::AppResult;
+
+/// What a round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    /// Steps sent or scheduled.
+    pub executed: usize,
+    /// Steps whose conditions the lead did not meet.
+    pub skipped: usize,
+    /// Steps moved to the next opening of the calling hours.
+    pub postponed: usize,
+    /// Enrolments that ran their last step.
+    pub completed: usize,
+    /// Enrolments ended by an opt-out or a deleted lead.
+    pub cancelled: usize,
+    /// Enrolments whose step could not be delivered.
+    pub failed: usize,
+}
+
+impl Round {
+    fn add(&mut self, other: Round) {
+        self.executed += other.executed;
+        self.skipped += other.skipped;
+        self.postponed += other.postponed;
+        self.completed += other.completed;
+        self.cancelled += other.cancelled;
+        self.failed += other.failed;
+    }
+}
+
+/// Runs every step due at `now`, up to `batch` enrolments an organization.
+pub async fn run_due(app: &App, now: DateTime<Utc>, batch: u64) -> AppResult<Round> {
+    let organizations: Vec<Uuid> = enrollments::Entity::find()
+        .select_only()
+        .column(enrollments::Column::OrganizationId)
+        .distinct()
+        .filter(enrollments::Column::Status.eq(EnrollmentStatus::Active))
+        .filter(enrollments::Column::NextStepAt.lte(now))
+        .limit(1_000)
+        .into_tuple()
+        .all(app.privileged())
+        .await?;
+    let mut round = Round::default();
+    for organization_id in organizations {
+        let tenant = app.for_tenant(Tenant::organization(organization_id));
+        round.add(run_organization(&tenant, organization_id, now, batch).await?);
+    }
+    Ok(round)
+}
+
+/// Runs rounds every `every` until the process ends; a failed round is
+/// logged and the next one tries again.
+pub async fn run_loop(app: App, every: StdDuration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match run_due(&app, Utc::now(), 200).await {
+            Ok(round) if round != Round::default() => {
+                tracing::info!(?round, "ran nurture sequence steps");
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "a sequence round failed"),
+        }
+    }
+}
+
+/// One organization's due steps, in one transaction.
+async fn run_organization(
+    app: &App,
+    organization_id: Uuid,
+    now: DateTime<Utc>,
+    batch: u64,
+) -> AppResult<Round> {
+    let write = app.begin_write().await?;
+    let mut due = enrollments::Entity::find()
+        .filter(enrollments::Column::OrganizationId.eq(organization_id))
+        .filter(enrollments::Column::Status.eq(EnrollmentStatus::Active))
+        .filter(enrollments::Column::NextStepAt.lte(now))
+        .order_by_asc(enrollments::Column::NextStepAt)
+        .order_by_asc(enrollments::Column::Id)
+        .limit(batch);
+    if write.get_database_backend() == DbBackend::Postgres {
+        due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let due = due.all(&*write).await?;
+    if due.is_empty() {
+        return Ok(Round::default());
+    }
+    let sequence_ids: Vec<Uuid> = due.iter().map(|e| e.sequence_id).collect();
+    let lead_ids: Vec<Uuid> = due.iter().map(|e| e.lead_id).collect();
+    let sequences = nurture_sequences::Entity::find()
+        .filter(nurture_sequences::Column::OrganizationId.eq(organization_id))
+        .filter(nurture_sequences::Column::Id.is_in(sequence_ids))
+        .all(&*write)
+        .await?;
+    let leads = leads::Entity::find()
+        .filter(leads::Column::OrganizationId.eq(organization_id))
+        .filter(leads::Column::Id.is_in(lead_ids))
+        .all(&*write)
+        .await?;
+    let mut round = Round::default();
+    for enrollment in due {
+        let sequence = sequences.iter().find(|s| s.id == enrollment.sequence_id);
+        let lead = leads.iter().find(|l| l.id == enrollment.lead_id);
+        round.add(run_step(&write, enrollment, sequence, lead, now).await?);
+    }
+    write.commit().await?;
+    Ok(round)
+}
+
+/// Ends an enrolment with `status` and `reason`.
+async fn end(
+    db: &impl ConnectionTrait,
+    enrollment: enrollments::Model,
+    status: EnrollmentStatus,
+    reason: &str,
+    executed: Option<serde_json::Value>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut row: enrollments::ActiveModel = enrollment.into();
+    row.status = Set(status);
+    row.next_step_at = Set(None);
+    if status == EnrollmentStatus::Completed {
+        row.completed_at = Set(Some(now));
+    } else {
+        row.cancelled_reason = Set(Some(reason.to_owned()));
+    }
+    if let Some(executed) = executed {
+        row.executed_steps = Set(executed);
+    }
+    row.updated_at = Set(now);
+    row.update(db).await?;
+    Ok(())
+}
+
+/// Runs one enrolment's due step.
+async fn run_step(
+    write: &Write,
+    enrollment: enrollments::Model,
+    sequence: Option<&nurture_sequences::Model>,
+    lead: Option<&leads::Model>,
+    now: DateTime<Utc>,
+) -> AppResult<Round> {
+    let db = &**write;
+    let cancelled = Round {
+        cancelled: 1,
+        ..Round::default()
+    };
+    let Some(sequence) = sequence.filter(|s| s.is_active) else {
+        end(
+            db,
+            enrollment,
+            EnrollmentStatus::Cancelled,
+            "The sequence was archived",
+            None,
+            now,
+        )
+        .await?;
+        return Ok(cancelled);
+    };
+    let Some(lead) = lead.filter(|l| l.deleted_at.is_none()) else {
+        end(
+            db,
+            enrollment,
+            EnrollmentStatus::Cancelled,
+            "The lead was deleted",
+            None,
+            now,
+        )
+        .await?;
+        return Ok(cancelled);
+    };
+    let steps = stored_steps(&sequence.steps);
+    let index = usize::try_from(enrollment.current_step).unwrap_or(usize::MAX);
+    let Some(step) = steps.get(index) else {
+        end(db, enrollment, EnrollmentStatus::Completed, "", None, now).await?;
+        return Ok(Round {
+            completed: 1,
+            ..Round::default()
+        });
+    };
+    if lead.status == LeadStatus::Dnc {
+        end(
+            db,
+            enrollment,
+            EnrollmentStatus::Cancelled,
+            "Opted out: the lead is DNC",
+            None,
+            now,
+        )
+        .await?;
+        return Ok(cancelled);
+    }
+    let mut round = Round::default();
+    let result = if step.conditions.allow(lead.status) {
+        let gate = dial_gate(
+            db,
+            lead.organization_id,
+            &lead.phone_number,
+            Some(lead),
+            None,
+            now,
+        )
+        .await?;
+        if gate
+            .blocks
+            .iter()
+            .any(|b| matches!(b, DialBlock::OnDncList { .. }))
+        {
+            end(
+                db,
+                enrollment,
+                EnrollmentStatus::Cancelled,
+                "Opted out: the number is on the DNC list",
+                None,
+                now,
+            )
+            .await?;
+            return Ok(cancelled);
+        }
+        let hours = gate.blocks.iter().find_map(|b| match b {
+            DialBlock::OutsideCallingHours { start, end, .. } => Some((*start, *end)),
+            _ => None,
+        });
+        if let (Some((start, end_time)), Channel::Sms | Channel::Call) = (hours, step.channel) {
+            let opening = next_window_start(now, &gate.timezone, start, end_time);
+            let mut row: enrollments::ActiveModel = enrollment.into();
+            row.next_step_at = Set(Some(opening));
+            row.updated_at = Set(now);
+            row.update(db).await?;
+            return Ok(Round {
+                postponed: 1,
+                ..Round::default()
+            });
+        }
+        match step.channel {
+            Channel::Sms | Channel::Email => {
+                if step.channel == Channel::Email && lead.email.is_none() {
+                    round.skipped += 1;
+                    json!({ "skipped": "the lead has no email address" })
+                } else {
+                    // Development messaging: no provider is configured, so
+                    // the message is logged and recorded as sent.
+                    tracing::info!(
+                        lead_id = %lead.id,
+                        channel = step.channel.as_str(),
+                        template = step.template_id.as_deref().unwrap_or(""),
+                        "nurture message sent (development messaging)"
+                    );
+                    round.executed += 1;
+                    json!({ "sent": "development" })
+                }
+            }
+            Channel::Call => {
+                let call = OutboundCall {
+                    lead_id: lead.id,
+                    agent_id: None,
+                    campaign_id: None,
+                    scheduled_at: now,
+                    purpose: Some(format!(
+                        "Nurture sequence {}, step {}",
+                        sequence.name, step.step
+                    )),
+                    call_type: CallType::OutboundFollowup,
+                };
+                match schedule_outbound_call_in(
+                    write,
+                    Actor::system(lead.organization_id),
+                    call,
+                    now,
+                )
+                .await
+                {
+                    Ok(scheduled) => {
+                        round.executed += 1;
+                        json!({ "callId": scheduled.id })
+                    }
+                    Err(crate::error::AppError::DialBlocked { reasons }) => {
+                        let codes: Vec<&str> = reasons.iter().map(DialBlock::code).collect();
+                        let mut executed = enrollment.executed_steps.clone();
+                        push(
+                            &mut executed,
+                            json!({
+                                "step": step.step,
+                                "channel": step.channel.as_str(),
+                                "at": now,
+                                "failed": codes,
+                            }),
+                        );
+                        end(
+                            db,
+                            enrollment,
+                            EnrollmentStatus::Failed,
+                            &format!("The call could not be placed: {}", codes.join(", ")),
+                            Some(executed),
+                            now,
+                        )
+                        .await?;
+                        return Ok(Round {
+                            failed: 1,
+                            ..Round::default()
+                        });
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+        }
+    } else {
+        round.skipped += 1;
+        json!({ "skipped": format!("the lead is {}", lead.status.as_str()) })
+    };
+    let mut executed = enrollment.executed_steps.clone();
+    let mut entry = json!({
+        "step": step.step,
+        "channel": step.channel.as_str(),
+        "at": now,
+        "templateId": step.template_id,
+    });
+    if let (Some(entry), Some(result)) = (entry.as_object_mut(), result.as_object()) {
+        entry.extend(result.clone());
+    }
+    push(&mut executed, entry);
+    let next = steps.get(index + 1);
+    let mut row: enrollments::ActiveModel = enrollment.into();
+    row.executed_steps = Set(executed);
+    row.current_step = Set(i32::try_from(index + 1).unwrap_or(i32::MAX));
+    match next {
+        Some(next) => row.next_step_at = Set(Some(now + next.delay())),
+        None => {
+            row.status = Set(EnrollmentStatus::Completed);
+            row.completed_at = Set(Some(now));
+            row.next_step_at = Set(None);
+            round.completed += 1;
+        }
+    }
+    row.updated_at = Set(now);
+    row.update(db).await?;
+    Ok(round)
+}
+
+fn push(executed: &mut serde_json::Value, entry: serde_json::Value) {
+    match executed.as_array_mut() {
+        Some(list) => list.push(entry),
+        None => *executed = json!([entry]),
+    }
+}
