@@ -19,6 +19,7 @@ on_both_backends!(
     the_runner_honours_the_dnc_list_calling_hours_and_conditions,
     two_runners_never_run_a_step_twice,
     sequences_refuse_bad_steps_wrong_roles_and_ended_enrolments,
+    a_triggered_sequence_enrols_leads_as_they_are_created_or_change,
 );
 
 const CREATE: &str = "mutation($input: CreateSequenceInput!) { createSequence(input: $input) { id name steps { step channel delayMinutes } } }";
@@ -389,4 +390,83 @@ async fn sequences_refuse_bad_steps_wrong_roles_and_ended_enrolments(backend: Ba
         ok(&listed)["sequences"],
         json!([{ "name": "Short", "isActive": false, "steps": [{ "channel": "SMS" }] }])
     );
+}
+
+async fn a_triggered_sequence_enrols_leads_as_they_are_created_or_change(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tenant = Tenant::create(&app.db.db, "triggered").await;
+    let manager = tenant.token(tenant.manager);
+    let agent = tenant.token(tenant.agent);
+    let body = app
+        .graphql(
+            Some(&manager),
+            "mutation($input: CreateSequenceInput!) { createSequence(input: $input) { id triggerConditions } }",
+            json!({ "input": { "name": "Hot follow-up", "steps": [{ "channel": "SMS" }],
+                "triggerConditions": { "source": { "in": ["facebook_ads"] } } } }),
+        )
+        .await;
+    let created = &ok(&body)["createSequence"];
+    assert!(created["triggerConditions"].is_object(), "{created}");
+    // Created matching: enrolled; created otherwise: not, until it changes.
+    let matching = app
+        .graphql(
+            Some(&agent),
+            "mutation { createLead(input: { phoneNumber: \"+15125550200\", source: \"facebook_ads\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let matching = ok(&matching)["createLead"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let other = lead(&app, &agent, "+15125550201", None).await;
+    assert_eq!(
+        enrollment(&app, &agent, &matching).await["status"],
+        "ACTIVE"
+    );
+    assert!(enrollment(&app, &agent, &other).await.is_null());
+    ok(&app
+        .graphql(
+            Some(&agent),
+            "mutation($id: ID!) { updateLead(id: $id, input: { source: \"facebook_ads\" }) { id } }",
+            json!({ "id": other }),
+        )
+        .await);
+    assert_eq!(enrollment(&app, &agent, &other).await["status"], "ACTIVE");
+    // An import goes through the trigger too, once per lead.
+    let import = app
+        .graphql(
+            Some(&agent),
+            "mutation($rows: [CreateLeadInput!]!) { importLeads(input: $rows) { created } }",
+            json!({ "rows": [
+                { "phoneNumber": "+15125550202", "source": "facebook_ads" },
+                { "phoneNumber": "+15125550203", "source": "google" }
+            ] }),
+        )
+        .await;
+    assert_eq!(ok(&import)["importLeads"]["created"], 2);
+    let enrolled = app
+        .graphql(
+            Some(&agent),
+            "{ leads(filter: { source: { in: [\"facebook_ads\"] } }) { nodes { enrollments { status } } } }",
+            json!({}),
+        )
+        .await;
+    let counts: Vec<usize> = ok(&enrolled)["leads"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["enrollments"].as_array().expect("list").len())
+        .collect();
+    assert_eq!(counts, [1, 1, 1]);
+    // A trigger that cannot compile is refused where it was given.
+    let bad = app
+        .graphql(
+            Some(&manager),
+            "mutation($input: CreateSequenceInput!) { createSequence(input: $input) { id } }",
+            json!({ "input": { "name": "Bad", "steps": [{ "channel": "SMS" }],
+                "triggerConditions": { "segment": uuid::Uuid::now_v7().to_string() } } }),
+        )
+        .await;
+    assert_eq!(code(&bad), "NOT_FOUND", "{bad}");
 }

@@ -167,6 +167,7 @@ pub(crate) async fn set_status(
         reason,
     };
     scoring::rescore(db, outbox, lead.organization_id, &[lead.id], rescore, now).await?;
+    crate::leads::sequences::enroll_matching(db, lead.organization_id, &[lead.id], now).await?;
     outbox.push(Message::Lead(LeadEvent {
         organization_id: lead.organization_id,
         lead_id: lead.id,

@@ -368,6 +368,8 @@ pub async fn import_in(
     record_created(db, viewer, client, &created, now).await?;
     let mut created = created;
     crate::leads::assign::assign_new_leads(db, viewer.organization_id, &mut created, now).await?;
+    let ids: Vec<uuid::Uuid> = created.iter().map(|l| l.id).collect();
+    crate::leads::sequences::enroll_matching(db, viewer.organization_id, &ids, now).await?;
     for row in to_write {
         outcomes.insert(row.index, RowOutcome::Created(row.model.id));
     }
@@ -453,6 +455,9 @@ pub async fn upsert_in(
     let mut created: Vec<leads::Model> = created.into_iter().cloned().collect();
     record_created(db, viewer, client, &created, now).await?;
     crate::leads::assign::assign_new_leads(db, viewer.organization_id, &mut created, now).await?;
+    // Created and updated rows alike: an update may make a lead match.
+    let ids: Vec<uuid::Uuid> = models.iter().map(|l| l.id).collect();
+    crate::leads::sequences::enroll_matching(db, viewer.organization_id, &ids, now).await?;
     for chunk in updated.chunks(ROWS_PER_STATEMENT) {
         lead_audit_log::Entity::insert_many(chunk.iter().map(|lead| lead_audit_log::ActiveModel {
             id: Set(Uuid::now_v7()),

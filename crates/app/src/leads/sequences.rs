@@ -28,6 +28,7 @@ use uuid::Uuid;
 use crate::actor::{Permission, Viewer};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
+use crate::query::filter::{LeadFilter, lead_condition, stored};
 
 /// Most leads one `enrollLeads` call enrols.
 pub const MAX_ENROLL: usize = 1_000;
@@ -38,6 +39,8 @@ pub struct NewSequence {
     pub name: String,
     pub description: Option<String>,
     pub steps: Vec<StepInput>,
+    /// Leads matching this are enrolled as they are created or change.
+    pub trigger: Option<LeadFilter>,
 }
 
 /// Changes to a sequence: `None` keeps a part; new steps apply to the
@@ -47,6 +50,8 @@ pub struct SequenceChanges {
     pub name: Option<String>,
     pub description: Option<String>,
     pub steps: Option<Vec<StepInput>>,
+    /// `Some(None)` stops automatic enrolment.
+    pub trigger: Option<Option<LeadFilter>>,
 }
 
 /// The organization's sequences, newest first (archived ones too).
@@ -130,13 +135,14 @@ pub async fn create_sequence(
     let steps = parse_steps(input.steps)?;
     let now = Utc::now();
     let write = app.begin_write().await?;
+    let trigger = stored_trigger(&*write, viewer.organization_id, input.trigger.as_ref()).await?;
     let created = nurture_sequences::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(viewer.organization_id),
         name: Set(name.clone()),
         description: Set(description),
         steps: Set(steps_json(&steps)?),
-        trigger_conditions: Set(json!({})),
+        trigger_conditions: Set(trigger),
         is_active: Set(true),
         created_by: Set(Some(viewer.user_id)),
         created_at: Set(now),
@@ -180,6 +186,10 @@ pub async fn update_sequence(
     }
     if let Some(steps) = &steps {
         row.steps = Set(steps_json(steps)?);
+    }
+    if let Some(trigger) = &changes.trigger {
+        row.trigger_conditions =
+            Set(stored_trigger(&*write, viewer.organization_id, trigger.as_ref()).await?);
     }
     row.updated_at = Set(Utc::now());
     let updated = row
@@ -511,4 +521,116 @@ pub(crate) async fn replies(
         *counts.entry(lead).or_insert(0) += n as i64;
     }
     Ok(counts)
+}
+
+/// A trigger's stored form (`{}` for none), compiled first so a trigger
+/// that cannot run is refused (keyed `triggerConditions`).
+async fn stored_trigger(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    trigger: Option<&LeadFilter>,
+) -> AppResult<serde_json::Value> {
+    let Some(filter) = trigger else {
+        return Ok(json!({}));
+    };
+    let keyed = |err: AppError| match err {
+        AppError::BadUserInput(e) => AppError::BadUserInput(e.under("triggerConditions")),
+        other => other,
+    };
+    lead_condition(db, organization_id, filter)
+        .await
+        .map_err(keyed)?;
+    stored::encode(filter)
+}
+
+/// A sequence's trigger, if it has one that still compiles.
+pub fn trigger_of(sequence: &nurture_sequences::Model) -> Option<LeadFilter> {
+    if sequence
+        .trigger_conditions
+        .as_object()
+        .is_some_and(|o| o.is_empty())
+    {
+        return None;
+    }
+    stored::decode(sequence.id, &sequence.trigger_conditions).ok()
+}
+
+/// Enrols `lead_ids` (just created or changed, inside the caller's write)
+/// in every live sequence of the organization whose trigger they match and
+/// that they are not enrolled in: one statement for the sequences, then
+/// two per triggered sequence and 500 leads. Returns how many were enrolled.
+pub(crate) async fn enroll_matching(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    lead_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    if lead_ids.is_empty() {
+        return Ok(0);
+    }
+    let triggered: Vec<(nurture_sequences::Model, LeadFilter)> = nurture_sequences::Entity::find()
+        .filter(nurture_sequences::Column::OrganizationId.eq(organization_id))
+        .filter(nurture_sequences::Column::IsActive.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|s| trigger_of(&s).map(|t| (s, t)))
+        .collect();
+    let mut enrolled = 0;
+    for (sequence, trigger) in triggered {
+        let Ok(condition) = lead_condition(db, organization_id, &trigger).await else {
+            // A segment it names was deleted since: it matches nobody now.
+            continue;
+        };
+        let first_delay = stored_steps(&sequence.steps)
+            .first()
+            .map(Step::delay)
+            .unwrap_or_default();
+        for chunk in lead_ids.chunks(500) {
+            let matching: Vec<Uuid> = leads::Entity::find()
+                .select_only()
+                .column(leads::Column::Id)
+                .filter(condition.clone())
+                .filter(leads::Column::DeletedAt.is_null())
+                .filter(leads::Column::Id.is_in(chunk.iter().copied()))
+                .filter(
+                    leads::Column::Id.not_in_subquery(
+                        sea_orm::sea_query::Query::select()
+                            .column(enrollments::Column::LeadId)
+                            .from(enrollments::Entity)
+                            .and_where(enrollments::Column::SequenceId.eq(sequence.id))
+                            .to_owned(),
+                    ),
+                )
+                .into_tuple()
+                .all(db)
+                .await?;
+            if matching.is_empty() {
+                continue;
+            }
+            enrolled += matching.len();
+            enrollments::Entity::insert_many(matching.into_iter().map(|lead| {
+                enrollments::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    organization_id: Set(organization_id),
+                    lead_id: Set(lead),
+                    sequence_id: Set(sequence.id),
+                    status: Set(EnrollmentStatus::Active),
+                    current_step: Set(0),
+                    next_step_at: Set(Some(now + first_delay)),
+                    executed_steps: Set(json!([])),
+                    enrolled_by: Set(None),
+                    enrolled_at: Set(now),
+                    paused_at: Set(None),
+                    completed_at: Set(None),
+                    cancelled_reason: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+            }))
+            .exec_without_returning(db)
+            .await?;
+        }
+    }
+    Ok(enrolled)
 }

@@ -9,6 +9,7 @@ use switchboard_entity::{lead_sequence_enrollments as enrollments, nurture_seque
 
 use crate::shared::context::{self, Permission, require};
 use crate::shared::error::{ApiResult, UnderArgument, parse_id};
+use crate::shared::filter::LeadFilter;
 use crate::types::{Lead, loaders};
 use switchboard_app::leads::sequences::{
     self as service, EnrollmentAction, NewSequence, SequenceChanges,
@@ -84,6 +85,8 @@ pub struct CreateSequenceInput {
     pub description: Option<String>,
     /// 1 to 50 steps, in order.
     pub steps: Vec<SequenceStepInput>,
+    /// Leads matching this filter are enrolled as they are created or change (API, imports, upserts, calls and status rules); none: enrolment by hand only.
+    pub trigger_conditions: Option<LeadFilter>,
 }
 
 /// Changes to a sequence: omitted parts stay.
@@ -95,6 +98,11 @@ pub struct UpdateSequenceInput {
     pub description: Option<String>,
     /// New steps (enrolments continue from the step they reached).
     pub steps: Option<Vec<SequenceStepInput>>,
+    /// A new trigger (leads already enrolled stay).
+    pub trigger_conditions: Option<LeadFilter>,
+    /// True: no more automatic enrolment.
+    #[graphql(default)]
+    pub clear_trigger: bool,
 }
 
 /// A step of a sequence.
@@ -149,6 +157,12 @@ impl Sequence {
             .into_iter()
             .map(SequenceStep)
             .collect()
+    }
+    /// The `LeadFilter` that enrols leads automatically, as JSON; null: none.
+    async fn trigger_conditions(&self) -> ApiResult<Option<Json<serde_json::Value>>> {
+        service::trigger_of(&self.0)
+            .map(|f| crate::shared::filter::input_json(&f).map(Json))
+            .transpose()
     }
     /// False once archived: it enrols no one more.
     async fn is_active(&self) -> bool {
@@ -268,6 +282,11 @@ impl SequenceMutations {
             name: input.name,
             description: input.description,
             steps: steps(input.steps),
+            trigger: input
+                .trigger_conditions
+                .map(|f| f.to_ast())
+                .transpose()
+                .under("input.triggerConditions")?,
         };
         let row = service::create_sequence(context::app(ctx)?, viewer, new)
             .await
@@ -284,10 +303,22 @@ impl SequenceMutations {
     ) -> ApiResult<Sequence> {
         let viewer = require(ctx, Permission::Manage)?;
         let id = parse_id("id", &id)?;
+        let trigger = match (input.clear_trigger, input.trigger_conditions) {
+            (true, Some(_)) => {
+                return Err(crate::shared::error::ApiError::bad_input(
+                    "input.clearTrigger",
+                    "give `triggerConditions` or `clearTrigger`, not both",
+                ));
+            }
+            (true, None) => Some(None),
+            (false, Some(filter)) => Some(Some(filter.to_ast().under("input.triggerConditions")?)),
+            (false, None) => None,
+        };
         let changes = SequenceChanges {
             name: input.name,
             description: input.description,
             steps: input.steps.map(steps),
+            trigger,
         };
         let row = service::update_sequence(context::app(ctx)?, viewer, id, changes)
             .await
