@@ -261,13 +261,24 @@ async fn an_opt_out_on_the_callers_side_lists_the_number_and_the_agents_does_not
         ok(&entries)["dncEntries"],
         json!([{ "phoneNumber": "+15125550161", "source": "AI_DETECTED", "detectedPhrase": "stop calling" }])
     );
-    // An analysis naming an opt-out does the same for another lead.
+    // An analysis that only talks about opting out changes nothing…
+    let talk = new_lead(&app, &agent, "+15125550163").await;
+    let call = new_call(&app, &agent, &talk).await;
+    ok(&app
+        .graphql(
+            Some(&agent),
+            "mutation($call: ID!) { recordCallAnalysis(callId: $call, input: { nextSteps: \"Explain how to opt out of the add-on\", reasoning: { why: \"Lead did not ask us to stop calling\" } }) { id } }",
+            json!({ "call": call }),
+        )
+        .await);
+    assert_eq!(lead(&app, &agent, &talk).await["status"], "NEW");
+    // …one whose objections name it does the same for another lead.
     let third = new_lead(&app, &agent, "+15125550162").await;
     let call = new_call(&app, &agent, &third).await;
     ok(&app
         .graphql(
             Some(&agent),
-            "mutation($call: ID!) { recordCallAnalysis(callId: $call, input: { nextSteps: \"Caller said: remove me from your list\" }) { id } }",
+            "mutation($call: ID!) { recordCallAnalysis(callId: $call, input: { objectionsRaised: [\"Remove me from your list\"], nextSteps: \"Explain how to opt out of the add-on\" }) { id } }",
             json!({ "call": call }),
         )
         .await);

@@ -11,6 +11,7 @@ on_both_backends!(
     a_follow_up_is_scheduled_for_the_owner_listed_by_day_and_ended_once,
     follow_ups_refuse_past_days_strangers_and_viewers,
     a_call_outcome_that_asks_for_a_follow_up_schedules_one_for_the_owner,
+    a_follow_up_is_announced_once_when_its_day_comes,
 );
 
 const CREATE: &str = "mutation($input: CreateFollowUpInput!) { createFollowUp(input: $input) { id date status assigneeId leadId leadPhone createdById } }";
@@ -307,4 +308,103 @@ async fn a_call_outcome_that_asks_for_a_follow_up_schedules_one_for_the_owner(ba
         )
         .await;
     assert_eq!(ok(&cancelled)["followUps"]["totalCount"], 0);
+}
+
+async fn a_follow_up_is_announced_once_when_its_day_comes(backend: Backend) {
+    use crate::subscriptions::{connect, next_json, start};
+    let app = spawn_app(backend).await;
+    let tenant = Tenant::create(&app.db.db, "due").await;
+    let agent = tenant.token(tenant.agent);
+    let lead_id = lead(&app, &agent, "+15125550104", Some(tenant.agent)).await;
+    let mut socket = connect(&app.base_url, "graphql-transport-ws", &agent).await;
+    start(
+        &mut socket,
+        "1",
+        "subscription($me: ID) { followUpDue(assigneeId: $me) { followUpId date followUp { remark status } } }",
+        json!({ "me": tenant.agent.to_string() }),
+    )
+    .await;
+    // No replay: let the server register the subscription.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Later: not yet. Today: at once.
+    let later = app
+        .graphql(
+            Some(&agent),
+            CREATE,
+            json!({ "input": { "leadId": lead_id, "date": day(2), "remark": "later" } }),
+        )
+        .await;
+    let later_id = ok(&later)["createFollowUp"]["id"].clone();
+    let today = app
+        .graphql(
+            Some(&agent),
+            CREATE,
+            json!({ "input": { "leadId": lead_id, "date": day(0), "remark": "today" } }),
+        )
+        .await;
+    let today_id = ok(&today)["createFollowUp"]["id"].clone();
+    let message = next_json(&mut socket).await.expect("an announcement");
+    let due = &message["payload"]["data"]["followUpDue"];
+    assert_eq!(due["followUpId"], today_id, "{message}");
+    assert_eq!(due["date"], day(0));
+    assert_eq!(due["followUp"]["remark"], "today");
+    // The runner's round announces the later one on its day, once.
+    let runner = {
+        let kind = match backend {
+            Backend::Sqlite => sea_orm::DbBackend::Sqlite,
+            Backend::Postgres => sea_orm::DbBackend::Postgres,
+        };
+        switchboard_app::App::new(
+            app.db.runtime_pool().await,
+            switchboard_app::EventBus::new(kind),
+            std::sync::Arc::new(switchboard_domain::secrets::SecretKey::derive(b"due")),
+        )
+        .with_privileged(app.db.db.clone())
+    };
+    let mut runner_bus = runner.bus.subscribe_organization(tenant.organization_id);
+    let tomorrow = Utc::now() + chrono::Duration::days(1);
+    assert_eq!(
+        switchboard_app::leads::runner::announce_due_follow_ups(&runner, tomorrow)
+            .await
+            .expect("a round"),
+        0,
+        "not due tomorrow"
+    );
+    let in_three_days = Utc::now() + chrono::Duration::days(3);
+    let announced = switchboard_app::leads::runner::announce_due_follow_ups(&runner, in_three_days)
+        .await
+        .expect("a round");
+    assert_eq!(announced, 1);
+    // On SQLite the runner's own bus hears it (on PostgreSQL, events
+    // travel by NOTIFY to the instances' listeners: checked below).
+    if backend == Backend::Sqlite {
+        let heard = tokio::time::timeout(std::time::Duration::from_secs(10), runner_bus.recv())
+            .await
+            .expect("within 10 s")
+            .expect("an event");
+        match heard.as_ref() {
+            switchboard_app::events::Message::FollowUpDue(event) => {
+                assert_eq!(
+                    event.follow_up_id.to_string(),
+                    later_id.as_str().expect("id")
+                );
+            }
+            other => panic!("a follow-up event, not {other:?}"),
+        }
+    }
+    assert_eq!(
+        switchboard_app::leads::runner::announce_due_follow_ups(&runner, in_three_days)
+            .await
+            .expect("a round"),
+        0,
+        "announced once"
+    );
+    // On PostgreSQL the announcement reaches the server's subscribers too.
+    if backend == Backend::Postgres {
+        let message = next_json(&mut socket).await.expect("an announcement");
+        assert_eq!(
+            message["payload"]["data"]["followUpDue"]["followUpId"], later_id,
+            "{message}"
+        );
+    }
 }

@@ -127,8 +127,9 @@ impl App {
     /// organization writes outside the current one), authenticating each
     /// request and re-checking open sockets, a webhook's organization by its
     /// slug and whose provider ids it carries, the call summary's refresh,
-    /// the periodic clean-up, which organizations have sequence steps due
-    /// (the runner then works each as its tenant), readiness, and the CLI (which connects as the
+    /// the periodic clean-up, which organizations have sequence steps or
+    /// follow-ups due (the runner then works each as its tenant), readiness,
+    /// and the CLI (which connects as the
     /// owner). Everything else runs on [`App::db`].
     pub fn privileged(&self) -> &DatabaseConnection {
         &self.privileged

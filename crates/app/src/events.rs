@@ -82,6 +82,17 @@ pub enum LeadChange {
     Restored,
 }
 
+/// A pending follow-up's day came (in the organization's time zone).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowUpDueEvent {
+    pub organization_id: Uuid,
+    pub follow_up_id: Uuid,
+    pub lead_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub date: chrono::NaiveDate,
+    pub occurred_at: DateTime<Utc>,
+}
+
 /// A lead was created or changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadEvent {
@@ -97,6 +108,8 @@ pub struct LeadEvent {
 pub enum Message {
     Call(CallEvent),
     Lead(LeadEvent),
+    /// A pending follow-up's day came.
+    FollowUpDue(FollowUpDueEvent),
     /// Events may have been lost (the listener reconnected): subscribers
     /// should resume from their last cursor.
     Resync,
@@ -114,6 +127,7 @@ impl Message {
         match self {
             Self::Call(event) => Some(event.organization_id),
             Self::Lead(event) => Some(event.organization_id),
+            Self::FollowUpDue(event) => Some(event.organization_id),
             Self::AccessRevoked {
                 organization_id, ..
             } => Some(*organization_id),
@@ -348,6 +362,7 @@ impl EventBus {
         let kind = match &message {
             Message::Call(_) => "call",
             Message::Lead(_) => "lead",
+            Message::FollowUpDue(_) => "follow_up_due",
             Message::Resync => "resync",
             Message::AccessRevoked { .. } => "access_revoked",
         };
@@ -356,7 +371,7 @@ impl EventBus {
         // No subscriber is not an error.
         let _ = self.channels.all.send(message.clone());
         match message.as_ref() {
-            Message::Call(_) | Message::Lead(_) => {
+            Message::Call(_) | Message::Lead(_) | Message::FollowUpDue(_) => {
                 let Some(organization_id) = message.organization_id() else {
                     return;
                 };

@@ -31,6 +31,8 @@ pub struct Model {
     pub completed_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When `followUpDue` announced it (its day came); none before.
+    pub due_announced_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -163,16 +163,8 @@ pub(crate) async fn record_call_analysis_in(
     } else {
         row.insert(&**write).await?
     };
-    if actor.maintain_rollups {
-        crate::analytics::rollups::analysis_changed(
-            &**write,
-            &call,
-            before.as_ref(),
-            &analysis,
-            now,
-        )
-        .await?;
-    }
+    // The lead is written before the rollups lock the organization's row,
+    // the order every writer keeps.
     if let Some(lead) = call.lead_id {
         let trigger = crate::leads::scoring::Trigger {
             kind: TriggerType::Ai,
@@ -190,12 +182,27 @@ pub(crate) async fn record_call_analysis_in(
         )
         .await?;
     }
-    let mut texts: Vec<String> = analysis.next_steps.iter().cloned().collect();
-    texts.extend(analysis.lead_status_tag.iter().cloned());
+    // What the caller said (their objections) and the AI's own tag; never
+    // its free-text reasoning or next steps, which talk *about* opt-outs
+    // ("did not ask us to stop calling").
+    let mut texts: Vec<String> = analysis
+        .lead_status_tag
+        .iter()
+        .map(|tag| tag.replace(['_', '-'], " "))
+        .collect();
     strings_in(&analysis.objections_raised, &mut texts);
-    strings_in(&analysis.reasoning, &mut texts);
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
     crate::leads::automation::check_opt_out(&**write, &write.outbox, &call, &texts, now).await?;
+    if actor.maintain_rollups {
+        crate::analytics::rollups::analysis_changed(
+            &**write,
+            &call,
+            before.as_ref(),
+            &analysis,
+            now,
+        )
+        .await?;
+    }
     let payload = json!({
         "analysis_id": analysis.id,
         "replaced": replaced,

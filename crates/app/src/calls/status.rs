@@ -117,15 +117,9 @@ pub(crate) async fn change_status(
     row.crm_stage = Set(crm_stage_for(to, Some(call.crm_stage)));
     row.updated_at = Set(now);
     let call = row.update(&**write).await?;
-    // A call that ends connected is debited here, in the same transaction, once.
-    if to.is_terminal() && connected(to) {
-        crate::ledger::charge_call(write, &call, now).await?;
-    }
-    // Terminal statuses are final, so a call is counted exactly once.
-    if to.is_terminal() && actor.maintain_rollups {
-        crate::analytics::rollups::call_ended(&**write, &call, now).await?;
-    }
-    // An ended call changes what the lead's score is made of.
+    // An ended call changes what the lead's score is made of, and may move
+    // its status. The lead is written before the organization's row is
+    // locked below (charge, rollups), the order every writer keeps.
     if to.is_terminal()
         && let Some(lead) = call.lead_id
     {
@@ -147,6 +141,14 @@ pub(crate) async fn change_status(
     }
     if to.is_terminal() {
         crate::leads::automation::after_call_end(&**write, &write.outbox, &call, now).await?;
+    }
+    // A call that ends connected is debited here, in the same transaction, once.
+    if to.is_terminal() && connected(to) {
+        crate::ledger::charge_call(write, &call, now).await?;
+    }
+    // Terminal statuses are final, so a call is counted exactly once.
+    if to.is_terminal() && actor.maintain_rollups {
+        crate::analytics::rollups::call_ended(&**write, &call, now).await?;
     }
     let record = EventRecord {
         kind: CallEventKind::StatusChanged,

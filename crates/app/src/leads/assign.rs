@@ -105,6 +105,8 @@ pub async fn update_settings(
     let org = viewer.organization_id;
     let now = Utc::now();
     let write = app.begin_write().await?;
+    // One change of the settings at a time: each builds on the last.
+    take_turn(&*write, org).await?;
     let before = settings(&*write, org).await?;
     let mut new = before.clone();
     if let Some(capacities) = changes.capacities {
@@ -261,6 +263,7 @@ pub async fn assign_leads(
         org,
         input.strategy,
         input.member_ids.as_deref(),
+        true,
         &settings,
         now,
     )
@@ -307,13 +310,22 @@ pub(crate) async fn assign_new_leads(
     };
     take_turn(db, organization_id).await?;
     let members = (!rule.member_ids.is_empty()).then_some(rule.member_ids.as_slice());
-    let candidates =
-        match candidates(db, organization_id, rule.strategy, members, &settings, now).await {
-            Ok(found) => found,
-            // The rule names nobody who can take leads now: they stay unassigned.
-            Err(AppError::BadUserInput(_)) => return Ok(()),
-            Err(other) => return Err(other),
-        };
+    let candidates = match candidates(
+        db,
+        organization_id,
+        rule.strategy,
+        members,
+        false,
+        &settings,
+        now,
+    )
+    .await
+    {
+        Ok(found) => found,
+        // The rule names nobody who can take leads now: they stay unassigned.
+        Err(AppError::BadUserInput(_)) => return Ok(()),
+        Err(other) => return Err(other),
+    };
     let unowned: Vec<leads::Model> = created
         .iter()
         .filter(|l| l.owner_user_id.is_none())
@@ -336,6 +348,20 @@ pub(crate) async fn assign_new_leads(
         if let Some(owner) = owners.get(&lead.id) {
             lead.owner_user_id = *owner;
         }
+    }
+    Ok(())
+}
+
+/// Takes the organization's assignment turn at the start of a bulk write
+/// when a rule will assign its new leads: before the write locks any lead
+/// row, so it never waits for the turn while holding leads that an
+/// `assignLeads` holding the turn wants.
+pub(crate) async fn take_turn_for_rule(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> AppResult<()> {
+    if settings(db, organization_id).await?.rule.is_some() {
+        take_turn(db, organization_id).await?;
     }
     Ok(())
 }
@@ -403,14 +429,15 @@ struct Record {
 
 /// The members a strategy may choose, with what it weighs them by. Named
 /// members must belong to the organization and may hold leads (not
-/// viewers); suspended, invited and away members are left out (for
-/// `MANUAL`, only a suspended or invited one is refused). No one left is
-/// BAD_USER_INPUT on `memberIds`.
+/// viewers) when `strict` (else they are left out); suspended, invited and
+/// away members are left out (for `MANUAL`, only a suspended or invited one
+/// is refused). No one left is BAD_USER_INPUT on `memberIds`.
 async fn candidates(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
     strategy: AssignmentStrategy,
     named: Option<&[Uuid]>,
+    strict: bool,
     settings: &AssignmentSettings,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Candidate>> {
@@ -423,7 +450,9 @@ async fn candidates(
             .filter(organization_memberships::Column::Status.eq(MembershipStatus::Active)),
     };
     let memberships = query.all(db).await?;
-    if let Some(ids) = named {
+    // A rule's members may have left or changed role since: they are
+    // skipped, not refused (only `assignLeads` refuses them).
+    if let Some(ids) = named.filter(|_| strict) {
         for (i, id) in ids.iter().enumerate() {
             let field = format!("memberIds[{i}]");
             match memberships.iter().find(|m| m.user_id == *id) {

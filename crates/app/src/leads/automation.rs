@@ -112,8 +112,9 @@ pub async fn update_rules(
     Ok(new)
 }
 
-/// Moves `lead` to `to` on a rule's behalf: status history with the
-/// trigger and call, an audit row, the score recomputed, an event.
+/// Moves `lead` to `to` on a rule's behalf (or, with `by`, a member's):
+/// status history with the trigger and call, an audit row, the score
+/// recomputed, an event.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn set_status(
     db: &impl ConnectionTrait,
@@ -123,6 +124,7 @@ pub(crate) async fn set_status(
     trigger: TriggerType,
     call_id: Option<Uuid>,
     reason: &str,
+    by: Option<(Uuid, &Client)>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let mut row: leads::ActiveModel = lead.clone().into();
@@ -138,7 +140,7 @@ pub(crate) async fn set_status(
         trigger_type: Set(trigger),
         call_id: Set(call_id),
         sequence_id: Set(None),
-        changed_by: Set(None),
+        changed_by: Set(by.map(|(user, _)| user)),
         reason: Set(Some(reason.to_owned())),
         created_at: Set(now),
     }
@@ -148,14 +150,14 @@ pub(crate) async fn set_status(
         id: Set(Uuid::now_v7()),
         organization_id: Set(lead.organization_id),
         lead_id: Set(lead.id),
-        user_id: Set(None),
+        user_id: Set(by.map(|(user, _)| user)),
         action: Set(LeadAuditAction::Update),
         field_name: Set(Some("status".into())),
         old_value: Set(Some(json!(lead.status.as_str()))),
         new_value: Set(Some(json!(to.as_str()))),
         change_reason: Set(Some(reason.to_owned())),
-        ip_address: Set(None),
-        user_agent: Set(None),
+        ip_address: Set(by.and_then(|(_, c)| c.ip_address.clone())),
+        user_agent: Set(by.and_then(|(_, c)| c.user_agent.clone())),
         created_at: Set(now),
     }
     .insert(db)
@@ -163,7 +165,7 @@ pub(crate) async fn set_status(
     let rescore = Trigger {
         kind: TriggerType::Automation,
         call_id,
-        changed_by: None,
+        changed_by: by.map(|(user, _)| user),
         reason,
     };
     scoring::rescore(db, outbox, lead.organization_id, &[lead.id], rescore, now).await?;
@@ -214,6 +216,7 @@ pub(crate) async fn after_outcome(
             TriggerType::Call,
             Some(call.id),
             &reason,
+            None,
             now,
         )
         .await?;
@@ -263,6 +266,7 @@ pub(crate) async fn after_call_end(
             TriggerType::Call,
             Some(call.id),
             &reason,
+            None,
             now,
         )
         .await?;
@@ -318,7 +322,11 @@ pub(crate) async fn check_opt_out(
         .insert(db)
         .await?;
     }
-    if let Some(lead) = lead.filter(|l| l.status != LeadStatus::Dnc) {
+    // The number is listed either way; a recruited lead keeps its status
+    // (rules never move a DNC or recruited lead).
+    if let Some(lead) =
+        lead.filter(|l| !matches!(l.status, LeadStatus::Dnc | LeadStatus::Recruited))
+    {
         let reason = format!("Opt-out detected: \"{phrase}\"");
         set_status(
             db,
@@ -328,6 +336,7 @@ pub(crate) async fn check_opt_out(
             TriggerType::Ai,
             Some(call.id),
             &reason,
+            None,
             now,
         )
         .await?;

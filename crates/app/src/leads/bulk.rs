@@ -329,6 +329,7 @@ pub async fn import_in(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<RowOutcome>> {
     let total = input.len();
+    crate::leads::assign::take_turn_for_rule(db, viewer.organization_id).await?;
     let (rows, mut outcomes) = validate(db, viewer, input, now).await?;
     let phones: Vec<String> = rows.iter().map(|r| r.model.phone_number.clone()).collect();
     let taken = existing(db, viewer.organization_id, &phones).await?;
@@ -408,6 +409,7 @@ pub async fn upsert_in(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<RowOutcome>> {
     let total = input.len();
+    crate::leads::assign::take_turn_for_rule(db, viewer.organization_id).await?;
     let (rows, mut outcomes) = validate(db, viewer, input, now).await?;
     let phones: Vec<String> = rows.iter().map(|r| r.model.phone_number.clone()).collect();
     let taken = existing(db, viewer.organization_id, &phones).await?;

@@ -136,6 +136,7 @@ pub async fn add_dnc_entry(
             switchboard_entity::enums::TriggerType::Manual,
             None,
             "Number added to the DNC list",
+            Some((viewer.user_id, &crate::identity::Client::default())),
             now,
         )
         .await?;

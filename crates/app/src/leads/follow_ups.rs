@@ -5,6 +5,11 @@
 //!
 //! A follow-up keeps a copy of the lead's name, phone and email as they
 //! were when it was scheduled: the day's list reads without the lead.
+//!
+//! When a pending follow-up's day comes (in the organization's time zone)
+//! it is announced once to `followUpDue`: at once if it is scheduled for
+//! today, else by the runner's round ([`announce_due`]); moving it to
+//! another day announces it again then.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sea_orm::ActiveValue::Set;
@@ -16,6 +21,7 @@ use uuid::Uuid;
 use crate::actor::{Actor, Permission, Viewer};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
+use crate::events::{FollowUpDueEvent, Message, Outbox};
 use crate::leads::lookups::find_lead;
 use crate::query::list::{Keyset, List};
 use crate::query::page::{Cursor, Direction, SortKey};
@@ -189,6 +195,7 @@ fn row(
         completed_by: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        due_announced_at: Set(None),
     }
 }
 
@@ -235,6 +242,7 @@ pub async fn create_follow_up(
     )
     .insert(&*write)
     .await?;
+    let created = announce_if_due(&*write, &write.outbox, created, viewer.timezone, now).await?;
     write.commit().await?;
     Ok(created)
 }
@@ -298,13 +306,22 @@ pub async fn reschedule_follow_up(
     if let Some(user) = assignee_id {
         require_active_member(&*write, viewer.organization_id, "assigneeId", user).await?;
     }
+    let moved_day = current.follow_up_date != date;
     let mut change: follow_ups::ActiveModel = current.into();
     change.follow_up_date = Set(date);
+    if moved_day {
+        change.due_announced_at = Set(None);
+    }
     if let Some(user) = assignee_id {
         change.user_id = Set(Some(user));
     }
     change.updated_at = Set(now);
     let moved = change.update(&*write).await?;
+    let moved = if moved_day {
+        announce_if_due(&*write, &write.outbox, moved, viewer.timezone, now).await?
+    } else {
+        moved
+    };
     write.commit().await?;
     Ok(moved)
 }
@@ -403,4 +420,82 @@ pub(crate) async fn follow_up_from_call(
         }
     };
     Ok(Some(saved))
+}
+
+fn due_event(row: &follow_ups::Model, now: DateTime<Utc>) -> Message {
+    Message::FollowUpDue(FollowUpDueEvent {
+        organization_id: row.organization_id,
+        follow_up_id: row.id,
+        lead_id: row.lead_id,
+        assignee_id: row.user_id,
+        date: row.follow_up_date,
+        occurred_at: now,
+    })
+}
+
+/// Announces `row` to `followUpDue` at once if its day has come already
+/// (scheduled for today), and marks it announced.
+async fn announce_if_due(
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
+    row: follow_ups::Model,
+    timezone: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> AppResult<follow_ups::Model> {
+    if row.follow_up_date > now.with_timezone(&timezone).date_naive() {
+        return Ok(row);
+    }
+    let mut change: follow_ups::ActiveModel = row.into();
+    change.due_announced_at = Set(Some(now));
+    let row = change.update(db).await?;
+    outbox.push(due_event(&row, now));
+    Ok(row)
+}
+
+/// Announces the organization's pending follow-ups whose day has come (in
+/// its time zone) and that `followUpDue` has not announced, up to 500, in
+/// one write; claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL so two
+/// instances never announce one twice. `app` is scoped to the organization
+/// (the runner's round calls it). Returns how many it announced.
+pub async fn announce_due(
+    app: &App,
+    organization_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::{LockBehavior, LockType};
+    let write = app.begin_write().await?;
+    let timezone = organizations::Entity::find_by_id(organization_id)
+        .one(&*write)
+        .await?
+        .and_then(|o| o.timezone.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or(chrono_tz::Tz::UTC);
+    let today = now.with_timezone(&timezone).date_naive();
+    let mut due = follow_ups::Entity::find()
+        .filter(follow_ups::Column::OrganizationId.eq(organization_id))
+        .filter(follow_ups::Column::Status.eq(FollowUpStatus::Pending))
+        .filter(follow_ups::Column::DueAnnouncedAt.is_null())
+        .filter(follow_ups::Column::FollowUpDate.lte(today))
+        .limit(500);
+    if write.get_database_backend() == sea_orm::DbBackend::Postgres {
+        due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let due = due.all(&*write).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    follow_ups::Entity::update_many()
+        .col_expr(
+            follow_ups::Column::DueAnnouncedAt,
+            sea_orm::sea_query::Expr::value(Some(now)),
+        )
+        .filter(follow_ups::Column::OrganizationId.eq(organization_id))
+        .filter(follow_ups::Column::Id.is_in(due.iter().map(|f| f.id)))
+        .exec(&*write)
+        .await?;
+    for row in &due {
+        write.announce(due_event(row, now));
+    }
+    write.commit().await?;
+    Ok(due.len())
 }

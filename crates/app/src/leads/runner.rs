@@ -1,11 +1,13 @@
 //! The sequence runner: runs the due steps of active enrolments, every few
-//! seconds in `serve` (`--sequence-poll-secs`), on any number of instances.
+//! seconds in `serve` (`--sequence-poll-secs`), on any number of instances,
+//! and announces the follow-ups whose day came ([`announce_due_follow_ups`]).
 //!
 //! A round asks (on the privileged pool, since it spans organizations)
-//! which organizations have due steps, then works each as that tenant, in
-//! one transaction of up to `batch` enrolments claimed with `FOR UPDATE
-//! SKIP LOCKED` on PostgreSQL: two runners never run the same step, and a
-//! runner that dies mid-round leaves its steps due for the next.
+//! which organizations have due steps, then works each as that tenant, up
+//! to `batch` steps, each claimed with `FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL and run in a transaction of its own: two runners never run
+//! the same step, a runner that dies mid-round leaves its step due for the
+//! next, and a step the database refuses fails its enrolment alone.
 //!
 //! A step is checked at run time: a lead that is DNC, deleted, or whose
 //! number is on the DNC list ends the enrolment as cancelled (an opt-out);
@@ -27,8 +29,10 @@ use sea_orm::{
 use serde_json::json;
 use switchboard_domain::dial::DialBlock;
 use switchboard_domain::sequences::{Channel, next_window_start, stored_steps};
-use switchboard_entity::enums::{CallType, EnrollmentStatus, LeadStatus};
-use switchboard_entity::{lead_sequence_enrollments as enrollments, leads, nurture_sequences};
+use switchboard_entity::enums::{CallType, EnrollmentStatus, FollowUpStatus, LeadStatus};
+use switchboard_entity::{
+    follow_ups, lead_sequence_enrollments as enrollments, leads, nurture_sequences,
+};
 use uuid::Uuid;
 
 use crate::actor::Actor;
@@ -80,13 +84,43 @@ pub async fn run_due(app: &App, now: DateTime<Utc>, batch: u64) -> AppResult<Rou
     let mut round = Round::default();
     for organization_id in organizations {
         let tenant = app.for_tenant(Tenant::organization(organization_id));
-        round.add(run_organization(&tenant, organization_id, now, batch).await?);
+        // One organization's trouble never holds up the others.
+        match run_organization(&tenant, organization_id, now, batch).await {
+            Ok(done) => round.add(done),
+            Err(err) => tracing::warn!(%organization_id, error = %err, "a sequence round failed"),
+        }
     }
     Ok(round)
 }
 
-/// Runs rounds every `every` until the process ends; a failed round is
-/// logged and the next one tries again.
+/// Announces the follow-ups whose day has come, in every organization
+/// (see [`crate::leads::follow_ups::announce_due`]); returns how many.
+pub async fn announce_due_follow_ups(app: &App, now: DateTime<Utc>) -> AppResult<usize> {
+    // Days run up to 14 hours ahead of UTC: anything due by tomorrow (UTC)
+    // may be due somewhere; each organization checks its own calendar.
+    let horizon = (now + chrono::Duration::days(1)).date_naive();
+    let organizations: Vec<Uuid> = follow_ups::Entity::find()
+        .select_only()
+        .column(follow_ups::Column::OrganizationId)
+        .distinct()
+        .filter(follow_ups::Column::Status.eq(FollowUpStatus::Pending))
+        .filter(follow_ups::Column::DueAnnouncedAt.is_null())
+        .filter(follow_ups::Column::FollowUpDate.lte(horizon))
+        .limit(1_000)
+        .into_tuple()
+        .all(app.privileged())
+        .await?;
+    let mut announced = 0;
+    for organization_id in organizations {
+        let tenant = app.for_tenant(Tenant::organization(organization_id));
+        announced += crate::leads::follow_ups::announce_due(&tenant, organization_id, now).await?;
+    }
+    Ok(announced)
+}
+
+/// Runs rounds every `every` until the process ends: due sequence steps,
+/// then follow-ups whose day came. A failed round is logged and the next
+/// one tries again.
 pub async fn run_loop(app: App, every: StdDuration) {
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -99,51 +133,105 @@ pub async fn run_loop(app: App, every: StdDuration) {
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "a sequence round failed"),
         }
+        if let Err(err) = announce_due_follow_ups(&app, Utc::now()).await {
+            tracing::warn!(error = %err, "announcing due follow-ups failed");
+        }
     }
 }
 
-/// One organization's due steps, in one transaction.
+/// One organization's due steps, each in a transaction of its own: a step
+/// that fails (the database refusing something) rolls back alone, its
+/// enrolment is marked failed, and the others still run.
 async fn run_organization(
     app: &App,
     organization_id: Uuid,
     now: DateTime<Utc>,
     batch: u64,
 ) -> AppResult<Round> {
-    let write = app.begin_write().await?;
+    let mut round = Round::default();
+    let mut broken: Vec<Uuid> = Vec::new();
+    for _ in 0..batch {
+        match run_next(app, organization_id, now, &broken).await {
+            Ok(Some(step)) => round.add(step),
+            Ok(None) => break,
+            Err((Some(id), err)) => {
+                tracing::warn!(enrollment_id = %id, error = %err, "a sequence step failed");
+                broken.push(id);
+                round.failed += 1;
+                if let Err(err) = mark_failed(app, organization_id, id, now).await {
+                    tracing::warn!(enrollment_id = %id, error = %err, "marking a failed step failed");
+                }
+            }
+            Err((None, err)) => return Err(err),
+        }
+    }
+    Ok(round)
+}
+
+/// Claims and runs the next due step (none left: `None`). An error names
+/// the enrolment it happened in, when one was claimed.
+async fn run_next(
+    app: &App,
+    organization_id: Uuid,
+    now: DateTime<Utc>,
+    skip: &[Uuid],
+) -> Result<Option<Round>, (Option<Uuid>, crate::error::AppError)> {
+    let write = app.begin_write().await.map_err(|e| (None, e))?;
     let mut due = enrollments::Entity::find()
         .filter(enrollments::Column::OrganizationId.eq(organization_id))
         .filter(enrollments::Column::Status.eq(EnrollmentStatus::Active))
         .filter(enrollments::Column::NextStepAt.lte(now))
+        .filter(enrollments::Column::Id.is_not_in(skip.iter().copied()))
         .order_by_asc(enrollments::Column::NextStepAt)
         .order_by_asc(enrollments::Column::Id)
-        .limit(batch);
+        .limit(1);
     if write.get_database_backend() == DbBackend::Postgres {
         due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let due = due.all(&*write).await?;
-    if due.is_empty() {
-        return Ok(Round::default());
-    }
-    let sequence_ids: Vec<Uuid> = due.iter().map(|e| e.sequence_id).collect();
-    let lead_ids: Vec<Uuid> = due.iter().map(|e| e.lead_id).collect();
-    let sequences = nurture_sequences::Entity::find()
-        .filter(nurture_sequences::Column::OrganizationId.eq(organization_id))
-        .filter(nurture_sequences::Column::Id.is_in(sequence_ids))
-        .all(&*write)
+    let Some(enrollment) = due.one(&*write).await.map_err(|e| (None, e.into()))? else {
+        return Ok(None);
+    };
+    let id = enrollment.id;
+    let step = async {
+        let sequence = nurture_sequences::Entity::find_by_id(enrollment.sequence_id)
+            .filter(nurture_sequences::Column::OrganizationId.eq(organization_id))
+            .one(&*write)
+            .await?;
+        let lead = leads::Entity::find_by_id(enrollment.lead_id)
+            .filter(leads::Column::OrganizationId.eq(organization_id))
+            .one(&*write)
+            .await?;
+        run_step(&write, enrollment, sequence.as_ref(), lead.as_ref(), now).await
+    };
+    let round = step.await.map_err(|e| (Some(id), e))?;
+    write.commit().await.map_err(|e| (Some(id), e))?;
+    Ok(Some(round))
+}
+
+/// Ends an enrolment whose step failed in the database.
+async fn mark_failed(
+    app: &App,
+    organization_id: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let write = app.begin_write().await?;
+    if let Some(enrollment) = enrollments::Entity::find_by_id(id)
+        .filter(enrollments::Column::OrganizationId.eq(organization_id))
+        .one(&*write)
+        .await?
+    {
+        end(
+            &*write,
+            enrollment,
+            EnrollmentStatus::Failed,
+            "The step failed: see the server log",
+            None,
+            now,
+        )
         .await?;
-    let leads = leads::Entity::find()
-        .filter(leads::Column::OrganizationId.eq(organization_id))
-        .filter(leads::Column::Id.is_in(lead_ids))
-        .all(&*write)
-        .await?;
-    let mut round = Round::default();
-    for enrollment in due {
-        let sequence = sequences.iter().find(|s| s.id == enrollment.sequence_id);
-        let lead = leads.iter().find(|l| l.id == enrollment.lead_id);
-        round.add(run_step(&write, enrollment, sequence, lead, now).await?);
     }
-    write.commit().await?;
-    Ok(round)
+    write.commit().await
 }
 
 /// Ends an enrolment with `status` and `reason`.

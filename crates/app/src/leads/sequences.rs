@@ -200,6 +200,17 @@ pub async fn update_sequence(
     Ok(updated)
 }
 
+/// A lead enrolled by a concurrent write keeps that enrolment (the unique
+/// `(lead_id, sequence_id)` makes the race harmless).
+fn once_per_lead() -> sea_orm::sea_query::OnConflict {
+    sea_orm::sea_query::OnConflict::columns([
+        enrollments::Column::LeadId,
+        enrollments::Column::SequenceId,
+    ])
+    .do_nothing()
+    .to_owned()
+}
+
 fn archived(id: Uuid) -> AppError {
     AppError::Conflict {
         field: Some("sequenceId".into()),
@@ -333,6 +344,7 @@ pub async fn enroll_leads(
         .collect();
     for chunk in fresh.chunks(500) {
         enrollments::Entity::insert_many(chunk.to_vec())
+            .on_conflict(once_per_lead())
             .exec_without_returning(&*write)
             .await?;
     }
@@ -628,6 +640,7 @@ pub(crate) async fn enroll_matching(
                     updated_at: Set(now),
                 }
             }))
+            .on_conflict(once_per_lead())
             .exec_without_returning(db)
             .await?;
         }

@@ -31,9 +31,12 @@ use crate::shared::context::{self, Permission, require};
 use crate::shared::deadline::OperationTimeout;
 use crate::shared::enums::{CallEventKind, CallStatus};
 use crate::shared::error::{ApiError, ApiResult, parse_id};
-use crate::types::{Call, CallAnalysis, Lead, Transcript};
+use crate::types::{Call, CallAnalysis, FollowUp, Lead, Transcript};
 use switchboard_app::analytics::live::{self, LiveCounters};
-use switchboard_app::events::{CallEvent, LeadEvent, Message, OrganizationReceiver};
+use switchboard_app::events::{
+    CallEvent, FollowUpDueEvent, LeadEvent, Message, OrganizationReceiver,
+};
+use switchboard_app::leads::follow_ups;
 
 /// The root of every subscription.
 #[derive(Default)]
@@ -209,6 +212,44 @@ impl LeadUpdate {
         Ok(leads::lead(db, viewer.organization_id, self.0.lead_id)
             .await?
             .map(Lead::new))
+    }
+}
+
+/// A pending follow-up whose day came, as `followUpDue` delivers it.
+pub struct FollowUpDueUpdate(pub FollowUpDueEvent);
+
+/// A pending follow-up whose day came, as `followUpDue` delivers it.
+#[Object]
+impl FollowUpDueUpdate {
+    /// The follow-up's id.
+    async fn follow_up_id(&self) -> ID {
+        ID(self.0.follow_up_id.to_string())
+    }
+    /// The lead to get back to.
+    async fn lead_id(&self) -> Option<ID> {
+        self.0.lead_id.map(|id| ID(id.to_string()))
+    }
+    /// Who is to follow up.
+    async fn assignee_id(&self) -> Option<ID> {
+        self.0.assignee_id.map(|id| ID(id.to_string()))
+    }
+    /// The day it is due.
+    async fn date(&self) -> crate::shared::scalars::Date {
+        self.0.date.into()
+    }
+    /// When it was announced.
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    /// The follow-up as it is now.
+    async fn follow_up(&self, ctx: &Context<'_>) -> ApiResult<Option<FollowUp>> {
+        let viewer = require(ctx, Permission::Read)?;
+        let db = context::db(ctx)?;
+        match follow_ups::follow_up(db, viewer.organization_id, self.0.follow_up_id).await {
+            Ok(row) => Ok(Some(FollowUp::new(row))),
+            Err(switchboard_app::AppError::NotFound { .. }) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
     }
 }
 
@@ -563,6 +604,40 @@ impl SubscriptionRoot {
         }))
     }
 
+    /// Follow-ups as their day comes (in the organization's time zone), each
+    /// once; moved to another day, once more on that day. No replay: a
+    /// client that falls behind gets RESYNC_REQUIRED and reads `followUps`.
+    async fn follow_up_due(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only this member's; none: everyone's.")] assignee_id: Option<ID>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<FollowUpDueUpdate>>> {
+        let viewer = require(ctx, Permission::Read)?;
+        let assignee = parse("assigneeId", assignee_id)?;
+        let organization_id = viewer.organization_id;
+        let receiver = context::bus(ctx)?.subscribe_organization(organization_id);
+        Ok(stream::unfold(receiver, move |mut receiver| async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(message) => match message.as_ref() {
+                        Message::FollowUpDue(event)
+                            if event.organization_id == organization_id
+                                && assignee.is_none_or(|id| Some(id) == event.assignee_id) =>
+                        {
+                            return Some((Ok(FollowUpDueUpdate(event.clone())), receiver));
+                        }
+                        Message::Resync => return Some((Err(lagged(None, None)), receiver)),
+                        _ => {}
+                    },
+                    Err(RecvError::Lagged(missed)) => {
+                        return Some((Err(lagged(Some(missed), None)), receiver));
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }))
+    }
+
     /// The organization's live counters: sent at once, then again whenever
     /// a call is created or changes status (a burst is gathered for a
     /// quarter of a second and counted once). Counters are read afresh each
@@ -590,7 +665,9 @@ impl SubscriptionRoot {
                                 && matches!(event.kind, Kind::Created | Kind::StatusChanged)
                         }
                         Message::Resync => true,
-                        Message::Lead(_) | Message::AccessRevoked { .. } => false,
+                        Message::Lead(_)
+                        | Message::FollowUpDue(_)
+                        | Message::AccessRevoked { .. } => false,
                     },
                     Err(RecvError::Lagged(_)) => true,
                     Err(RecvError::Closed) => return None,

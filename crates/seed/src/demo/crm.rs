@@ -123,6 +123,7 @@ impl Demo {
                 completed_by: Set((status == FollowUpStatus::Completed).then_some(lead.owner)),
                 created_at: Set(self.ago(7)),
                 updated_at: Set(self.ago(1)),
+                due_announced_at: Set(None),
             });
         }
         insert_all(db, follow_ups).await?;
