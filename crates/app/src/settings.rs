@@ -163,39 +163,7 @@ pub async fn update_settings(
     let now = Utc::now();
     let write = app.begin_write().await?;
     for (key, value) in &writes {
-        let existing = system_config::Entity::find()
-            .filter(system_config::Column::OrganizationId.eq(org))
-            .filter(system_config::Column::Key.eq(*key))
-            .one(&*write)
-            .await?;
-        match existing {
-            Some(row) => {
-                system_config::ActiveModel {
-                    id: Set(row.id),
-                    value: Set(value.clone()),
-                    updated_by: Set(Some(viewer.user_id)),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-                .update(&*write)
-                .await?;
-            }
-            None => {
-                system_config::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    organization_id: Set(Some(org)),
-                    key: Set((*key).to_owned()),
-                    value: Set(value.clone()),
-                    is_encrypted: Set(false),
-                    description: Set(None),
-                    updated_by: Set(Some(viewer.user_id)),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                }
-                .insert(&*write)
-                .await?;
-            }
-        }
+        store_own_value(&*write, org, key, value.clone(), None, viewer.user_id, now).await?;
     }
     if !writes.is_empty() {
         let changed: serde_json::Map<String, serde_json::Value> = writes
@@ -226,4 +194,66 @@ pub async fn update_settings(
     }
     write.commit().await?;
     settings(&app.db, org).await
+}
+
+/// The organization's own row of `key`, if it has one (global rows aside):
+/// the settings other modules keep as one JSON value each.
+pub(crate) async fn own_value(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    key: &str,
+) -> AppResult<Option<String>> {
+    Ok(system_config::Entity::find()
+        .filter(system_config::Column::OrganizationId.eq(organization_id))
+        .filter(system_config::Column::Key.eq(key))
+        .one(db)
+        .await?
+        .map(|row| row.value))
+}
+
+/// Writes the organization's own row of `key`, made (with `description`)
+/// if it has none, as changed by `by`.
+pub(crate) async fn store_own_value(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    key: &str,
+    value: String,
+    description: Option<&str>,
+    by: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<()> {
+    let existing = system_config::Entity::find()
+        .filter(system_config::Column::OrganizationId.eq(organization_id))
+        .filter(system_config::Column::Key.eq(key))
+        .one(db)
+        .await?;
+    match existing {
+        Some(row) => {
+            system_config::ActiveModel {
+                id: Set(row.id),
+                value: Set(value),
+                updated_by: Set(Some(by)),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .update(db)
+            .await?;
+        }
+        None => {
+            system_config::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(Some(organization_id)),
+                key: Set(key.to_owned()),
+                value: Set(value),
+                is_encrypted: Set(false),
+                description: Set(description.map(str::to_owned)),
+                updated_by: Set(Some(by)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
 }

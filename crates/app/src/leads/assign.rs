@@ -20,8 +20,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 use serde_json::json;
 use switchboard_domain::assignment::{
@@ -31,9 +31,7 @@ use switchboard_domain::assignment::{
 use switchboard_entity::enums::{
     AssignmentStrategy, LeadAuditAction, LeadStatus, MemberRole, MembershipStatus,
 };
-use switchboard_entity::{
-    lead_assignments, lead_audit_log, leads, organization_memberships, system_config,
-};
+use switchboard_entity::{lead_assignments, lead_audit_log, leads, organization_memberships};
 use uuid::Uuid;
 
 use crate::actor::{Permission, Viewer};
@@ -71,14 +69,12 @@ pub async fn settings(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
 ) -> AppResult<AssignmentSettings> {
-    let row = system_config::Entity::find()
-        .filter(system_config::Column::OrganizationId.eq(organization_id))
-        .filter(system_config::Column::Key.eq(SETTINGS_KEY))
-        .one(db)
-        .await?;
-    Ok(row
-        .map(|r| AssignmentSettings::from_stored(&r.value))
-        .unwrap_or_default())
+    Ok(
+        crate::settings::own_value(db, organization_id, SETTINGS_KEY)
+            .await?
+            .map(|value| AssignmentSettings::from_stored(&value))
+            .unwrap_or_default(),
+    )
 }
 
 /// Changes to the assignment settings: `None` keeps a part as it is.
@@ -138,39 +134,16 @@ pub async fn update_settings(
         ));
     }
     let value = serde_json::to_string(&new).map_err(|e| AppError::internal(e.to_string()))?;
-    let existing = system_config::Entity::find()
-        .filter(system_config::Column::OrganizationId.eq(org))
-        .filter(system_config::Column::Key.eq(SETTINGS_KEY))
-        .one(&*write)
-        .await?;
-    match existing {
-        Some(row) => {
-            system_config::ActiveModel {
-                id: Set(row.id),
-                value: Set(value),
-                updated_by: Set(Some(viewer.user_id)),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .update(&*write)
-            .await?;
-        }
-        None => {
-            system_config::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                organization_id: Set(Some(org)),
-                key: Set(SETTINGS_KEY.to_owned()),
-                value: Set(value),
-                is_encrypted: Set(false),
-                description: Set(Some("Lead assignment settings".into())),
-                updated_by: Set(Some(viewer.user_id)),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(&*write)
-            .await?;
-        }
-    }
+    crate::settings::store_own_value(
+        &*write,
+        org,
+        SETTINGS_KEY,
+        value,
+        Some("Lead assignment settings"),
+        viewer.user_id,
+        now,
+    )
+    .await?;
     audit::record(
         &*write,
         viewer,

@@ -16,9 +16,7 @@ use switchboard_domain::automation::{StatusRules, unanswered};
 use switchboard_entity::enums::{
     CallOutcome, CallStatus, DncSource, LeadAuditAction, LeadStatus, TriggerType,
 };
-use switchboard_entity::{
-    calls, dnc_list, lead_audit_log, lead_status_history, leads, system_config,
-};
+use switchboard_entity::{calls, dnc_list, lead_audit_log, lead_status_history, leads};
 use uuid::Uuid;
 
 use crate::actor::{Permission, Viewer};
@@ -34,21 +32,10 @@ const RULES_KEY: &str = "status_automation";
 
 /// The organization's status rules (the defaults when none are stored).
 pub async fn rules(db: &impl ConnectionTrait, organization_id: Uuid) -> AppResult<StatusRules> {
-    Ok(stored(db, organization_id)
+    Ok(crate::settings::own_value(db, organization_id, RULES_KEY)
         .await?
-        .map(|row| StatusRules::from_stored(&row.value))
+        .map(|value| StatusRules::from_stored(&value))
         .unwrap_or_default())
-}
-
-async fn stored(
-    db: &impl ConnectionTrait,
-    organization_id: Uuid,
-) -> AppResult<Option<system_config::Model>> {
-    Ok(system_config::Entity::find()
-        .filter(system_config::Column::OrganizationId.eq(organization_id))
-        .filter(system_config::Column::Key.eq(RULES_KEY))
-        .one(db)
-        .await?)
 }
 
 /// Replaces the organization's status rules (admins and owners), audited.
@@ -66,34 +53,16 @@ pub async fn update_rules(
     let write = app.begin_write().await?;
     let before = rules(&*write, org).await?;
     let value = serde_json::to_string(&new).map_err(|e| AppError::internal(e.to_string()))?;
-    match stored(&*write, org).await? {
-        Some(row) => {
-            system_config::ActiveModel {
-                id: Set(row.id),
-                value: Set(value),
-                updated_by: Set(Some(viewer.user_id)),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .update(&*write)
-            .await?;
-        }
-        None => {
-            system_config::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                organization_id: Set(Some(org)),
-                key: Set(RULES_KEY.to_owned()),
-                value: Set(value),
-                is_encrypted: Set(false),
-                description: Set(Some("Lead status automation".into())),
-                updated_by: Set(Some(viewer.user_id)),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(&*write)
-            .await?;
-        }
-    }
+    crate::settings::store_own_value(
+        &*write,
+        org,
+        RULES_KEY,
+        value,
+        Some("Lead status automation"),
+        viewer.user_id,
+        now,
+    )
+    .await?;
     audit::record(
         &*write,
         viewer,

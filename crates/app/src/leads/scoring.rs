@@ -16,13 +16,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde_json::json;
 use switchboard_domain::scoring::{Analysis, Breakdown, ScoreFacts, ScoringWeights, score};
 use switchboard_entity::enums::{CallStatus, LeadStatus, TriggerType};
-use switchboard_entity::{calls, lead_analytics, lead_score_history, leads, system_config};
+use switchboard_entity::{calls, lead_analytics, lead_score_history, leads};
 use uuid::Uuid;
 
 use crate::actor::{Permission, Viewer};
@@ -52,21 +52,10 @@ pub async fn weights(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
 ) -> AppResult<ScoringWeights> {
-    Ok(stored(db, organization_id)
+    Ok(crate::settings::own_value(db, organization_id, WEIGHTS_KEY)
         .await?
-        .map(|row| ScoringWeights::from_stored(&row.value))
+        .map(|value| ScoringWeights::from_stored(&value))
         .unwrap_or_default())
-}
-
-async fn stored(
-    db: &impl ConnectionTrait,
-    organization_id: Uuid,
-) -> AppResult<Option<system_config::Model>> {
-    Ok(system_config::Entity::find()
-        .filter(system_config::Column::OrganizationId.eq(organization_id))
-        .filter(system_config::Column::Key.eq(WEIGHTS_KEY))
-        .one(db)
-        .await?)
 }
 
 /// Sets the organization's scoring weights (admins and owners), audited.
@@ -87,34 +76,16 @@ pub async fn update_weights(
     let write = app.begin_write().await?;
     let before = weights(&*write, org).await?;
     let value = serde_json::to_string(&new).map_err(|e| AppError::internal(e.to_string()))?;
-    match stored(&*write, org).await? {
-        Some(row) => {
-            system_config::ActiveModel {
-                id: Set(row.id),
-                value: Set(value),
-                updated_by: Set(Some(viewer.user_id)),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .update(&*write)
-            .await?;
-        }
-        None => {
-            system_config::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                organization_id: Set(Some(org)),
-                key: Set(WEIGHTS_KEY.to_owned()),
-                value: Set(value),
-                is_encrypted: Set(false),
-                description: Set(Some("Lead scoring weights".into())),
-                updated_by: Set(Some(viewer.user_id)),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(&*write)
-            .await?;
-        }
-    }
+    crate::settings::store_own_value(
+        &*write,
+        org,
+        WEIGHTS_KEY,
+        value,
+        Some("Lead scoring weights"),
+        viewer.user_id,
+        now,
+    )
+    .await?;
     audit::record(
         &*write,
         viewer,
