@@ -257,3 +257,50 @@ pub(crate) async fn store_own_value(
     }
     Ok(())
 }
+
+/// An organization setting kept as one JSON value in its own row.
+pub(crate) struct OwnSetting {
+    pub key: &'static str,
+    /// Written when the row is made.
+    pub description: &'static str,
+    /// The admin audit log's action for a change.
+    pub audit_action: &'static str,
+}
+
+/// Stores `after` as the organization's value of `setting`, audited with
+/// the value `before` it, as changed by the member of `by`.
+pub(crate) async fn store_own_json<T: serde::Serialize>(
+    db: &impl ConnectionTrait,
+    (viewer, client): (Viewer, &Client),
+    setting: OwnSetting,
+    before: &T,
+    after: &T,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<()> {
+    let org = viewer.organization_id;
+    let value = serde_json::to_string(after).map_err(|e| AppError::internal(e.to_string()))?;
+    store_own_value(
+        db,
+        org,
+        setting.key,
+        value,
+        Some(setting.description),
+        viewer.user_id,
+        now,
+    )
+    .await?;
+    audit::record(
+        db,
+        viewer,
+        client,
+        audit::Entry {
+            action: setting.audit_action,
+            resource_type: "settings",
+            resource_id: Some(org),
+            target_user_id: None,
+            details: json!({ "before": before, "after": after }),
+        },
+        now,
+    )
+    .await
+}

@@ -36,7 +36,6 @@ use uuid::Uuid;
 
 use crate::actor::{Permission, Viewer};
 use crate::app::App;
-use crate::audit;
 use crate::error::{AppError, AppResult};
 use crate::events::{LeadChange, LeadEvent, Message};
 use crate::identity::Client;
@@ -133,28 +132,16 @@ pub async fn update_settings(
             format!("user `{stranger}` is not a member of this organization"),
         ));
     }
-    let value = serde_json::to_string(&new).map_err(|e| AppError::internal(e.to_string()))?;
-    crate::settings::store_own_value(
+    crate::settings::store_own_json(
         &*write,
-        org,
-        SETTINGS_KEY,
-        value,
-        Some("Lead assignment settings"),
-        viewer.user_id,
-        now,
-    )
-    .await?;
-    audit::record(
-        &*write,
-        viewer,
-        client,
-        audit::Entry {
-            action: "assignment.settings_update",
-            resource_type: "settings",
-            resource_id: Some(org),
-            target_user_id: None,
-            details: json!({ "before": before, "after": new }),
+        (viewer, client),
+        crate::settings::OwnSetting {
+            key: SETTINGS_KEY,
+            description: "Lead assignment settings",
+            audit_action: "assignment.settings_update",
         },
+        &before,
+        &new,
         now,
     )
     .await?;

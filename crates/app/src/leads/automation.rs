@@ -21,8 +21,7 @@ use uuid::Uuid;
 
 use crate::actor::{Permission, Viewer};
 use crate::app::App;
-use crate::audit;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::events::{LeadChange, LeadEvent, Message, Outbox};
 use crate::identity::Client;
 use crate::leads::scoring::{self, Trigger};
@@ -52,28 +51,16 @@ pub async fn update_rules(
     let now = Utc::now();
     let write = app.begin_write().await?;
     let before = rules(&*write, org).await?;
-    let value = serde_json::to_string(&new).map_err(|e| AppError::internal(e.to_string()))?;
-    crate::settings::store_own_value(
+    crate::settings::store_own_json(
         &*write,
-        org,
-        RULES_KEY,
-        value,
-        Some("Lead status automation"),
-        viewer.user_id,
-        now,
-    )
-    .await?;
-    audit::record(
-        &*write,
-        viewer,
-        client,
-        audit::Entry {
-            action: "automation.rules_update",
-            resource_type: "settings",
-            resource_id: Some(org),
-            target_user_id: None,
-            details: json!({ "before": before, "after": new }),
+        (viewer, client),
+        crate::settings::OwnSetting {
+            key: RULES_KEY,
+            description: "Lead status automation",
+            audit_action: "automation.rules_update",
         },
+        &before,
+        &new,
         now,
     )
     .await?;

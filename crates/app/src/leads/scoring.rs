@@ -19,7 +19,6 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect,
 };
-use serde_json::json;
 use switchboard_domain::scoring::{Analysis, Breakdown, ScoreFacts, ScoringWeights, score};
 use switchboard_entity::enums::{CallStatus, LeadStatus, TriggerType};
 use switchboard_entity::{calls, lead_analytics, lead_score_history, leads};
@@ -27,7 +26,6 @@ use uuid::Uuid;
 
 use crate::actor::{Permission, Viewer};
 use crate::app::App;
-use crate::audit;
 use crate::error::{AppError, AppResult};
 use crate::events::{LeadChange, LeadEvent, Message, Outbox};
 use crate::identity::Client;
@@ -75,28 +73,16 @@ pub async fn update_weights(
     let now = Utc::now();
     let write = app.begin_write().await?;
     let before = weights(&*write, org).await?;
-    let value = serde_json::to_string(&new).map_err(|e| AppError::internal(e.to_string()))?;
-    crate::settings::store_own_value(
+    crate::settings::store_own_json(
         &*write,
-        org,
-        WEIGHTS_KEY,
-        value,
-        Some("Lead scoring weights"),
-        viewer.user_id,
-        now,
-    )
-    .await?;
-    audit::record(
-        &*write,
-        viewer,
-        client,
-        audit::Entry {
-            action: "scoring.weights_update",
-            resource_type: "settings",
-            resource_id: Some(org),
-            target_user_id: None,
-            details: json!({ "before": before, "after": new }),
+        (viewer, client),
+        crate::settings::OwnSetting {
+            key: WEIGHTS_KEY,
+            description: "Lead scoring weights",
+            audit_action: "scoring.weights_update",
         },
+        &before,
+        &new,
         now,
     )
     .await?;
