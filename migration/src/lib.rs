@@ -64,6 +64,7 @@ const MIGRATIONS: &[SqlMigration] = &[
     sql_migration!("m0011_commit_ordered_events", "0011_commit_ordered_events"),
     sql_migration!("m0012_call_day_counts", "0012_call_day_counts"),
     sql_migration!("m0013_crm_automation", "0013_crm_automation"),
+    sql_migration!("m0014_lead_messages", "0014_lead_messages"),
 ];
 
 /// Where in [`MIGRATIONS`] the ones after the Rust m0008 begin.
@@ -112,6 +113,7 @@ pub const TABLES: &[&str] = &[
     "event_sequences",
     "call_day_counts",
     "call_day_count_changes",
+    "lead_messages",
 ];
 
 /// The views (materialized on PostgreSQL where noted in the SQL).

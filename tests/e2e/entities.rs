@@ -94,6 +94,7 @@ async fn every_entity_round_trips_through_a_fresh_database(backend: Backend) {
             lead_audit_log,
             nurture_sequences,
             lead_sequence_enrollments,
+            lead_messages,
             lead_status_history,
             lead_score_history,
             lead_assignments,

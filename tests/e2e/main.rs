@@ -31,6 +31,7 @@ mod graphql_setup;
 mod graphql_transport;
 mod http;
 mod identity;
+mod messaging;
 mod migrations;
 mod nested_json;
 mod oidc;

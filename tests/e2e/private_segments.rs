@@ -51,7 +51,24 @@ async fn a_private_segment_is_seen_by_its_creator_and_managers_only(backend: Bac
             )
             .await;
         assert_eq!(code(&one), "NOT_FOUND");
+        // Nor can it filter by one, which would tell what it holds.
+        let filtered = app
+            .graphql(
+                Some(&token),
+                "query($id: ID!) { leads(filter: { segment: $id }) { totalCount } }",
+                json!({ "id": private_id }),
+            )
+            .await;
+        assert_eq!(code(&filtered), "NOT_FOUND", "{filtered}");
     }
+    let by_manager = app
+        .graphql(
+            Some(&manager),
+            "query($id: ID!) { leads(filter: { segment: $id }) { totalCount } }",
+            json!({ "id": private_id }),
+        )
+        .await;
+    assert_eq!(ok(&by_manager)["leads"]["totalCount"], 0);
     let admin = tenant.token(tenant.admin);
     assert_eq!(
         names(&app.graphql(Some(&admin), LIST, json!({})).await),

@@ -103,8 +103,8 @@ async fn a_sequence_runs_in_order_pauses_on_a_reply_resumes_and_completes(backen
     let manager = tenant.token(tenant.manager);
     let agent = tenant.token(tenant.agent);
     let steps = json!([
-        { "channel": "SMS", "templateId": "welcome" },
-        { "channel": "EMAIL", "delayDays": 1 },
+        { "channel": "SMS", "templateId": "welcome", "message": "Hi {{firstName}}" },
+        { "channel": "EMAIL", "delayDays": 1, "subject": "Hello", "message": "Hi {{firstName}}" },
         { "channel": "CALL", "delayMinutes": 60 }
     ]);
     let id = sequence(&app, &manager, "Welcome", steps).await;
@@ -189,12 +189,18 @@ async fn the_runner_honours_the_dnc_list_calling_hours_and_conditions(backend: B
     let tenant = Tenant::create(&app.db.db, "honour").await;
     let manager = tenant.token(tenant.manager);
     let agent = tenant.token(tenant.agent);
-    let texts = sequence(&app, &manager, "Texts", json!([{ "channel": "SMS" }])).await;
+    let texts = sequence(
+        &app,
+        &manager,
+        "Texts",
+        json!([{ "channel": "SMS", "message": "Hi" }]),
+    )
+    .await;
     let qualified_only = sequence(
         &app,
         &manager,
         "Qualified only",
-        json!([{ "channel": "EMAIL", "conditions": { "statusIn": ["qualified"] } }]),
+        json!([{ "channel": "EMAIL", "message": "Hi", "conditions": { "statusIn": ["qualified"] } }]),
     )
     .await;
     let night = lead(&app, &agent, "+15125550181", Some("n@example.com")).await;
@@ -257,7 +263,13 @@ async fn two_runners_never_run_a_step_twice(backend: Backend) {
     let second = runner_app(&app, backend).await;
     let tenant = Tenant::create(&app.db.db, "twice").await;
     let manager = tenant.token(tenant.manager);
-    let once = sequence(&app, &manager, "Once", json!([{ "channel": "SMS" }])).await;
+    let once = sequence(
+        &app,
+        &manager,
+        "Once",
+        json!([{ "channel": "SMS", "message": "Hi" }]),
+    )
+    .await;
     let mut leads = Vec::new();
     for i in 0..30 {
         leads.push(lead(&app, &manager, &format!("+1512555{:04}", 3000 + i), None).await);
@@ -310,22 +322,22 @@ async fn sequences_refuse_bad_steps_wrong_roles_and_ended_enrolments(backend: Ba
         .graphql(
             Some(&agent),
             CREATE,
-            json!({ "input": { "name": "Mine", "steps": [{ "channel": "SMS" }] } }),
+            json!({ "input": { "name": "Mine", "steps": [{ "channel": "SMS", "message": "Hi" }] } }),
         )
         .await;
     assert_eq!(code(&forbidden), "FORBIDDEN");
     for (steps, expected) in [
         (json!([]), "input.steps"),
         (
-            json!([{ "channel": "SMS", "delayMinutes": -1 }]),
+            json!([{ "channel": "SMS", "message": "Hi", "delayMinutes": -1 }]),
             "input.steps[0].delayMinutes",
         ),
         (
-            json!([{ "channel": "SMS", "delayDays": 1, "delayMinutes": 1 }]),
+            json!([{ "channel": "SMS", "message": "Hi", "delayDays": 1, "delayMinutes": 1 }]),
             "input.steps[0].delayDays",
         ),
         (
-            json!([{ "channel": "SMS" }, { "channel": "SMS", "conditions": { "when": "always" } }]),
+            json!([{ "channel": "SMS", "message": "Hi" }, { "channel": "SMS", "message": "Hi", "conditions": { "when": "always" } }]),
             "input.steps[1].conditions",
         ),
     ] {
@@ -339,12 +351,18 @@ async fn sequences_refuse_bad_steps_wrong_roles_and_ended_enrolments(backend: Ba
         assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
         assert_eq!(body["errors"][0]["extensions"]["field"], expected, "{body}");
     }
-    let id = sequence(&app, &manager, "Short", json!([{ "channel": "SMS" }])).await;
+    let id = sequence(
+        &app,
+        &manager,
+        "Short",
+        json!([{ "channel": "SMS", "message": "Hi" }]),
+    )
+    .await;
     let again = app
         .graphql(
             Some(&manager),
             CREATE,
-            json!({ "input": { "name": "Short", "steps": [{ "channel": "SMS" }] } }),
+            json!({ "input": { "name": "Short", "steps": [{ "channel": "SMS", "message": "Hi" }] } }),
         )
         .await;
     assert_eq!(code(&again), "CONFLICT");
@@ -401,7 +419,7 @@ async fn a_triggered_sequence_enrols_leads_as_they_are_created_or_change(backend
         .graphql(
             Some(&manager),
             "mutation($input: CreateSequenceInput!) { createSequence(input: $input) { id triggerConditions } }",
-            json!({ "input": { "name": "Hot follow-up", "steps": [{ "channel": "SMS" }],
+            json!({ "input": { "name": "Hot follow-up", "steps": [{ "channel": "SMS", "message": "Hi" }],
                 "triggerConditions": { "source": { "in": ["facebook_ads"] } } } }),
         )
         .await;
@@ -464,7 +482,7 @@ async fn a_triggered_sequence_enrols_leads_as_they_are_created_or_change(backend
         .graphql(
             Some(&manager),
             "mutation($input: CreateSequenceInput!) { createSequence(input: $input) { id } }",
-            json!({ "input": { "name": "Bad", "steps": [{ "channel": "SMS" }],
+            json!({ "input": { "name": "Bad", "steps": [{ "channel": "SMS", "message": "Hi" }],
                 "triggerConditions": { "segment": uuid::Uuid::now_v7().to_string() } } }),
         )
         .await;

@@ -1,6 +1,6 @@
 //! [`App`]: what every use case runs against (the database as its tenant
-//! sees it, the event bus, the key secrets are sealed with), and [`Write`],
-//! the one way a use case writes.
+//! sees it, the event bus, the key secrets are sealed with, what sends mail
+//! and nurture messages), and [`Write`], the one way a use case writes.
 //!
 //! The write convention: [`App::begin_write`] opens the transaction, the use
 //! case writes through it and pushes the events it causes to
@@ -20,6 +20,7 @@ use crate::error::AppResult;
 use crate::events::{EventBus, Message, Outbox};
 use crate::identity::IdentityConfig;
 use crate::identity::mail::{Mailer, OutboxMailer};
+use crate::messaging::{Channels, Messaging};
 
 /// The application: cheap to clone, one per process (tests build several).
 #[derive(Clone)]
@@ -39,6 +40,8 @@ pub struct App {
     /// Whether `mailer` was chosen ([`App::with_mailer`]) rather than the
     /// development outbox, which follows the privileged pool.
     mailer_chosen: bool,
+    /// What sends nurture sequences' SMS and email.
+    pub messaging: Arc<dyn Messaging>,
 }
 
 impl std::fmt::Debug for App {
@@ -63,6 +66,7 @@ impl App {
         Self {
             mailer: Arc::new(OutboxMailer::new(db.clone())),
             mailer_chosen: false,
+            messaging: Arc::new(Channels::development()),
             identity: Arc::new(IdentityConfig::new(secret)),
             privileged: db.clone(),
             db: Db::new(db),
@@ -83,6 +87,13 @@ impl App {
     pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
         self.mailer = mailer;
         self.mailer_chosen = true;
+        self
+    }
+
+    /// The same application, sending nurture messages through `messaging`.
+    #[must_use]
+    pub fn with_messaging(mut self, messaging: Arc<dyn Messaging>) -> Self {
+        self.messaging = messaging;
         self
     }
 

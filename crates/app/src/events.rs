@@ -93,6 +93,34 @@ pub struct FollowUpDueEvent {
     pub occurred_at: DateTime<Utc>,
 }
 
+/// A lead's enrolment in a nurture sequence began, ran a step or changed
+/// status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrollmentEvent {
+    pub organization_id: Uuid,
+    pub enrollment_id: Uuid,
+    pub sequence_id: Uuid,
+    pub lead_id: Uuid,
+    pub status: switchboard_entity::enums::EnrollmentStatus,
+    pub current_step: i32,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl EnrollmentEvent {
+    /// The event for `row` as it now is.
+    pub fn of(row: &switchboard_entity::lead_sequence_enrollments::Model) -> Self {
+        Self {
+            organization_id: row.organization_id,
+            enrollment_id: row.id,
+            sequence_id: row.sequence_id,
+            lead_id: row.lead_id,
+            status: row.status,
+            current_step: row.current_step,
+            occurred_at: row.updated_at,
+        }
+    }
+}
+
 /// A lead was created or changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadEvent {
@@ -110,6 +138,8 @@ pub enum Message {
     Lead(LeadEvent),
     /// A pending follow-up's day came.
     FollowUpDue(FollowUpDueEvent),
+    /// A nurture enrolment began or changed.
+    Enrollment(EnrollmentEvent),
     /// Events may have been lost (the listener reconnected): subscribers
     /// should resume from their last cursor.
     Resync,
@@ -128,6 +158,7 @@ impl Message {
             Self::Call(event) => Some(event.organization_id),
             Self::Lead(event) => Some(event.organization_id),
             Self::FollowUpDue(event) => Some(event.organization_id),
+            Self::Enrollment(event) => Some(event.organization_id),
             Self::AccessRevoked {
                 organization_id, ..
             } => Some(*organization_id),
@@ -146,9 +177,18 @@ impl Outbox {
     /// Adds `message`, except a lead event for a lead this write already
     /// announces: a subscriber reads the lead as committed, so one event a
     /// lead a write is enough (a new lead that a rule then assigns and
-    /// scores is announced once, as created).
+    /// scores is announced once, as created); and an enrolment event
+    /// replaces the one before it for that enrolment (its latest state).
     pub fn push(&self, message: Message) {
         let mut messages = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Message::Enrollment(new) = &message
+            && let Some(old) = messages.iter_mut().find(
+                |m| matches!(m, Message::Enrollment(old) if old.enrollment_id == new.enrollment_id),
+            )
+        {
+            *old = message;
+            return;
+        }
         if let Message::Lead(new) = &message
             && messages.iter().any(|m| {
                 matches!(m, Message::Lead(old)
@@ -363,6 +403,7 @@ impl EventBus {
             Message::Call(_) => "call",
             Message::Lead(_) => "lead",
             Message::FollowUpDue(_) => "follow_up_due",
+            Message::Enrollment(_) => "enrollment",
             Message::Resync => "resync",
             Message::AccessRevoked { .. } => "access_revoked",
         };
@@ -371,7 +412,10 @@ impl EventBus {
         // No subscriber is not an error.
         let _ = self.channels.all.send(message.clone());
         match message.as_ref() {
-            Message::Call(_) | Message::Lead(_) | Message::FollowUpDue(_) => {
+            Message::Call(_)
+            | Message::Lead(_)
+            | Message::FollowUpDue(_)
+            | Message::Enrollment(_) => {
                 let Some(organization_id) = message.organization_id() else {
                     return;
                 };

@@ -18,6 +18,7 @@ pub mod events;
 pub mod identity;
 pub mod leads;
 pub mod ledger;
+pub mod messaging;
 pub mod query;
 pub mod settings;
 pub mod setup;

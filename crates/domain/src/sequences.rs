@@ -6,6 +6,11 @@
 //! object with at most `statusIn` and `statusNotIn` (lists of lead
 //! statuses): a step whose conditions the lead does not meet is skipped
 //! and recorded as such.
+//!
+//! An SMS or email step carries its text (`message`, with placeholders such
+//! as `{{firstName}}` filled from the lead when it is sent, see
+//! [`render`]), a provider template (`templateId`, a Twilio Content SID for
+//! SMS), or both; an email may have a `subject`.
 
 use chrono::{DateTime, Days, Duration, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,6 +22,12 @@ use crate::field::FieldError;
 pub const MAX_STEPS: usize = 50;
 /// The longest delay before a step.
 pub const MAX_DELAY_DAYS: i64 = 365;
+/// The longest SMS body (Twilio's limit, in characters).
+pub const MAX_SMS_CHARS: usize = 1_600;
+/// The longest email body.
+pub const MAX_EMAIL_CHARS: usize = 20_000;
+/// The placeholders a message may use, and the lead field each one reads.
+pub const PLACEHOLDERS: &[&str] = &["firstName", "lastName", "fullName", "email", "phoneNumber"];
 
 /// How a step reaches the lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +76,12 @@ pub struct Step {
     pub template_id: Option<String>,
     #[serde(default)]
     pub conditions: Conditions,
+    /// The text sent, placeholders unfilled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// An email's subject line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 impl Step {
@@ -81,6 +98,8 @@ pub struct StepInput {
     pub delay_days: Option<i64>,
     pub template_id: Option<String>,
     pub conditions: Option<serde_json::Value>,
+    pub message: Option<String>,
+    pub subject: Option<String>,
 }
 
 /// Parses a sequence's steps; refusals are keyed `steps[i].field`.
@@ -129,15 +148,156 @@ pub fn parse_steps(inputs: Vec<StepInput>) -> Result<Vec<Step>, FieldError> {
                     .map_err(|e| FieldError::new(at("conditions"), format!("{e}: only `statusIn` and `statusNotIn`, lists of statuses such as \"qualified\"")))?
                     .into(),
             };
+            let message = input.message.filter(|m| !m.trim().is_empty());
+            let subject = input
+                .subject
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty());
+            check_content(input.channel, message.as_deref(), subject.as_deref(), template_id.as_deref())
+                .map_err(|(field, reason)| FieldError::new(at(field), reason))?;
             Ok(Step {
                 step: u32::try_from(i + 1).unwrap_or(u32::MAX),
                 channel: input.channel,
                 delay_minutes: minutes,
                 template_id,
                 conditions,
+                message,
+                subject,
             })
         })
         .collect()
+}
+
+/// What a step sends: a message step needs a text or a template, within
+/// its channel's length, using known placeholders; a call sends neither.
+fn check_content(
+    channel: Channel,
+    message: Option<&str>,
+    subject: Option<&str>,
+    template: Option<&str>,
+) -> Result<(), (&'static str, String)> {
+    let limit = match channel {
+        Channel::Call if message.is_some() => {
+            return Err((
+                "message",
+                "a call step sends no message: the agent speaks".into(),
+            ));
+        }
+        Channel::Call => return Ok(()),
+        Channel::Sms => MAX_SMS_CHARS,
+        Channel::Email => MAX_EMAIL_CHARS,
+    };
+    if message.is_none() && template.is_none() {
+        return Err((
+            "message",
+            "an SMS or email step needs a `message` or a `templateId`".into(),
+        ));
+    }
+    if subject.is_some() && channel != Channel::Email {
+        return Err(("subject", "only an email has a subject".into()));
+    }
+    if subject.is_some_and(|s| s.chars().count() > 200 || s.contains(['\r', '\n'])) {
+        return Err(("subject", "one line of at most 200 characters".into()));
+    }
+    for (field, text) in [("message", message), ("subject", subject)] {
+        let Some(text) = text else { continue };
+        if text.chars().count() > limit {
+            return Err((field, format!("at most {limit} characters")));
+        }
+        if let Some(unknown) = placeholders(text).find(|p| !PLACEHOLDERS.contains(p)) {
+            return Err((
+                field,
+                format!(
+                    "no placeholder `{{{{{unknown}}}}}`: use {}",
+                    PLACEHOLDERS
+                        .iter()
+                        .map(|p| format!("{{{{{p}}}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The names between `{{` and `}}` in `text`.
+fn placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.split("{{")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("}}").map(|(name, _)| name.trim()))
+}
+
+/// The lead fields a message's placeholders read.
+#[derive(Debug, Clone, Default)]
+pub struct Recipient<'a> {
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub phone_number: &'a str,
+}
+
+/// `text` with its placeholders filled from `lead` (an empty field reads
+/// as nothing; the spaces around it are tidied).
+pub fn render(text: &str, lead: &Recipient<'_>) -> String {
+    let full = [lead.first_name, lead.last_name]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let Some((name, tail)) = after.split_once("}}") else {
+            out.push_str(&rest[open..]);
+            rest = "";
+            break;
+        };
+        let value = match name.trim() {
+            "firstName" => lead.first_name.unwrap_or_default(),
+            "lastName" => lead.last_name.unwrap_or_default(),
+            "fullName" => full.as_str(),
+            "email" => lead.email.unwrap_or_default(),
+            "phoneNumber" => lead.phone_number,
+            _ => "",
+        };
+        out.push_str(value);
+        rest = tail;
+    }
+    out.push_str(rest);
+    // "Hi {{firstName}}, …" for a lead with no first name reads "Hi, …".
+    out.replace(" ,", ",").replace("  ", " ").trim().to_owned()
+}
+
+/// The keywords that, texted alone, unsubscribe a number from a sender's
+/// messages (Twilio's and the CTIA's list).
+pub const SMS_OPT_OUT_KEYWORDS: &[&str] = &[
+    "STOP",
+    "STOPALL",
+    "STOP ALL",
+    "UNSUBSCRIBE",
+    "CANCEL",
+    "END",
+    "QUIT",
+    "OPTOUT",
+    "OPT OUT",
+    "REVOKE",
+];
+
+/// The opt-out keyword a text is, if it is one (case, surrounding space
+/// and trailing punctuation aside).
+pub fn sms_opt_out(body: &str) -> Option<&'static str> {
+    let word = body
+        .trim()
+        .trim_end_matches(['.', '!'])
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase();
+    SMS_OPT_OUT_KEYWORDS.iter().copied().find(|k| *k == word)
 }
 
 /// The conditions a client may write: unknown keys are refused.
@@ -203,6 +363,8 @@ mod tests {
             delay_days: None,
             template_id: None,
             conditions: None,
+            message: (channel != Channel::Call).then(|| "Hi {{firstName}}".to_owned()),
+            subject: None,
         }
     }
 
@@ -250,6 +412,80 @@ mod tests {
                 .unwrap_err()
                 .field(),
             "steps[1].conditions"
+        );
+    }
+
+    #[test]
+    fn message_steps_need_content_within_their_channel() {
+        let mut empty = step(Channel::Sms);
+        empty.message = None;
+        assert_eq!(
+            parse_steps(vec![empty.clone()]).unwrap_err().field(),
+            "steps[0].message"
+        );
+        empty.template_id = Some("HX123".into());
+        assert!(parse_steps(vec![empty]).is_ok(), "a template alone will do");
+        let mut long = step(Channel::Sms);
+        long.message = Some("x".repeat(MAX_SMS_CHARS + 1));
+        assert_eq!(
+            parse_steps(vec![long]).unwrap_err().field(),
+            "steps[0].message"
+        );
+        let mut unknown = step(Channel::Email);
+        unknown.subject = Some("For {{company}}".into());
+        assert_eq!(
+            parse_steps(vec![unknown]).unwrap_err().field(),
+            "steps[0].subject"
+        );
+        let mut texted = step(Channel::Sms);
+        texted.subject = Some("Hello".into());
+        assert_eq!(
+            parse_steps(vec![texted]).unwrap_err().field(),
+            "steps[0].subject"
+        );
+        let mut spoken = step(Channel::Call);
+        spoken.message = Some("Hello".into());
+        assert_eq!(
+            parse_steps(vec![spoken]).unwrap_err().field(),
+            "steps[0].message"
+        );
+    }
+
+    #[test]
+    fn a_keyword_alone_opts_out_and_a_sentence_does_not() {
+        assert_eq!(sms_opt_out(" stop "), Some("STOP"));
+        assert_eq!(sms_opt_out("Stop all!"), Some("STOP ALL"));
+        assert_eq!(sms_opt_out("unsubscribe."), Some("UNSUBSCRIBE"));
+        assert_eq!(sms_opt_out("please don't stop"), None);
+        assert_eq!(sms_opt_out(""), None);
+    }
+
+    #[test]
+    fn placeholders_are_filled_from_the_lead() {
+        let lead = Recipient {
+            first_name: Some("Ada"),
+            last_name: Some("Lovelace"),
+            email: None,
+            phone_number: "+14155550100",
+        };
+        assert_eq!(
+            render(
+                "Hi {{firstName}}, {{ fullName }} at {{phoneNumber}}{{email}}.",
+                &lead
+            ),
+            "Hi Ada, Ada Lovelace at +14155550100."
+        );
+        let nameless = Recipient {
+            phone_number: "+14155550100",
+            ..Recipient::default()
+        };
+        assert_eq!(
+            render("Hi {{firstName}}, still keen?", &nameless),
+            "Hi, still keen?"
+        );
+        assert_eq!(
+            render("Unclosed {{firstName", &lead),
+            "Unclosed {{firstName"
         );
     }
 

@@ -35,6 +35,7 @@ pub mod invitations;
 pub mod lead_analytics;
 pub mod lead_assignments;
 pub mod lead_audit_log;
+pub mod lead_messages;
 pub mod lead_score_history;
 pub mod lead_sequence_enrollments;
 pub mod lead_source_costs;

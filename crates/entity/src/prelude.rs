@@ -22,6 +22,7 @@ pub use super::invitations::Entity as Invitations;
 pub use super::lead_analytics::Entity as LeadAnalytics;
 pub use super::lead_assignments::Entity as LeadAssignments;
 pub use super::lead_audit_log::Entity as LeadAuditLog;
+pub use super::lead_messages::Entity as LeadMessages;
 pub use super::lead_score_history::Entity as LeadScoreHistory;
 pub use super::lead_sequence_enrollments::Entity as LeadSequenceEnrollments;
 pub use super::lead_source_costs::Entity as LeadSourceCosts;

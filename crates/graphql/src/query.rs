@@ -56,6 +56,7 @@ pub(crate) async fn lead_page(
         None => prefetch::LeadPlan::of(&prefetch::nodes(&[ctx.field()]))?,
     };
     let db = context::db(ctx)?;
+    switchboard_app::leads::segments::require_visible(db, viewer, filter).await?;
     let list = leads::leads(db, viewer.organization_id, filter).await?;
     let key = LeadSort::from(sort.field);
     let rows = list

@@ -90,6 +90,8 @@ pub struct HttpConfig {
     /// How often the nurture sequence runner looks for due steps; none
     /// runs no runner (tests drive its rounds themselves).
     pub sequence_poll: Option<Duration>,
+    /// What sends nurture SMS and email; none: development messaging.
+    pub messaging: Option<Arc<dyn switchboard_app::messaging::Messaging>>,
     /// How often a subscription socket gets a keep-alive message.
     pub keepalive: Duration,
     /// Most operations running at once on one WebSocket.
@@ -126,6 +128,7 @@ impl std::fmt::Debug for HttpConfig {
             .field("public_url", &self.public_url)
             .field("summary_fold", &self.summary_fold)
             .field("sequence_poll", &self.sequence_poll)
+            .field("messaging", &self.messaging)
             .field("keepalive", &self.keepalive)
             .field("ws_max_operations", &self.ws_max_operations)
             .field("ws_init_timeout", &self.ws_init_timeout)
@@ -170,6 +173,7 @@ impl Default for HttpConfig {
             public_url: None,
             summary_fold: Duration::from_secs(5),
             sequence_poll: None,
+            messaging: None,
             keepalive: Duration::from_secs(15),
             ws_max_operations: 25,
             ws_init_timeout: Duration::from_secs(10),
@@ -217,6 +221,9 @@ impl AppState {
             .with_identity(schema.identity.clone());
         if let Some(mailer) = &schema.mailer {
             app = app.with_mailer(mailer.clone());
+        }
+        if let Some(messaging) = &config.messaging {
+            app = app.with_messaging(messaging.clone());
         }
         Self {
             schema: Subscriptions::new(build_schema(app.clone(), &schema)),

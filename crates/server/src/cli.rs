@@ -263,6 +263,29 @@ pub struct ServeArgs {
     )]
     pub mail_from: String,
 
+    /// Twilio account whose Messages API sends nurture sequences' SMS
+    /// (`AC…`); without it, SMS steps use development messaging (recorded
+    /// in `lead_messages`, nothing sent).
+    #[arg(long, env = "SWITCHBOARD_TWILIO_ACCOUNT_SID", requires_all = ["twilio_auth_token", "twilio_from"])]
+    pub twilio_account_sid: Option<String>,
+
+    /// The Twilio account's auth token.
+    #[arg(long, env = "SWITCHBOARD_TWILIO_AUTH_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub twilio_auth_token: Option<SecretString>,
+
+    /// What SMS are sent from: an E.164 number of the account, or a
+    /// Messaging Service SID (`MG…`).
+    #[arg(long, env = "SWITCHBOARD_TWILIO_FROM")]
+    pub twilio_from: Option<String>,
+
+    /// Twilio's API address (a fake's, to test against).
+    #[arg(
+        long,
+        env = "SWITCHBOARD_TWILIO_API_URL",
+        default_value = "https://api.twilio.com"
+    )]
+    pub twilio_api_url: String,
+
     /// Seconds between folds of committed call-count changes into the call
     /// summary's day counts (PostgreSQL). The summary is exact either way;
     /// folding keeps it cheap to read.

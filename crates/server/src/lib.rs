@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod db;
 pub mod http;
+pub mod messaging;
 pub mod oidc;
 pub mod rate_limit;
 pub mod roles;

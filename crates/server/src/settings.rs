@@ -18,11 +18,13 @@ use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 use switchboard_app::identity::IdentityConfig;
 use switchboard_app::identity::mail::{Mailer, SmtpMailer};
+use switchboard_app::messaging::Channels;
 use switchboard_domain::secrets::SecretKey;
 use uuid::Uuid;
 
 use crate::app::HttpConfig;
 use crate::cli::ServeArgs;
+use crate::messaging::TwilioSms;
 use crate::rate_limit::RateLimit;
 use crate::serve::ServeLimits;
 
@@ -104,6 +106,28 @@ pub fn from_args(args: &ServeArgs) -> anyhow::Result<Settings> {
             None
         }
     };
+    let mut messaging = Channels::development();
+    if let Some(mailer) = &mailer {
+        messaging = messaging.with_email(mailer.clone());
+    }
+    match (
+        &args.twilio_account_sid,
+        &args.twilio_auth_token,
+        &args.twilio_from,
+    ) {
+        (Some(sid), Some(token), Some(from)) => {
+            let twilio = TwilioSms::new(&args.twilio_api_url, sid, token.clone(), from)
+                .map_err(anyhow::Error::msg)
+                .context("SWITCHBOARD_TWILIO_*")?;
+            messaging = messaging.with_sms(Arc::new(twilio));
+        }
+        (None, None, None) => tracing::info!(
+            "SWITCHBOARD_TWILIO_ACCOUNT_SID is not set: nurture SMS are recorded, not sent"
+        ),
+        _ => bail!(
+            "SWITCHBOARD_TWILIO_ACCOUNT_SID, SWITCHBOARD_TWILIO_AUTH_TOKEN and SWITCHBOARD_TWILIO_FROM go together"
+        ),
+    }
     let identity = IdentityConfig {
         jwt_secret: jwt_secret.clone(),
         access_token_ttl: chrono::Duration::minutes(i64::from(args.access_token_ttl_minutes)),
@@ -152,6 +176,7 @@ pub fn from_args(args: &ServeArgs) -> anyhow::Result<Settings> {
         public_url: args.public_url.clone(),
         summary_fold: Duration::from_secs(Ord::max(args.summary_fold_secs, 1)),
         sequence_poll: Some(Duration::from_secs(Ord::max(args.sequence_poll_secs, 1))),
+        messaging: Some(Arc::new(messaging)),
         keepalive: Duration::from_secs(15),
         ws_max_operations: Ord::max(args.ws_max_operations, 1),
         ws_init_timeout: Duration::from_secs(Ord::max(args.ws_init_timeout_secs, 1)),

@@ -4,6 +4,8 @@
 //! history (trigger `call`, or `ai` for a detected opt-out, with the call),
 //! an audit row, a recomputed score and a `leadUpdated` event, in the
 //! call's own transaction. The organization's rules live in `system_config`.
+//! A call that connected also pauses the lead's active nurture enrolments
+//! (a reply, see [`crate::leads::replies`]).
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
@@ -125,7 +127,8 @@ pub(crate) async fn set_status(
         reason,
     };
     scoring::rescore(db, outbox, lead.organization_id, &[lead.id], rescore, now).await?;
-    crate::leads::sequences::enroll_matching(db, lead.organization_id, &[lead.id], now).await?;
+    crate::leads::sequences::enroll_matching(db, outbox, lead.organization_id, &[lead.id], now)
+        .await?;
     outbox.push(Message::Lead(LeadEvent {
         organization_id: lead.organization_id,
         lead_id: lead.id,
@@ -191,6 +194,19 @@ pub(crate) async fn after_call_end(
     let Some(lead) = lead_of(db, call).await? else {
         return Ok(());
     };
+    if call.status == CallStatus::Completed {
+        // The lead picked up: a person is talking, the sequence waits.
+        let entry = json!({ "reply": now, "channel": "call", "callId": call.id });
+        crate::leads::replies::pause_on_reply(
+            db,
+            outbox,
+            call.organization_id,
+            lead.id,
+            &entry,
+            now,
+        )
+        .await?;
+    }
     let rules = rules(db, call.organization_id).await?;
     let streak = if unanswered(call.status) && rules.unanswered_attempts > 0 {
         let latest: Vec<CallStatus> = calls::Entity::find()
@@ -252,30 +268,17 @@ pub(crate) async fn check_opt_out(
         .as_ref()
         .map(|l| l.phone_number.clone())
         .or_else(|| call.phone_number.clone());
-    let listed = match &phone {
-        Some(phone) => dnc_list::Entity::find()
-            .filter(dnc_list::Column::OrganizationId.eq(call.organization_id))
-            .filter(dnc_list::Column::PhoneNumber.eq(phone.as_str()))
-            .one(db)
-            .await?
-            .is_some(),
-        None => true,
-    };
-    if let (false, Some(phone)) = (listed, phone) {
-        dnc_list::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(call.organization_id),
-            phone_number: Set(phone),
-            reason: Set(Some("Opt-out detected in a call".into())),
-            source: Set(DncSource::AiDetected),
-            detected_phrase: Set(Some(phrase.clone())),
-            call_id: Set(Some(call.id)),
-            added_by: Set(None),
-            expires_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(db)
+    if let Some(phone) = phone {
+        list_number(
+            db,
+            call.organization_id,
+            &phone,
+            "Opt-out detected in a call",
+            DncSource::AiDetected,
+            Some(&phrase),
+            Some(call.id),
+            now,
+        )
         .await?;
     }
     // The number is listed either way; a recruited lead keeps its status
@@ -298,4 +301,44 @@ pub(crate) async fn check_opt_out(
         .await?;
     }
     Ok(Some(phrase))
+}
+
+/// Puts `phone` on the organization's DNC list on a rule's behalf, once:
+/// a number listed already keeps its entry. Returns whether it was added.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn list_number(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    phone: &str,
+    reason: &str,
+    source: DncSource,
+    phrase: Option<&str>,
+    call_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let listed = dnc_list::Entity::find()
+        .filter(dnc_list::Column::OrganizationId.eq(organization_id))
+        .filter(dnc_list::Column::PhoneNumber.eq(phone))
+        .one(db)
+        .await?
+        .is_some();
+    if listed {
+        return Ok(false);
+    }
+    dnc_list::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(organization_id),
+        phone_number: Set(phone.to_owned()),
+        reason: Set(Some(reason.to_owned())),
+        source: Set(source),
+        detected_phrase: Set(phrase.map(str::to_owned)),
+        call_id: Set(call_id),
+        added_by: Set(None),
+        expires_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
 }

@@ -370,7 +370,7 @@ pub async fn import_in(
     let mut created = created;
     crate::leads::assign::assign_new_leads(db, viewer.organization_id, &mut created, now).await?;
     let ids: Vec<uuid::Uuid> = created.iter().map(|l| l.id).collect();
-    crate::leads::sequences::enroll_matching(db, viewer.organization_id, &ids, now).await?;
+    crate::leads::sequences::enroll_matching(db, outbox, viewer.organization_id, &ids, now).await?;
     for row in to_write {
         outcomes.insert(row.index, RowOutcome::Created(row.model.id));
     }
@@ -459,7 +459,7 @@ pub async fn upsert_in(
     crate::leads::assign::assign_new_leads(db, viewer.organization_id, &mut created, now).await?;
     // Created and updated rows alike: an update may make a lead match.
     let ids: Vec<uuid::Uuid> = models.iter().map(|l| l.id).collect();
-    crate::leads::sequences::enroll_matching(db, viewer.organization_id, &ids, now).await?;
+    crate::leads::sequences::enroll_matching(db, outbox, viewer.organization_id, &ids, now).await?;
     for chunk in updated.chunks(ROWS_PER_STATEMENT) {
         lead_audit_log::Entity::insert_many(chunk.iter().map(|lead| lead_audit_log::ActiveModel {
             id: Set(Uuid::now_v7()),

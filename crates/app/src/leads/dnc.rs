@@ -145,7 +145,10 @@ pub async fn add_dnc_entry(
     Ok(entry)
 }
 
-/// Takes an entry off the list; returns the entry removed.
+/// Takes an entry off the list; returns the entry removed. The consent
+/// record stays: the whole entry (number, source, the phrase detected, the
+/// call, who added it and when) goes to the admin audit log with who
+/// removed it, in the same transaction.
 #[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id))]
 pub async fn remove_dnc_entry(app: &App, viewer: Viewer, id: Uuid) -> AppResult<dnc_list::Model> {
     let write = app.begin_write().await?;
@@ -154,6 +157,20 @@ pub async fn remove_dnc_entry(app: &App, viewer: Viewer, id: Uuid) -> AppResult<
         .one(&*write)
         .await?
         .ok_or_else(|| AppError::not_found("DNC entry", id))?;
+    crate::audit::record(
+        &*write,
+        viewer,
+        &crate::identity::Client::default(),
+        crate::audit::Entry {
+            action: "dnc.remove",
+            resource_type: "dnc_entry",
+            resource_id: Some(entry.id),
+            target_user_id: None,
+            details: serde_json::to_value(&entry).unwrap_or_default(),
+        },
+        Utc::now(),
+    )
+    .await?;
     entry.clone().delete(&*write).await?;
     write.commit().await?;
     Ok(entry)

@@ -13,6 +13,7 @@ pub mod follow_ups;
 mod history;
 pub mod lookups;
 pub mod read;
+pub mod replies;
 pub mod runner;
 pub mod scoring;
 pub mod segments;

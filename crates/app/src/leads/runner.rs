@@ -14,8 +14,16 @@
 //! an SMS or call outside the calling hours at the lead's local time waits
 //! for the next opening; a call the credits cannot cover fails the
 //! enrolment; a step whose conditions the lead does not meet is skipped.
-//! SMS and email go through development messaging (logged, recorded as
-//! sent); a call step schedules an outbound call, which the dialer places.
+//! SMS and email go through the application's [`Messaging`] (Twilio, the
+//! mailer, or development messaging) and are recorded in `lead_messages`;
+//! a provider that cannot take a message now has it tried again in five
+//! minutes, one that refuses it fails the enrolment (or cancels it, when
+//! the recipient unsubscribed). A call step schedules an outbound call,
+//! which the dialer places. Each change of an enrolment is announced to
+//! `enrollmentUpdated`; steps run and the lag behind their due time are
+//! counted in the metrics. A message is sent before its step commits: a
+//! runner that dies in between leaves the step due, and it is sent again
+//! (at least once, never lost).
 
 use std::time::Duration as StdDuration;
 
@@ -28,10 +36,14 @@ use sea_orm::{
 };
 use serde_json::json;
 use switchboard_domain::dial::DialBlock;
-use switchboard_domain::sequences::{Channel, next_window_start, stored_steps};
-use switchboard_entity::enums::{CallType, EnrollmentStatus, FollowUpStatus, LeadStatus};
+use switchboard_domain::sequences::{
+    Channel, Recipient, Step, next_window_start, render, stored_steps,
+};
+use switchboard_entity::enums::{
+    CallType, EnrollmentStatus, FollowUpStatus, LeadStatus, MessageChannel, MessageDirection,
+};
 use switchboard_entity::{
-    follow_ups, lead_sequence_enrollments as enrollments, leads, nurture_sequences,
+    follow_ups, lead_messages, lead_sequence_enrollments as enrollments, leads, nurture_sequences,
 };
 use uuid::Uuid;
 
@@ -40,6 +52,8 @@ use crate::app::{App, Write};
 use crate::calls::dial::{OutboundCall, dial_gate, schedule_outbound_call_in};
 use crate::db::Tenant;
 use crate::error::AppResult;
+use crate::events::{EnrollmentEvent, Message};
+use crate::messaging::{Messaging, OutboundMessage, SendError};
 
 /// What a round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,7 +72,28 @@ pub struct Round {
     pub failed: usize,
 }
 
+/// Steps the runner took, by outcome (`executed`, `skipped`, …).
+pub const STEPS: &str = "switchboard_sequence_steps_total";
+/// Seconds between when a step was due and when a runner claimed it.
+pub const STEP_LAG: &str = "switchboard_sequence_step_lag_seconds";
+
 impl Round {
+    /// Counts this round in the metrics.
+    fn record(&self) {
+        for (outcome, n) in [
+            ("executed", self.executed),
+            ("skipped", self.skipped),
+            ("postponed", self.postponed),
+            ("completed", self.completed),
+            ("cancelled", self.cancelled),
+            ("failed", self.failed),
+        ] {
+            if n > 0 {
+                metrics::counter!(STEPS, "outcome" => outcome).increment(n as u64);
+            }
+        }
+    }
+
     fn add(&mut self, other: Round) {
         self.executed += other.executed;
         self.skipped += other.skipped;
@@ -90,6 +125,7 @@ pub async fn run_due(app: &App, now: DateTime<Utc>, batch: u64) -> AppResult<Rou
             Err(err) => tracing::warn!(%organization_id, error = %err, "a sequence round failed"),
         }
     }
+    round.record();
     Ok(round)
 }
 
@@ -136,6 +172,11 @@ pub async fn run_loop(app: App, every: StdDuration) {
         if let Err(err) = announce_due_follow_ups(&app, Utc::now()).await {
             tracing::warn!(error = %err, "announcing due follow-ups failed");
         }
+        metrics::gauge!(
+            "switchboard_task_last_completed_timestamp_seconds",
+            "task" => "sequence_runner"
+        )
+        .set(Utc::now().timestamp_millis() as f64 / 1000.0);
     }
 }
 
@@ -192,6 +233,10 @@ async fn run_next(
         return Ok(None);
     };
     let id = enrollment.id;
+    if let Some(due) = enrollment.next_step_at {
+        let lag = (now - due).num_milliseconds().max(0) as f64 / 1000.0;
+        metrics::histogram!(STEP_LAG).record(lag);
+    }
     let step = async {
         let sequence = nurture_sequences::Entity::find_by_id(enrollment.sequence_id)
             .filter(nurture_sequences::Column::OrganizationId.eq(organization_id))
@@ -201,7 +246,15 @@ async fn run_next(
             .filter(leads::Column::OrganizationId.eq(organization_id))
             .one(&*write)
             .await?;
-        run_step(&write, enrollment, sequence.as_ref(), lead.as_ref(), now).await
+        run_step(
+            &write,
+            app.messaging.as_ref(),
+            enrollment,
+            sequence.as_ref(),
+            lead.as_ref(),
+            now,
+        )
+        .await
     };
     let round = step.await.map_err(|e| (Some(id), e))?;
     write.commit().await.map_err(|e| (Some(id), e))?;
@@ -222,7 +275,7 @@ async fn mark_failed(
         .await?
     {
         end(
-            &*write,
+            &write,
             enrollment,
             EnrollmentStatus::Failed,
             "The step failed: see the server log",
@@ -236,7 +289,7 @@ async fn mark_failed(
 
 /// Ends an enrolment with `status` and `reason`.
 async fn end(
-    db: &impl ConnectionTrait,
+    write: &Write,
     enrollment: enrollments::Model,
     status: EnrollmentStatus,
     reason: &str,
@@ -255,13 +308,15 @@ async fn end(
         row.executed_steps = Set(executed);
     }
     row.updated_at = Set(now);
-    row.update(db).await?;
+    let ended = row.update(&**write).await?;
+    write.announce(Message::Enrollment(EnrollmentEvent::of(&ended)));
     Ok(())
 }
 
 /// Runs one enrolment's due step.
 async fn run_step(
     write: &Write,
+    messaging: &dyn Messaging,
     enrollment: enrollments::Model,
     sequence: Option<&nurture_sequences::Model>,
     lead: Option<&leads::Model>,
@@ -274,7 +329,7 @@ async fn run_step(
     };
     let Some(sequence) = sequence.filter(|s| s.is_active) else {
         end(
-            db,
+            write,
             enrollment,
             EnrollmentStatus::Cancelled,
             "The sequence was archived",
@@ -286,7 +341,7 @@ async fn run_step(
     };
     let Some(lead) = lead.filter(|l| l.deleted_at.is_none()) else {
         end(
-            db,
+            write,
             enrollment,
             EnrollmentStatus::Cancelled,
             "The lead was deleted",
@@ -299,7 +354,15 @@ async fn run_step(
     let steps = stored_steps(&sequence.steps);
     let index = usize::try_from(enrollment.current_step).unwrap_or(usize::MAX);
     let Some(step) = steps.get(index) else {
-        end(db, enrollment, EnrollmentStatus::Completed, "", None, now).await?;
+        end(
+            write,
+            enrollment,
+            EnrollmentStatus::Completed,
+            "",
+            None,
+            now,
+        )
+        .await?;
         return Ok(Round {
             completed: 1,
             ..Round::default()
@@ -307,7 +370,7 @@ async fn run_step(
     };
     if lead.status == LeadStatus::Dnc {
         end(
-            db,
+            write,
             enrollment,
             EnrollmentStatus::Cancelled,
             "Opted out: the lead is DNC",
@@ -334,7 +397,7 @@ async fn run_step(
             .any(|b| matches!(b, DialBlock::OnDncList { .. }))
         {
             end(
-                db,
+                write,
                 enrollment,
                 EnrollmentStatus::Cancelled,
                 "Opted out: the number is on the DNC list",
@@ -361,20 +424,47 @@ async fn run_step(
         }
         match step.channel {
             Channel::Sms | Channel::Email => {
-                if step.channel == Channel::Email && lead.email.is_none() {
-                    round.skipped += 1;
-                    json!({ "skipped": "the lead has no email address" })
-                } else {
-                    // Development messaging: no provider is configured, so
-                    // the message is logged and recorded as sent.
-                    tracing::info!(
-                        lead_id = %lead.id,
-                        channel = step.channel.as_str(),
-                        template = step.template_id.as_deref().unwrap_or(""),
-                        "nurture message sent (development messaging)"
-                    );
-                    round.executed += 1;
-                    json!({ "sent": "development" })
+                match send_message(write, messaging, &enrollment, step, lead, now).await? {
+                    Delivery::Sent(result) => {
+                        round.executed += 1;
+                        result
+                    }
+                    Delivery::Skipped(result) => {
+                        round.skipped += 1;
+                        result
+                    }
+                    Delivery::Retry(reason) => {
+                        tracing::warn!(enrollment_id = %enrollment.id, %reason, "a nurture message will be tried again");
+                        let mut row: enrollments::ActiveModel = enrollment.into();
+                        row.next_step_at = Set(Some(now + RETRY_AFTER));
+                        row.updated_at = Set(now);
+                        row.update(db).await?;
+                        return Ok(Round {
+                            postponed: 1,
+                            ..Round::default()
+                        });
+                    }
+                    Delivery::Refused {
+                        reason,
+                        opted_out,
+                        entry,
+                    } => {
+                        let mut executed = enrollment.executed_steps.clone();
+                        push(&mut executed, entry);
+                        let (status, counted) = if opted_out {
+                            (EnrollmentStatus::Cancelled, cancelled)
+                        } else {
+                            (
+                                EnrollmentStatus::Failed,
+                                Round {
+                                    failed: 1,
+                                    ..Round::default()
+                                },
+                            )
+                        };
+                        end(write, enrollment, status, &reason, Some(executed), now).await?;
+                        return Ok(counted);
+                    }
                 }
             }
             Channel::Call => {
@@ -414,7 +504,7 @@ async fn run_step(
                             }),
                         );
                         end(
-                            db,
+                            write,
                             enrollment,
                             EnrollmentStatus::Failed,
                             &format!("The call could not be placed: {}", codes.join(", ")),
@@ -460,8 +550,118 @@ async fn run_step(
         }
     }
     row.updated_at = Set(now);
-    row.update(db).await?;
+    let advanced = row.update(db).await?;
+    write.announce(Message::Enrollment(EnrollmentEvent::of(&advanced)));
     Ok(round)
+}
+
+/// How long a message a provider could not take now waits to be tried again.
+const RETRY_AFTER: chrono::Duration = chrono::Duration::minutes(5);
+
+/// What became of a message step.
+enum Delivery {
+    /// Sent: the result to record.
+    Sent(serde_json::Value),
+    /// Nothing to send it to: the result to record.
+    Skipped(serde_json::Value),
+    /// The provider could not take it now.
+    Retry(String),
+    /// The provider refused it for good (`opted_out`: the recipient
+    /// unsubscribed); `entry` is the step's record.
+    Refused {
+        reason: String,
+        opted_out: bool,
+        entry: serde_json::Value,
+    },
+}
+
+/// Sends a step's SMS or email through the application's messaging and
+/// records it in `lead_messages`.
+async fn send_message(
+    write: &Write,
+    messaging: &dyn Messaging,
+    enrollment: &enrollments::Model,
+    step: &Step,
+    lead: &leads::Model,
+    now: DateTime<Utc>,
+) -> AppResult<Delivery> {
+    let to = match step.channel {
+        Channel::Email => match &lead.email {
+            Some(email) => email.clone(),
+            None => {
+                return Ok(Delivery::Skipped(
+                    json!({ "skipped": "the lead has no email address" }),
+                ));
+            }
+        },
+        _ => lead.phone_number.clone(),
+    };
+    let recipient = Recipient {
+        first_name: lead.first_name.as_deref(),
+        last_name: lead.last_name.as_deref(),
+        email: lead.email.as_deref(),
+        phone_number: &lead.phone_number,
+    };
+    let message = OutboundMessage {
+        channel: step.channel,
+        to,
+        subject: step.subject.as_deref().map(|t| render(t, &recipient)),
+        body: step.message.as_deref().map(|t| render(t, &recipient)),
+        template_id: step.template_id.clone(),
+    };
+    let sent = match messaging.send(message.clone()).await {
+        Ok(sent) => sent,
+        Err(SendError::Unavailable(reason)) => return Ok(Delivery::Retry(reason)),
+        Err(SendError::Refused {
+            code,
+            reason,
+            opted_out,
+        }) => {
+            let entry = json!({
+                "step": step.step,
+                "channel": step.channel.as_str(),
+                "at": now,
+                "failed": reason,
+                "code": code,
+            });
+            let reason = if opted_out {
+                format!("Opted out: {reason}")
+            } else {
+                format!("The message could not be sent: {reason}")
+            };
+            return Ok(Delivery::Refused {
+                reason,
+                opted_out,
+                entry,
+            });
+        }
+    };
+    let row = lead_messages::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(lead.organization_id),
+        lead_id: Set(Some(lead.id)),
+        enrollment_id: Set(Some(enrollment.id)),
+        channel: Set(match step.channel {
+            Channel::Email => MessageChannel::Email,
+            _ => MessageChannel::Sms,
+        }),
+        direction: Set(MessageDirection::Outbound),
+        counterpart: Set(message.to),
+        subject: Set(message.subject),
+        body: Set(message.body),
+        template_id: Set(message.template_id),
+        provider: Set(sent.provider.to_owned()),
+        provider_message_id: Set(sent.provider_message_id.clone()),
+        status: Set(sent.status),
+        created_at: Set(now),
+    }
+    .insert(&**write)
+    .await?;
+    Ok(Delivery::Sent(json!({
+        "sent": sent.provider,
+        "messageId": row.id,
+        "providerMessageId": sent.provider_message_id,
+    })))
 }
 
 fn push(executed: &mut serde_json::Value, entry: serde_json::Value) {

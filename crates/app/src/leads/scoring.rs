@@ -275,7 +275,7 @@ async fn rescore_chunk(
     .await?;
     // A new score may match a sequence's trigger.
     let changed: Vec<Uuid> = results.iter().map(|(lead, _)| lead.id).collect();
-    crate::leads::sequences::enroll_matching(db, organization_id, &changed, now).await?;
+    crate::leads::sequences::enroll_matching(db, outbox, organization_id, &changed, now).await?;
     for (lead, _) in &results {
         outbox.push(Message::Lead(LeadEvent {
             organization_id,

@@ -14,7 +14,7 @@ use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use switchboard_domain::text::Name;
 use switchboard_entity::{leads, segments};
@@ -198,6 +198,39 @@ fn visible_to(viewer: Viewer) -> Condition {
             .add(segments::Column::IsPublic.eq(true))
             .add(segments::Column::CreatedBy.eq(viewer.user_id)),
     )
+}
+
+/// Refuses a filter naming a segment `viewer` may not see (another
+/// member's private segment, for an agent or a viewer) as NOT_FOUND, as
+/// if it did not exist; one statement, none when it names no segment.
+/// Segments nested in a visible one are its creator's to share.
+pub async fn require_visible(
+    db: &impl ConnectionTrait,
+    viewer: Viewer,
+    filter: &LeadFilter,
+) -> AppResult<()> {
+    let named = filter.named_segments();
+    if named.is_empty() || Permission::of(viewer.role) >= Permission::Manage {
+        return Ok(());
+    }
+    let hidden: Option<Uuid> = segments::Entity::find()
+        .select_only()
+        .column(segments::Column::Id)
+        .filter(segments::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(segments::Column::Id.is_in(named))
+        .filter(segments::Column::IsPublic.eq(false))
+        .filter(
+            Condition::any()
+                .add(segments::Column::CreatedBy.ne(viewer.user_id))
+                .add(segments::Column::CreatedBy.is_null()),
+        )
+        .into_tuple()
+        .one(db)
+        .await?;
+    match hidden {
+        Some(id) => Err(AppError::not_found("segment", id)),
+        None => Ok(()),
+    }
 }
 
 /// The organization's segments `viewer` may see, by name: a private

@@ -28,7 +28,9 @@ use uuid::Uuid;
 use crate::actor::{Permission, Viewer};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
+use crate::events::{EnrollmentEvent, Message, Outbox};
 use crate::query::filter::{LeadFilter, lead_condition, stored};
+use crate::query::page::{Cursor, SortKey};
 
 /// Most leads one `enrollLeads` call enrols.
 pub const MAX_ENROLL: usize = 1_000;
@@ -239,6 +241,19 @@ pub async fn archive_sequence(
     row.is_active = Set(false);
     row.updated_at = Set(now);
     let archived = row.update(&*write).await?;
+    let ending: Vec<enrollments::Model> = enrollments::Entity::find()
+        .filter(enrollments::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(enrollments::Column::SequenceId.eq(id))
+        .filter(
+            enrollments::Column::Status.is_in([EnrollmentStatus::Active, EnrollmentStatus::Paused]),
+        )
+        .all(&*write)
+        .await?;
+    for mut ended in ending {
+        ended.status = EnrollmentStatus::Cancelled;
+        ended.updated_at = now;
+        write.announce(Message::Enrollment(EnrollmentEvent::of(&ended)));
+    }
     enrollments::Entity::update_many()
         .col_expr(
             enrollments::Column::Status,
@@ -262,6 +277,26 @@ pub async fn archive_sequence(
         .await?;
     write.commit().await?;
     Ok(archived)
+}
+
+/// An enrolment of the organization, if there is one with `id`.
+pub async fn enrollment(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    id: Uuid,
+) -> AppResult<Option<enrollments::Model>> {
+    Ok(enrollments::Entity::find_by_id(id)
+        .filter(enrollments::Column::OrganizationId.eq(organization_id))
+        .one(db)
+        .await?)
+}
+
+/// Where an enrolment sits in its sequence's enrolments: by enrolment time.
+pub fn enrollment_cursor(row: &enrollments::Model) -> Cursor {
+    Cursor {
+        key: SortKey::Time(row.enrolled_at),
+        id: row.id,
+    }
 }
 
 /// Enrols live leads in a live sequence (agents and above; at most
@@ -354,6 +389,12 @@ pub async fn enroll_leads(
         .filter(enrollments::Column::LeadId.is_in(unique))
         .all(&*write)
         .await?;
+    for began in all
+        .iter()
+        .filter(|e| !existing.iter().any(|x| x.id == e.id))
+    {
+        write.announce(Message::Enrollment(EnrollmentEvent::of(began)));
+    }
     write.commit().await?;
     let mut ordered = Vec::with_capacity(lead_ids.len());
     for lead in &lead_ids {
@@ -388,6 +429,7 @@ pub async fn change_enrollment(
     let write = app.begin_write().await?;
     let current = lock_enrollment(&*write, viewer.organization_id, id).await?;
     let changed = apply(&*write, current, action, Utc::now()).await?;
+    write.announce(Message::Enrollment(EnrollmentEvent::of(&changed)));
     write.commit().await?;
     Ok(changed)
 }
@@ -491,6 +533,7 @@ pub async fn record_reply(
     }
     row.updated_at = Set(now);
     let replied = row.update(&*write).await?;
+    write.announce(Message::Enrollment(EnrollmentEvent::of(&replied)));
     let trigger = crate::leads::scoring::Trigger {
         kind: switchboard_entity::enums::TriggerType::Automation,
         call_id: None,
@@ -573,6 +616,7 @@ pub fn trigger_of(sequence: &nurture_sequences::Model) -> Option<LeadFilter> {
 /// two per triggered sequence and 500 leads. Returns how many were enrolled.
 pub(crate) async fn enroll_matching(
     db: &impl ConnectionTrait,
+    outbox: &Outbox,
     organization_id: Uuid,
     lead_ids: &[Uuid],
     now: DateTime<Utc>,
@@ -621,28 +665,33 @@ pub(crate) async fn enroll_matching(
                 continue;
             }
             enrolled += matching.len();
-            enrollments::Entity::insert_many(matching.into_iter().map(|lead| {
-                enrollments::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    organization_id: Set(organization_id),
-                    lead_id: Set(lead),
-                    sequence_id: Set(sequence.id),
-                    status: Set(EnrollmentStatus::Active),
-                    current_step: Set(0),
-                    next_step_at: Set(Some(now + first_delay)),
-                    executed_steps: Set(json!([])),
-                    enrolled_by: Set(None),
-                    enrolled_at: Set(now),
-                    paused_at: Set(None),
-                    completed_at: Set(None),
-                    cancelled_reason: Set(None),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                }
-            }))
-            .on_conflict(once_per_lead())
-            .exec_without_returning(db)
-            .await?;
+            let rows: Vec<enrollments::Model> = matching
+                .into_iter()
+                .map(|lead| enrollments::Model {
+                    id: Uuid::now_v7(),
+                    organization_id,
+                    lead_id: lead,
+                    sequence_id: sequence.id,
+                    status: EnrollmentStatus::Active,
+                    current_step: 0,
+                    next_step_at: Some(now + first_delay),
+                    executed_steps: json!([]),
+                    enrolled_by: None,
+                    enrolled_at: now,
+                    paused_at: None,
+                    completed_at: None,
+                    cancelled_reason: None,
+                    created_at: now,
+                    updated_at: now,
+                })
+                .collect();
+            for row in &rows {
+                outbox.push(Message::Enrollment(EnrollmentEvent::of(row)));
+            }
+            enrollments::Entity::insert_many(rows.into_iter().map(enrollments::ActiveModel::from))
+                .on_conflict(once_per_lead())
+                .exec_without_returning(db)
+                .await?;
         }
     }
     Ok(enrolled)

@@ -178,7 +178,7 @@ pub async fn create_lead_in(
     let mut created = [lead];
     crate::leads::assign::assign_new_leads(db, org, &mut created, now).await?;
     let [lead] = created;
-    crate::leads::sequences::enroll_matching(db, org, &[lead.id], now).await?;
+    crate::leads::sequences::enroll_matching(db, outbox, org, &[lead.id], now).await?;
     announce(outbox, &lead, LeadChange::Created);
     Ok(lead)
 }
@@ -257,7 +257,7 @@ pub async fn create_auto_lead(
     let mut created = [lead];
     crate::leads::assign::assign_new_leads(db, organization_id, &mut created, now).await?;
     let [lead] = created;
-    crate::leads::sequences::enroll_matching(db, organization_id, &[lead.id], now).await?;
+    crate::leads::sequences::enroll_matching(db, outbox, organization_id, &[lead.id], now).await?;
     announce(outbox, &lead, LeadChange::Created);
     Ok(lead)
 }
@@ -468,7 +468,7 @@ pub async fn update_lead_in(
             after = find_lead(db, org, after.id).await?;
         }
     }
-    crate::leads::sequences::enroll_matching(db, org, &[after.id], now).await?;
+    crate::leads::sequences::enroll_matching(db, outbox, org, &[after.id], now).await?;
     announce(outbox, &after, LeadChange::Updated);
     Ok(after)
 }

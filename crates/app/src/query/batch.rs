@@ -64,6 +64,11 @@ pub struct Relations {
     pub follow_ups_by_lead: ByColumn<follow_ups::Entity>,
     pub customers_by_lead: ByColumn<customers::Entity>,
     pub enrollments_by_lead: ByColumn<lead_sequence_enrollments::Entity>,
+    pub sequences: ByColumn<nurture_sequences::Entity>,
+    /// Oldest enrolment first by default.
+    pub enrollments_by_sequence: PagedByColumn<lead_sequence_enrollments::Entity>,
+    pub enrollment_progress: ProgressBySequence,
+    pub messages_by_lead: ByColumn<lead_messages::Entity>,
     /// Without `metadata` (see [`Deferred`]).
     pub calls_by_lead: PagedByColumn<calls::Entity>,
     /// Without `metadata` (see [`Deferred`]).
@@ -153,6 +158,26 @@ impl Relations {
                 lead_sequence_enrollments,
                 LeadId,
                 Some(lead_sequence_enrollments::Column::EnrolledAt)
+            ),
+            sequences: by_column!(nurture_sequences, Id, None),
+            enrollments_by_sequence: PagedByColumn::<lead_sequence_enrollments::Entity> {
+                db: db.clone(),
+                organization_id,
+                column: lead_sequence_enrollments::Column::SequenceId,
+                org_column: lead_sequence_enrollments::Column::OrganizationId,
+                sort_column: lead_sequence_enrollments::Column::EnrolledAt,
+                id_column: lead_sequence_enrollments::Column::Id,
+                deferred: Deferred::none(),
+                _entity: PhantomData,
+            },
+            enrollment_progress: ProgressBySequence {
+                db: db.clone(),
+                organization_id,
+            },
+            messages_by_lead: by_column!(
+                lead_messages,
+                LeadId,
+                Some(lead_messages::Column::CreatedAt)
             ),
             calls_by_lead: paged(calls::Column::LeadId),
             calls_by_agent: paged(calls::Column::AgentId),
@@ -430,5 +455,37 @@ impl<E: EntityTrait> Batch<Uuid> for CountByColumn<E> {
             .into_iter()
             .filter_map(|(k, n)| k.map(|k| (k, n)))
             .collect())
+    }
+}
+
+/// How many of each sequence's enrolments are in each status.
+pub struct ProgressBySequence {
+    db: Db,
+    organization_id: Uuid,
+}
+
+impl Batch<Uuid> for ProgressBySequence {
+    type Value = Vec<(enums::EnrollmentStatus, i64)>;
+
+    async fn load(&self, keys: &[Uuid]) -> AppResult<HashMap<Uuid, Self::Value>> {
+        use lead_sequence_enrollments::Column;
+        let rows: Vec<(Uuid, enums::EnrollmentStatus, i64)> =
+            lead_sequence_enrollments::Entity::find()
+                .select_only()
+                .column(Column::SequenceId)
+                .column(Column::Status)
+                .column_as(Expr::col(Asterisk).count(), "n")
+                .filter(Column::OrganizationId.eq(self.organization_id))
+                .filter(Column::SequenceId.is_in(keys.iter().copied()))
+                .group_by(Column::SequenceId)
+                .group_by(Column::Status)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (sequence, status, n) in rows {
+            out.entry(sequence).or_default().push((status, n));
+        }
+        Ok(out)
     }
 }

@@ -11,7 +11,7 @@
 //! extra expression after them.
 
 use sea_orm::{DbErr, QueryResult};
-use switchboard_entity::calls;
+use switchboard_entity::{calls, lead_sequence_enrollments};
 
 /// A model decoded from a row whose first columns are the entity's, in
 /// declaration order.
@@ -96,11 +96,40 @@ by_position!(calls::Model {
     updated_at,
 });
 
+by_position!(lead_sequence_enrollments::Model {
+    id,
+    organization_id,
+    lead_id,
+    sequence_id,
+    status,
+    current_step,
+    next_step_at,
+    executed_steps,
+    enrolled_by,
+    enrolled_at,
+    paused_at,
+    completed_at,
+    cancelled_reason,
+    created_at,
+    updated_at,
+});
+
 #[cfg(test)]
 mod tests {
     use super::ByPosition;
     use sea_orm::{IdenStatic, Iterable};
-    use switchboard_entity::calls;
+    use switchboard_entity::{calls, lead_sequence_enrollments};
+
+    #[test]
+    fn an_enrollment_decodes_its_columns_in_the_order_a_select_lists_them() {
+        let selected: Vec<&str> = lead_sequence_enrollments::Column::iter()
+            .map(|c| c.as_str())
+            .collect();
+        assert_eq!(
+            lead_sequence_enrollments::Model::COLUMNS,
+            selected.as_slice()
+        );
+    }
 
     #[test]
     fn a_call_decodes_its_columns_in_the_order_a_select_lists_them() {

@@ -47,7 +47,7 @@ use switchboard_entity::enums::{CallOutcome, CallStatus, Sentiment};
 pub use elevenlabs::sign_elevenlabs;
 pub use retell::sign_retell;
 pub use signature::SignatureError;
-pub use twilio::twilio_signature;
+pub use twilio::{InboundMessage, inbound_message, twilio_signature};
 pub use vapi::sign_vapi;
 
 /// A voice platform that sends webhooks.

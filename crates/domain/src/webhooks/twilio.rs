@@ -121,6 +121,59 @@ fn url_variants(url: &str) -> Vec<String> {
     variants
 }
 
+/// A text message a lead sent to one of the account's numbers, as Twilio's
+/// incoming-message webhook posts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundMessage {
+    /// `MessageSid` (`SM…`).
+    pub sid: String,
+    /// The sender's number, E.164.
+    pub from: String,
+    /// The account's number it was sent to.
+    pub to: String,
+    /// The text (empty for a picture alone).
+    pub body: String,
+}
+
+/// The incoming message in a Twilio delivery, if it is one (a form with a
+/// `MessageSid` and no `CallSid`); a call's status callback is `None`.
+/// A message without a sender is refused.
+pub fn inbound_message(body: &[u8]) -> Result<Option<InboundMessage>, PayloadError> {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Ok(None);
+    };
+    if text.trim_start().starts_with(['{', '[']) {
+        return Ok(None);
+    }
+    let mut sid = None;
+    let (mut from, mut to, mut message, mut call) = (None, None, String::new(), false);
+    for (name, value) in form_urlencoded::parse(body) {
+        match name.as_ref() {
+            "MessageSid" | "SmsSid" if sid.is_none() => sid = Some(value.into_owned()),
+            "From" => from = Some(value.trim().to_owned()),
+            "To" => to = Some(value.trim().to_owned()),
+            "Body" => message = value.into_owned(),
+            "CallSid" => call = true,
+            _ => {}
+        }
+    }
+    let Some(sid) = sid.filter(|_| !call) else {
+        return Ok(None);
+    };
+    if sid.is_empty() || sid.len() > 64 {
+        return Err(PayloadError::new("`MessageSid` is empty or too long"));
+    }
+    let from = from
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| PayloadError::new("an incoming message needs `From`"))?;
+    Ok(Some(InboundMessage {
+        sid,
+        from,
+        to: to.unwrap_or_default(),
+        body: message.chars().take(1_600).collect(),
+    }))
+}
+
 pub(super) fn parse(body: &[u8]) -> Result<ProviderEvent, PayloadError> {
     let text =
         std::str::from_utf8(body).map_err(|_| PayloadError::new("body is not UTF-8 form data"))?;
@@ -555,5 +608,26 @@ mod tests {
             first.event_id,
             parse_form(&BODY.replace("42", "43")).unwrap().event_id
         );
+    }
+
+    #[test]
+    fn an_incoming_message_is_told_apart_from_a_call() {
+        let sms =
+            "MessageSid=SM1&SmsSid=SM1&From=%2B14155550100&To=%2B14155550199&Body=Sounds+good";
+        assert_eq!(
+            super::inbound_message(sms.as_bytes()).unwrap(),
+            Some(super::InboundMessage {
+                sid: "SM1".into(),
+                from: "+14155550100".into(),
+                to: "+14155550199".into(),
+                body: "Sounds good".into(),
+            })
+        );
+        assert_eq!(super::inbound_message(BODY.as_bytes()).unwrap(), None);
+        assert_eq!(
+            super::inbound_message(b"{\"MessageSid\": 1}").unwrap(),
+            None
+        );
+        assert!(super::inbound_message(b"MessageSid=SM2&Body=hi").is_err());
     }
 }

@@ -166,8 +166,9 @@ impl StatsAnalytics {
         let grouping = Grouping::parse(group_by.into_iter().map(Into::into).collect(), first)?;
         let filter = filter.unwrap_or_default();
         let app = context::app(ctx)?;
-        let selection =
-            Selection::of_leads(&app.db, viewer.organization_id, &filter.to_ast()?).await?;
+        let filter = filter.to_ast()?;
+        switchboard_app::leads::segments::require_visible(&app.db, viewer, &filter).await?;
+        let selection = Selection::of_leads(&app.db, viewer.organization_id, &filter).await?;
         let rows = stats::lead_stats(app, viewer, &grouping, selection).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }

@@ -4,6 +4,7 @@
 
 pub mod assignments;
 pub mod follow_ups;
+pub mod messages;
 pub mod mutations;
 pub mod scoring;
 pub mod sequences;

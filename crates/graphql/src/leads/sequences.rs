@@ -1,20 +1,28 @@
-//! Nurture sequences in GraphQL: the sequences and their steps, a lead's
-//! enrolments, and the mutations that shape sequences (managers) and move
-//! enrolments (agents). Each translates to one
+//! Nurture sequences in GraphQL: the sequences, their steps, enrolments and
+//! progress, the mutations that shape sequences (managers) and move
+//! enrolments (agents), and `enrollmentUpdated`. Each translates to one
 //! `switchboard_app::leads::sequences` use case.
 
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object};
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Subscription};
 use chrono::{DateTime, Utc};
+use futures::stream::{self, Stream};
 use switchboard_entity::{lead_sequence_enrollments as enrollments, nurture_sequences};
 
 use crate::shared::context::{self, Permission, require};
-use crate::shared::error::{ApiResult, UnderArgument, parse_id};
+use crate::shared::error::{ApiError, ApiResult, AppError, UnderArgument, parse_id};
 use crate::shared::filter::LeadFilter;
+use crate::shared::loaders::PageKey;
+use crate::shared::pagination::{Direction, Page};
+use crate::types::{EnrollmentConnection, Total};
 use crate::types::{Lead, loaders};
+use switchboard_app::events::{EnrollmentEvent, Message};
 use switchboard_app::leads::sequences::{
     self as service, EnrollmentAction, NewSequence, SequenceChanges,
 };
 use switchboard_domain::sequences::{self as model, StepInput};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::live::lagged;
 
 fn id(uuid: uuid::Uuid) -> ID {
     ID(uuid.to_string())
@@ -57,10 +65,14 @@ pub struct SequenceStepInput {
     pub delay_minutes: Option<i32>,
     /// Days after the step before, 0 to 365; not with `delayMinutes`.
     pub delay_days: Option<i32>,
-    /// The message template's id, at most 200 characters.
+    /// A provider template, at most 200 characters (for SMS through Twilio, a Content SID `HX…`, sent instead of `message`).
     pub template_id: Option<String>,
     /// `{ "statusIn": [...], "statusNotIn": [...] }` with lead statuses such as "qualified": the step runs only for such leads, and is skipped otherwise.
     pub conditions: Option<Json<serde_json::Value>>,
+    /// The text of an SMS (at most 1,600 characters) or email (20,000), with placeholders `{{firstName}}`, `{{lastName}}`, `{{fullName}}`, `{{email}}`, `{{phoneNumber}}` filled from the lead. An SMS or email step needs a `message` or a `templateId`; a call step has neither.
+    pub message: Option<String>,
+    /// An email's subject line (one line, at most 200 characters, placeholders as in `message`).
+    pub subject: Option<String>,
 }
 
 fn steps(inputs: Vec<SequenceStepInput>) -> Vec<StepInput> {
@@ -72,6 +84,8 @@ fn steps(inputs: Vec<SequenceStepInput>) -> Vec<StepInput> {
             delay_days: s.delay_days.map(i64::from),
             template_id: s.template_id,
             conditions: s.conditions.map(|j| j.0),
+            message: s.message,
+            subject: s.subject,
         })
         .collect()
 }
@@ -123,9 +137,17 @@ impl SequenceStep {
     async fn delay_minutes(&self) -> i64 {
         self.0.delay_minutes
     }
-    /// The message template's id.
+    /// The provider template it sends, if any.
     async fn template_id(&self) -> Option<&str> {
         self.0.template_id.as_deref()
+    }
+    /// The text it sends, placeholders unfilled.
+    async fn message(&self) -> Option<&str> {
+        self.0.message.as_deref()
+    }
+    /// An email's subject line.
+    async fn subject(&self) -> Option<&str> {
+        self.0.subject.as_deref()
     }
     /// Which leads it runs for.
     async fn conditions(&self) -> Json<&model::Conditions> {
@@ -172,6 +194,84 @@ impl Sequence {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// Its enrolments, a page at a time, oldest first by default.
+    #[graphql(complexity = "crate::shared::pagination::complexity(first, None, child_complexity)")]
+    async fn enrollments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many from the start (or after `after`): 0 to 100, default 20.")]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this connection: the page starts after that enrolment.")]
+        after: Option<String>,
+        #[graphql(desc = "By enrolment time; default ASC (oldest first).")] direction: Option<
+            Direction,
+        >,
+    ) -> ApiResult<EnrollmentConnection> {
+        let page = Page::new(first, after, None, None)?;
+        let key = PageKey::new(self.0.id, &page, direction.unwrap_or(Direction::Asc));
+        let rows = loaders(ctx)?
+            .enrollments_by_sequence
+            .load_one(key)
+            .await
+            .map_err(ApiError::from)?
+            .unwrap_or_default();
+        Ok(EnrollmentConnection::new(
+            &page,
+            rows,
+            |row| service::enrollment_cursor(row),
+            Enrollment,
+            Total::EnrollmentsOfSequence(self.0.id),
+        ))
+    }
+    /// How many of its enrolments are in each status.
+    async fn progress(&self, ctx: &Context<'_>) -> ApiResult<SequenceProgress> {
+        let counts = progress_of(ctx, self.0.id).await?;
+        let of = |status: switchboard_entity::enums::EnrollmentStatus| {
+            counts
+                .iter()
+                .find(|(s, _)| *s == status)
+                .map_or(0, |(_, n)| *n)
+        };
+        use switchboard_entity::enums::EnrollmentStatus as S;
+        Ok(SequenceProgress {
+            total: counts.iter().map(|(_, n)| n).sum(),
+            active: of(S::Active),
+            paused: of(S::Paused),
+            completed: of(S::Completed),
+            cancelled: of(S::Cancelled),
+            failed: of(S::Failed),
+        })
+    }
+}
+
+/// How many enrolments of a sequence are in each status (one statement for every sequence of a request).
+pub(crate) async fn progress_of(
+    ctx: &Context<'_>,
+    sequence: uuid::Uuid,
+) -> ApiResult<Vec<(switchboard_entity::enums::EnrollmentStatus, i64)>> {
+    Ok(loaders(ctx)?
+        .enrollment_progress
+        .load_one(sequence)
+        .await
+        .map_err(ApiError::from)?
+        .unwrap_or_default())
+}
+
+/// How a sequence's enrolments stand.
+#[derive(async_graphql::SimpleObject)]
+pub struct SequenceProgress {
+    /// Every enrolment, in any status.
+    pub total: i64,
+    /// Running their steps.
+    pub active: i64,
+    /// Waiting for a member (paused by hand or by a reply).
+    pub paused: i64,
+    /// Every step ran.
+    pub completed: i64,
+    /// Ended by a member, an opt-out or the archiving.
+    pub cancelled: i64,
+    /// A step could not be delivered.
+    pub failed: i64,
 }
 
 /// A lead's enrolment in a sequence.
@@ -222,14 +322,14 @@ impl Enrollment {
     }
     /// The sequence.
     async fn sequence(&self, ctx: &Context<'_>) -> ApiResult<Sequence> {
-        let viewer = require(ctx, Permission::Read)?;
-        let row = service::sequence(
-            context::db(ctx)?,
-            viewer.organization_id,
-            self.0.sequence_id,
-        )
-        .await?;
-        Ok(Sequence(row))
+        let row = loaders(ctx)?
+            .sequences
+            .load_one(self.0.sequence_id)
+            .await
+            .map_err(ApiError::from)?
+            .and_then(|rows| rows.into_iter().next())
+            .ok_or_else(|| ApiError::from(AppError::not_found("sequence", self.0.sequence_id)))?;
+        Ok(Sequence((*row).clone()))
     }
     /// The lead's id.
     async fn lead_id(&self) -> ID {
@@ -403,4 +503,91 @@ async fn change(ctx: &Context<'_>, id: ID, action: EnrollmentAction) -> ApiResul
     let id = parse_id("id", &id)?;
     let row = service::change_enrollment(context::app(ctx)?, viewer, id, action).await?;
     Ok(Enrollment(row.into()))
+}
+
+/// A change of an enrolment, as `enrollmentUpdated` delivers it.
+pub struct EnrollmentUpdate(EnrollmentEvent);
+
+/// A change of an enrolment, as `enrollmentUpdated` delivers it.
+#[Object]
+impl EnrollmentUpdate {
+    /// The enrolment's id.
+    async fn enrollment_id(&self) -> ID {
+        id(self.0.enrollment_id)
+    }
+    /// The sequence's id.
+    async fn sequence_id(&self) -> ID {
+        id(self.0.sequence_id)
+    }
+    /// The lead's id.
+    async fn lead_id(&self) -> ID {
+        id(self.0.lead_id)
+    }
+    /// Its status after the change.
+    async fn status(&self) -> EnrollmentStatus {
+        self.0.status.into()
+    }
+    /// Steps run after the change.
+    async fn current_step(&self) -> i32 {
+        self.0.current_step
+    }
+    /// When it changed.
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    /// The enrolment as it is now (null if it is gone).
+    async fn enrollment(&self, ctx: &Context<'_>) -> ApiResult<Option<Enrollment>> {
+        let viewer = require(ctx, Permission::Read)?;
+        Ok(service::enrollment(
+            context::db(ctx)?,
+            viewer.organization_id,
+            self.0.enrollment_id,
+        )
+        .await?
+        .map(|row| Enrollment(row.into())))
+    }
+}
+
+/// Subscriptions to nurture sequences.
+#[derive(Default)]
+pub struct SequenceSubscriptions;
+
+#[Subscription]
+impl SequenceSubscriptions {
+    /// Enrolments as they begin, run a step, pause, resume, complete, fail or are cancelled, filtered by sequence or lead (none: every enrolment of the organization). No replay: a client that falls behind gets RESYNC_REQUIRED and reads `Sequence.enrollments`.
+    async fn enrollment_updated(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only this sequence's enrolments.")] sequence_id: Option<ID>,
+        #[graphql(desc = "Only this lead's enrolments.")] lead_id: Option<ID>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<EnrollmentUpdate>>> {
+        let viewer = require(ctx, Permission::Read)?;
+        let sequence = sequence_id
+            .map(|s| parse_id("sequenceId", &s))
+            .transpose()?;
+        let lead = lead_id.map(|l| parse_id("leadId", &l)).transpose()?;
+        let organization_id = viewer.organization_id;
+        let receiver = context::bus(ctx)?.subscribe_organization(organization_id);
+        Ok(stream::unfold(receiver, move |mut receiver| async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(message) => match message.as_ref() {
+                        Message::Enrollment(event)
+                            if event.organization_id == organization_id
+                                && sequence.is_none_or(|s| s == event.sequence_id)
+                                && lead.is_none_or(|l| l == event.lead_id) =>
+                        {
+                            return Some((Ok(EnrollmentUpdate(event.clone())), receiver));
+                        }
+                        Message::Resync => return Some((Err(lagged(None, None)), receiver)),
+                        _ => {}
+                    },
+                    Err(RecvError::Lagged(missed)) => {
+                        return Some((Err(lagged(Some(missed), None)), receiver));
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }))
+    }
 }

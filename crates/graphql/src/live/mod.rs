@@ -38,9 +38,18 @@ use switchboard_app::events::{
 };
 use switchboard_app::leads::follow_ups;
 
-/// The root of every subscription.
+/// The root of every subscription: the live calls, leads, follow-ups and
+/// counters here, and the enrolments of nurture sequences.
+#[derive(async_graphql::MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(
+    LiveSubscriptions,
+    crate::leads::sequences::SequenceSubscriptions,
+);
+
+/// Live calls, leads, follow-ups and counters.
 #[derive(Default)]
-pub struct SubscriptionRoot;
+pub struct LiveSubscriptions;
 
 /// Loads the call an event is about, as it is now.
 async fn current_call(ctx: &Context<'_>, event: &CallEvent) -> ApiResult<Option<Call>> {
@@ -284,7 +293,7 @@ impl From<LiveCounters> for LiveAnalytics {
 
 /// Tells a subscriber it may have missed events (`missed` of them when
 /// known), and from where to resume.
-fn lagged(missed: Option<u64>, last: Option<Uuid>) -> async_graphql::Error {
+pub(crate) fn lagged(missed: Option<u64>, last: Option<Uuid>) -> async_graphql::Error {
     let what = missed.map_or_else(
         || "may have missed events".to_owned(),
         |n| format!("fell behind and missed {n} event(s)"),
@@ -453,8 +462,8 @@ const RECOUNT_AFTER: Duration = Duration::from_millis(250);
 /// (`graphql-transport-ws`) or server-sent events. Call streams can resume
 /// after a reconnect with `after`; a client too far behind gets
 /// CURSOR_EXPIRED or RESYNC_REQUIRED and refetches.
-#[Subscription(name = "Subscription")]
-impl SubscriptionRoot {
+#[Subscription]
+impl LiveSubscriptions {
     /// Status changes of the organization's calls, filtered by call, lead,
     /// campaign or agent (none: every call). With `after` (an `eventId`),
     /// the changes since that event are replayed first, so a client that
@@ -667,6 +676,7 @@ impl SubscriptionRoot {
                         Message::Resync => true,
                         Message::Lead(_)
                         | Message::FollowUpDue(_)
+                        | Message::Enrollment(_)
                         | Message::AccessRevoked { .. } => false,
                     },
                     Err(RecvError::Lagged(_)) => true,

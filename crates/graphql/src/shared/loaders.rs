@@ -10,7 +10,7 @@ use std::hash::Hash;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use switchboard_app::query::batch::{
-    Batch, ByColumn, CountByColumn, MembersById, PagedByColumn, Relations,
+    Batch, ByColumn, CountByColumn, MembersById, PagedByColumn, ProgressBySequence, Relations,
 };
 use switchboard_app::{AppError, Db};
 use switchboard_entity::*;
@@ -63,6 +63,10 @@ pub struct Loaders {
     pub follow_ups_by_lead: Cached<ByColumn<follow_ups::Entity>>,
     pub customers_by_lead: Cached<ByColumn<customers::Entity>>,
     pub enrollments_by_lead: Cached<ByColumn<lead_sequence_enrollments::Entity>>,
+    pub sequences: Cached<ByColumn<nurture_sequences::Entity>>,
+    pub enrollments_by_sequence: Cached<PagedByColumn<lead_sequence_enrollments::Entity>>,
+    pub enrollment_progress: Cached<ProgressBySequence>,
+    pub messages_by_lead: Cached<ByColumn<lead_messages::Entity>>,
     pub calls_by_lead: Cached<PagedByColumn<calls::Entity>>,
     pub calls_by_agent: Cached<PagedByColumn<calls::Entity>>,
     pub call_counts_by_lead: Cached<CountByColumn<calls::Entity>>,
@@ -89,6 +93,10 @@ impl Loaders {
             follow_ups_by_lead: cached(r.follow_ups_by_lead),
             customers_by_lead: cached(r.customers_by_lead),
             enrollments_by_lead: cached(r.enrollments_by_lead),
+            sequences: cached(r.sequences),
+            enrollments_by_sequence: cached(r.enrollments_by_sequence),
+            enrollment_progress: cached(r.enrollment_progress),
+            messages_by_lead: cached(r.messages_by_lead),
             calls_by_lead: cached(r.calls_by_lead),
             calls_by_agent: cached(r.calls_by_agent),
             call_counts_by_lead: cached(r.call_counts_by_lead),
@@ -118,6 +126,10 @@ impl Loaders {
             follow_ups_by_lead,
             customers_by_lead,
             enrollments_by_lead,
+            sequences,
+            enrollments_by_sequence,
+            enrollment_progress,
+            messages_by_lead,
             calls_by_lead,
             calls_by_agent,
             call_counts_by_lead,

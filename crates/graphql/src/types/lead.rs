@@ -193,6 +193,14 @@ impl Lead {
         crate::leads::sequences::of_lead(ctx, self).await
     }
 
+    /// The texts and emails its nurture sequences sent, and the texts it sent back, oldest first.
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<crate::leads::messages::LeadMessage>> {
+        crate::leads::messages::of_lead(ctx, self).await
+    }
+
     /// Every change of owner, oldest first.
     async fn assignments(&self, ctx: &Context<'_>) -> ApiResult<Vec<LeadAssignment>> {
         Ok(load(&loaders(ctx)?.assignments_by_lead, self.0.id)

@@ -90,6 +90,7 @@ pub enum Total {
     CallsOfAgent(Uuid),
     Ledger(List<credit_transactions::Entity>),
     FollowUps(List<follow_ups::Entity>),
+    EnrollmentsOfSequence(Uuid),
     /// Not counted: a search result has no cheap exact total.
     None,
 }
@@ -102,6 +103,13 @@ impl Total {
             Self::Calls(list) => list.count(db).await?,
             Self::Ledger(list) => list.count(db).await?,
             Self::FollowUps(list) => list.count(db).await?,
+            Self::EnrollmentsOfSequence(sequence) => {
+                crate::leads::sequences::progress_of(ctx, *sequence)
+                    .await?
+                    .iter()
+                    .map(|(_, n)| n)
+                    .sum()
+            }
             Self::CallsOfLead(lead) => loaders(ctx)?
                 .call_counts_by_lead
                 .load_one(*lead)
@@ -139,6 +147,9 @@ connection!(
 
 connection!(/// A page of follow-ups.
     FollowUpConnection, FollowUpEdge, FollowUp);
+
+connection!(/// A page of a sequence's enrolments.
+    EnrollmentConnection, EnrollmentEdge, crate::leads::sequences::Enrollment);
 
 /// What leads are sorted by; the id breaks ties.
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -216,7 +216,58 @@ impl Demo {
                 updated_at: Set(self.ago(1)),
             }
         }).collect();
+        // The welcome text each enrolment's first step sent (development
+        // messaging: recorded, not sent), and one lead's answer.
+        let mut messages: Vec<lead_messages::ActiveModel> = Vec::new();
+        for enrollment in &enrollments {
+            let (Set(id), Set(lead_id), Set(enrolled_at)) =
+                (&enrollment.id, &enrollment.lead_id, &enrollment.enrolled_at)
+            else {
+                continue;
+            };
+            let Some(lead) = leads.iter().find(|l| l.id == *lead_id) else {
+                continue;
+            };
+            let first = lead.name.split_whitespace().next().unwrap_or("there");
+            messages.push(lead_messages::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(org),
+                lead_id: Set(Some(lead.id)),
+                enrollment_id: Set(Some(*id)),
+                channel: Set(MessageChannel::Sms),
+                direction: Set(MessageDirection::Outbound),
+                counterpart: Set(lead.phone.clone()),
+                subject: Set(None),
+                body: Set(Some(format!(
+                    "Hi {first}, thanks for reaching out to Acme! A specialist will call you tomorrow. Reply STOP to opt out."
+                ))),
+                template_id: Set(None),
+                provider: Set("development".into()),
+                provider_message_id: Set(None),
+                status: Set(MessageStatus::Sent),
+                created_at: Set(*enrolled_at),
+            });
+            if messages.len() == 2 {
+                messages.push(lead_messages::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    organization_id: Set(org),
+                    lead_id: Set(Some(lead.id)),
+                    enrollment_id: Set(None),
+                    channel: Set(MessageChannel::Sms),
+                    direction: Set(MessageDirection::Inbound),
+                    counterpart: Set(lead.phone.clone()),
+                    subject: Set(None),
+                    body: Set(Some("Yes, tomorrow afternoon works".into())),
+                    template_id: Set(None),
+                    provider: Set("twilio".into()),
+                    provider_message_id: Set(Some(format!("SM{}", id.simple()))),
+                    status: Set(MessageStatus::Received),
+                    created_at: Set(*enrolled_at + Duration::minutes(7)),
+                });
+            }
+        }
         insert_all(db, enrollments).await?;
+        insert_all(db, messages).await?;
 
         let week_start = self.now.date_naive()
             - Duration::days(i64::from(self.now.weekday().num_days_from_monday()));

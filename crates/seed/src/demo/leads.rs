@@ -105,9 +105,12 @@ impl Demo {
                 name: Set("New lead — 7 day warm-up".into()),
                 description: Set(Some("SMS, then an AI call, then email".into())),
                 steps: Set(json!([
-                    { "step": 1, "delay_days": 0, "channel": "sms", "template_id": "welcome_sms", "conditions": {} },
-                    { "step": 2, "delay_days": 1, "channel": "call", "template_id": "qualify_call", "conditions": { "no_reply": true } },
-                    { "step": 3, "delay_days": 7, "channel": "email", "template_id": "case_studies", "conditions": {} }
+                    { "step": 1, "delay_minutes": 0, "channel": "sms", "template_id": null, "conditions": {},
+                      "message": "Hi {{firstName}}, thanks for reaching out to Acme! A specialist will call you tomorrow. Reply STOP to opt out." },
+                    { "step": 2, "delay_minutes": 1440, "channel": "call", "template_id": "qualify_call",
+                      "conditions": { "statusNotIn": ["qualified", "hot", "recruited"] } },
+                    { "step": 3, "delay_minutes": 10080, "channel": "email", "template_id": null, "conditions": {},
+                      "subject": "How teams like yours use Acme", "message": "Hi {{firstName}},\n\nHere are three case studies from teams like yours.\n\nThe Acme team" }
                 ])),
                 trigger_conditions: Set(json!({ "status": ["new"] })),
                 is_active: Set(true),
@@ -121,8 +124,9 @@ impl Demo {
                 name: Set("Cold lead re-engagement".into()),
                 description: Set(None),
                 steps: Set(json!([
-                    { "step": 1, "delay_days": 0, "channel": "email", "template_id": "still_interested", "conditions": {} },
-                    { "step": 2, "delay_days": 14, "channel": "call", "template_id": "reengage_call", "conditions": {} }
+                    { "step": 1, "delay_minutes": 0, "channel": "email", "template_id": null, "conditions": {},
+                      "subject": "Still interested?", "message": "Hi {{firstName}}, are you still looking? Reply and we will pick up where we left off." },
+                    { "step": 2, "delay_minutes": 20160, "channel": "call", "template_id": "reengage_call", "conditions": {} }
                 ])),
                 trigger_conditions: Set(json!({ "status": ["cold"] })),
                 is_active: Set(false),

@@ -169,6 +169,13 @@ async fn deliver(
     if let Err(err) = webhooks::verify(provider, &delivery, &secret, now) {
         return refuse(StatusCode::UNAUTHORIZED, name, org, err.to_string());
     }
+    if provider == Provider::Twilio {
+        match webhooks::inbound_message(&body) {
+            Ok(Some(text)) => return receive_text(&state, organization_id, org, &text, now).await,
+            Ok(None) => {}
+            Err(err) => return refuse(StatusCode::BAD_REQUEST, name, org, err.to_string()),
+        }
+    }
     let event = match webhooks::parse(provider, &body) {
         Ok(event) => event,
         Err(err) => return refuse(StatusCode::BAD_REQUEST, name, org, err.to_string()),
@@ -199,6 +206,45 @@ async fn deliver(
         Err(err) => match status_of(&err) {
             StatusCode::INTERNAL_SERVER_ERROR => failed(name, org, err),
             status => refuse(status, name, org, err.message()),
+        },
+    }
+}
+
+/// A text a lead sent (Twilio's incoming-message webhook, pointed at the
+/// same URL as the call callbacks): recorded, and acted on as a reply or an
+/// opt-out. Twilio is answered with an empty TwiML response (no reply sent).
+async fn receive_text(
+    state: &AppState,
+    organization_id: uuid::Uuid,
+    org: Option<&str>,
+    text: &webhooks::InboundMessage,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Response {
+    let tenant = state.app.for_tenant(Tenant::organization(organization_id));
+    match switchboard_app::leads::replies::receive_text(&tenant, organization_id, text, now).await {
+        Ok(received) => {
+            tracing::info!(
+                provider = "twilio",
+                org,
+                message = %received.message_id,
+                duplicate = received.duplicate,
+                opted_out = received.opted_out.as_deref().unwrap_or(""),
+                enrollments = received.enrollments,
+                "incoming text applied"
+            );
+            let mut response = (
+                [(header::CONTENT_TYPE, "text/xml")],
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>",
+            )
+                .into_response();
+            if received.duplicate {
+                response.extensions_mut().insert(Duplicate);
+            }
+            response
+        }
+        Err(err) => match status_of(&err) {
+            StatusCode::INTERNAL_SERVER_ERROR => failed("twilio", org, err),
+            status => refuse(status, "twilio", org, err.message()),
         },
     }
 }

@@ -62,6 +62,9 @@ pub const ACCESS_RECHECK: &str = "access_recheck";
 const HTTP_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
+/// A sequence step's lag: on time is within a poll interval (seconds);
+/// minutes or hours mean the runners fall behind.
+const LAG_BUCKETS: &[f64] = &[1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 14_400.0];
 const DB_BUCKETS: &[f64] = &[
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
@@ -162,6 +165,12 @@ fn recorder() -> &'static PrometheusHandle {
             .and_then(|b| {
                 b.set_buckets_for_metric(Matcher::Full(DB_DURATION.to_owned()), DB_BUCKETS)
             })
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full(switchboard_app::leads::runner::STEP_LAG.to_owned()),
+                    LAG_BUCKETS,
+                )
+            })
             .expect("the bucket lists are not empty")
             .upkeep_timeout(UPKEEP_EVERY)
             .build_recorder();
@@ -202,6 +211,15 @@ fn describe() {
     describe_counter!(
         WEBHOOK_DELIVERIES,
         "Provider webhook deliveries, by provider and result."
+    );
+    describe_counter!(
+        switchboard_app::leads::runner::STEPS,
+        "Nurture sequence steps the runner took, by outcome (executed, skipped, postponed, completed, cancelled, failed)."
+    );
+    describe_histogram!(
+        switchboard_app::leads::runner::STEP_LAG,
+        Unit::Seconds,
+        "Seconds between when a nurture sequence step fell due and when a runner claimed it."
     );
     describe_gauge!(
         TASK_COMPLETED_AT,
