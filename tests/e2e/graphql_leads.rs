@@ -1209,6 +1209,24 @@ async fn the_dnc_list_blocks_until_an_entry_expires(backend: Backend) {
         )
         .await;
     ok(&removed);
+    // The consent record outlives the entry: who removed what, in the audit log.
+    let audit = app
+        .graphql(
+            Some(&acme.token(acme.admin)),
+            "{ adminAuditLog { nodes { action resourceId adminUserId details } } }",
+            json!({}),
+        )
+        .await;
+    let removal = ok(&audit)["adminAuditLog"]["nodes"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["action"] == "dnc.remove")
+        .cloned()
+        .expect("the removal is audited");
+    assert_eq!(removal["resourceId"], entry["id"]);
+    assert_eq!(removal["adminUserId"], acme.manager.to_string());
+    assert_eq!(removal["details"]["phone_number"], "+14155550177");
     let after = app
         .graphql(
             Some(&acme.token(acme.viewer)),
