@@ -44,6 +44,13 @@ macro_rules! sql_migration {
             name: $name,
             up: include_str!(concat!("../sql/", $file, ".up.sql")),
             down: include_str!(concat!("../sql/", $file, ".down.sql")),
+            rebuilds_on_sqlite: false,
+        }
+    };
+    ($name:literal, $file:literal, rebuilds_on_sqlite) => {
+        SqlMigration {
+            rebuilds_on_sqlite: true,
+            ..sql_migration!($name, $file)
         }
     };
 }
@@ -65,6 +72,7 @@ const MIGRATIONS: &[SqlMigration] = &[
     sql_migration!("m0012_call_day_counts", "0012_call_day_counts"),
     sql_migration!("m0013_crm_automation", "0013_crm_automation"),
     sql_migration!("m0014_lead_messages", "0014_lead_messages"),
+    sql_migration!("m0015_customers", "0015_customers", rebuilds_on_sqlite),
 ];
 
 /// Where in [`MIGRATIONS`] the ones after the Rust m0008 begin.
@@ -114,6 +122,7 @@ pub const TABLES: &[&str] = &[
     "call_day_counts",
     "call_day_count_changes",
     "lead_messages",
+    "customer_reference_counters",
 ];
 
 /// The views (materialized on PostgreSQL where noted in the SQL).
@@ -136,6 +145,10 @@ struct SqlMigration {
     name: &'static str,
     up: &'static str,
     down: &'static str,
+    /// Rebuilds a table on SQLite (to drop a constraint SQLite cannot
+    /// alter): run there with foreign keys off, as SQLite's procedure for
+    /// it requires, on one connection, in a transaction of its own.
+    rebuilds_on_sqlite: bool,
 }
 
 impl MigrationName for SqlMigration {
@@ -147,16 +160,27 @@ impl MigrationName for SqlMigration {
 #[async_trait::async_trait]
 impl MigrationTrait for SqlMigration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, self.up).await
+        if self.rebuilds_on_sqlite {
+            run_rebuilding(manager, self.up).await
+        } else {
+            run(manager, self.up).await
+        }
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, self.down).await
+        if self.rebuilds_on_sqlite {
+            run_rebuilding(manager, self.down).await
+        } else {
+            run(manager, self.down).await
+        }
     }
 
-    /// DDL is transactional on both backends: a failed migration leaves nothing behind.
+    /// DDL is transactional on both backends: a failed migration leaves
+    /// nothing behind. A rebuilding migration opens its own transaction
+    /// ([`run_rebuilding`]), since foreign keys can only be turned off
+    /// outside one.
     fn use_transaction(&self) -> Option<bool> {
-        Some(true)
+        Some(!self.rebuilds_on_sqlite)
     }
 }
 
@@ -172,6 +196,74 @@ async fn run(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {
         })?;
     }
     Ok(())
+}
+
+/// Runs `script` in a transaction of its own; on SQLite, on one pooled
+/// connection with foreign keys off (so dropping a rebuilt table cascades
+/// nowhere), checking every foreign key before it commits, and turning
+/// them back on whatever happens.
+async fn run_rebuilding(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::{DatabaseExecutor, sqlx};
+    let backend = manager.get_database_backend();
+    let db = match (backend, manager.get_connection()) {
+        (sea_orm_migration::sea_orm::DbBackend::Sqlite, DatabaseExecutor::Connection(db)) => db,
+        _ => {
+            let txn = manager.begin().await?;
+            run(&txn, script).await?;
+            return txn.commit().await;
+        }
+    };
+    let failed = |err: sqlx::Error| DbErr::Migration(err.to_string());
+    let mut conn = db
+        .get_sqlite_connection_pool()
+        .acquire()
+        .await
+        .map_err(failed)?;
+    sqlx::raw_sql("PRAGMA foreign_keys = OFF")
+        .execute(&mut *conn)
+        .await
+        .map_err(failed)?;
+    let outcome = async {
+        sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .map_err(failed)?;
+        for statement in render(script, backend)? {
+            if let Err(err) = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+                .execute(&mut *conn)
+                .await
+            {
+                return Err(DbErr::Migration(format!(
+                    "{err}\n  while running: {}",
+                    first_line(&statement)
+                )));
+            }
+        }
+        let broken = sqlx::raw_sql("PRAGMA foreign_key_check")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(failed)?;
+        if !broken.is_empty() {
+            return Err(DbErr::Migration(format!(
+                "the rebuild would break {} foreign key(s)",
+                broken.len()
+            )));
+        }
+        sqlx::raw_sql("COMMIT")
+            .execute(&mut *conn)
+            .await
+            .map_err(failed)
+            .map(drop)
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+    }
+    sqlx::raw_sql("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await
+        .map_err(failed)?;
+    outcome
 }
 
 fn first_line(statement: &str) -> &str {

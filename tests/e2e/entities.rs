@@ -118,6 +118,12 @@ async fn every_entity_round_trips_through_a_fresh_database(backend: Backend) {
         event_sequences,
         |row: &event_sequences::Model| row.organization_id
     ));
+    copied.push(copy_table!(
+        source,
+        target,
+        customer_reference_counters,
+        |row: &customer_reference_counters::Model| (row.organization_id, row.year)
+    ));
 
     // The call summary's day counts are derived: the target's triggers
     // counted the calls copied into it (PostgreSQL). The source's rows, set

@@ -15,6 +15,7 @@ pub mod automation;
 pub mod batch;
 pub mod call_status;
 pub mod calls;
+pub mod customers;
 pub mod dial;
 pub mod email;
 pub mod field;

@@ -25,6 +25,7 @@ pub mod calls;
 pub mod campaigns;
 pub mod credit_transactions;
 pub mod customer_activity_timeline;
+pub mod customer_reference_counters;
 pub mod customers;
 pub mod deals;
 pub mod dnc_list;

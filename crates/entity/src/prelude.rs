@@ -12,6 +12,7 @@ pub use super::calls::Entity as Calls;
 pub use super::campaigns::Entity as Campaigns;
 pub use super::credit_transactions::Entity as CreditTransactions;
 pub use super::customer_activity_timeline::Entity as CustomerActivityTimeline;
+pub use super::customer_reference_counters::Entity as CustomerReferenceCounters;
 pub use super::customers::Entity as Customers;
 pub use super::deals::Entity as Deals;
 pub use super::dnc_list::Entity as DncList;

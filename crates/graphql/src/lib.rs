@@ -11,6 +11,7 @@
 
 pub mod analytics;
 pub mod calls;
+pub mod customers;
 pub mod identity;
 pub mod leads;
 pub mod ledger;

@@ -14,6 +14,7 @@ pub struct MutationRoot(
     crate::leads::scoring::ScoringMutations,
     crate::leads::sequences::SequenceMutations,
     crate::calls::CallMutations,
+    crate::customers::CustomerMutations,
     crate::setup::SetupMutations,
     crate::setup::settings::SettingsMutations,
     crate::ledger::LedgerMutations,

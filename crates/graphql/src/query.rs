@@ -25,6 +25,7 @@ use crate::types::*;
 pub struct QueryRoot(
     CoreQueries,
     crate::calls::CallQueries,
+    crate::customers::CustomerQueries,
     crate::leads::follow_ups::FollowUpQueries,
     crate::leads::assignments::AssignmentQueries,
     crate::leads::scoring::ScoringQueries,

@@ -11,11 +11,18 @@ use crate::types::{Lead, loaders};
 
 /// How a message travelled.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "switchboard_entity::enums::MessageChannel")]
 pub enum MessageChannel {
     /// A text message.
     Sms,
     /// An email.
     Email,
+    /// A call (a customer's logged call).
+    Call,
+    /// A chat message.
+    Chat,
+    /// A WhatsApp message.
+    Whatsapp,
 }
 
 /// Which way a message went.
@@ -56,12 +63,9 @@ impl LeadMessage {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// SMS or email.
+    /// SMS or email (nurture messages are never anything else).
     async fn channel(&self) -> MessageChannel {
-        match self.0.channel {
-            switchboard_entity::enums::MessageChannel::Email => MessageChannel::Email,
-            _ => MessageChannel::Sms,
-        }
+        self.0.channel.into()
     }
     /// To the lead or from it.
     async fn direction(&self) -> MessageDirection {

@@ -435,4 +435,69 @@ impl Customer {
     async fn rfm_monetary(&self) -> Option<i32> {
         self.0.rfm_monetary
     }
+    /// The band of `leadScore`: HOT 24-30, WARM 18-23, COOL 12-17, COLD 6-11.
+    async fn band(&self) -> Option<crate::customers::ScoreBand> {
+        self.0
+            .lead_score
+            .map(|s| switchboard_domain::customers::ScoreBand::of(s).into())
+    }
+    /// When the RFM scores were last computed.
+    async fn last_scored_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_scored_at
+    }
+    /// The customer's email address.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// The customer's phone number.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// The customer's company.
+    async fn company(&self) -> Option<&str> {
+        self.0.company.as_deref()
+    }
+    /// Notes about the customer.
+    async fn notes(&self) -> Option<&str> {
+        self.0.notes.as_deref()
+    }
+    /// The lead's source when it converted.
+    async fn original_lead_source(&self) -> Option<&str> {
+        self.0.original_lead_source.as_deref()
+    }
+    /// The member who owns the customer.
+    async fn sales_rep_id(&self) -> Option<ID> {
+        self.0.sales_rep_user_id.map(id)
+    }
+    /// The latest order, message or deal (or the conversion).
+    async fn last_interaction_date(&self) -> Option<DateTime<Utc>> {
+        self.0.last_interaction_date
+    }
+    /// The lead it converted from.
+    async fn lead_id(&self) -> Option<ID> {
+        self.0.lead_id.map(id)
+    }
+    /// When it became a customer record.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When it last changed (scores included).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Orders, messages and deals, newest first, a page at a time.
+    #[graphql(complexity = "crate::shared::pagination::complexity(first, None, child_complexity)")]
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many from the start (or after `after`): 0 to 100, default 20.")]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor from this connection: the page starts after that activity.")]
+        after: Option<String>,
+        #[graphql(desc = "Only these kinds; none: every kind.")] types: Option<
+            Vec<crate::customers::ActivityType>,
+        >,
+    ) -> ApiResult<super::ActivityConnection> {
+        crate::customers::timeline(ctx, &self.0, first, after, types).await
+    }
 }

@@ -91,6 +91,7 @@ pub enum Total {
     Ledger(List<credit_transactions::Entity>),
     FollowUps(List<follow_ups::Entity>),
     EnrollmentsOfSequence(Uuid),
+    Customers(List<customers::Entity>),
     /// Not counted: a search result has no cheap exact total.
     None,
 }
@@ -103,6 +104,7 @@ impl Total {
             Self::Calls(list) => list.count(db).await?,
             Self::Ledger(list) => list.count(db).await?,
             Self::FollowUps(list) => list.count(db).await?,
+            Self::Customers(list) => list.count(db).await?,
             Self::EnrollmentsOfSequence(sequence) => {
                 crate::leads::sequences::progress_of(ctx, *sequence)
                     .await?
@@ -150,6 +152,12 @@ connection!(/// A page of follow-ups.
 
 connection!(/// A page of a sequence's enrolments.
     EnrollmentConnection, EnrollmentEdge, crate::leads::sequences::Enrollment);
+
+connection!(/// A page of customers.
+    CustomerConnection, CustomerEdge, Customer);
+
+connection!(/// A page of a customer's timeline: orders, messages and deals, newest first.
+    ActivityConnection, ActivityEdge, crate::customers::Activity);
 
 /// What leads are sorted by; the id breaks ties.
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -138,7 +138,14 @@ impl Demo {
                 updated_at: Set(converted),
             });
         }
+        // Conversions after the demo continue the numbering.
+        let counter = customer_reference_counters::ActiveModel {
+            organization_id: Set(self.org),
+            year: Set(year),
+            last_number: Set(i32::try_from(customers.len()).unwrap_or(i32::MAX)),
+        };
         insert_all(db, customers).await?;
+        insert_all(db, vec![counter]).await?;
         insert_all(db, orders).await?;
         insert_all(db, messages).await?;
         insert_all(db, deals).await?;
