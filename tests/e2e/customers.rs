@@ -13,6 +13,7 @@ on_both_backends!(
     rfm_scores_and_bands_follow_orders_as_worked_out_by_hand,
     the_timeline_merges_orders_messages_and_deals_newest_first,
     customers_keep_their_lifecycle_and_their_organization,
+    orders_reach_customer_subscribers_and_the_periodic_rescore_repairs_scores,
 );
 
 const CONVERT: &str = "mutation($lead: ID!) { convertLeadToCustomer(leadId: $lead) { id referenceNumber status leadScore rfmRecency rfmFrequency rfmMonetary band lastScoredAt leadId } }";
@@ -450,4 +451,71 @@ async fn customers_keep_their_lifecycle_and_their_organization(backend: Backend)
         .graphql(Some(&stranger), "{ customers { totalCount } }", json!({}))
         .await;
     assert_eq!(ok(&theirs)["customers"]["totalCount"], 0);
+}
+
+async fn orders_reach_customer_subscribers_and_the_periodic_rescore_repairs_scores(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "live-customers").await;
+    let agent = acme.token(acme.agent);
+    let first = lead(&app, &agent, "+15125550500", "Una").await;
+    let una = convert(&app, &agent, &first).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let second = lead(&app, &agent, "+15125550501", "Vic").await;
+    let vic = convert(&app, &agent, &second).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    let mut socket =
+        crate::subscriptions::connect(&app.base_url, "graphql-transport-ws", &agent).await;
+    crate::subscriptions::send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($c: ID) { customerUpdated(customerId: $c) { customerId created customer { leadScore band } } }",
+        "variables": { "c": una },
+    } }))
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Vic's order changes Vic, not Una: Una's subscriber hears nothing of it.
+    order(&app, &agent, &vic, 1_000, Utc::now()).await;
+    order(&app, &agent, &una, 9_000, Utc::now()).await;
+    let event = crate::subscriptions::next_json(&mut socket)
+        .await
+        .expect("an event");
+    assert_eq!(
+        event["payload"]["data"]["customerUpdated"],
+        json!({ "customerId": una, "created": false, "customer": { "leadScore": 30, "band": "HOT" } }),
+        "{event}"
+    );
+
+    // Scores tampered with are put right by the periodic rescore.
+    app.db
+        .rows(
+            "UPDATE customers SET rfm_recency = 1, rfm_frequency = 1, rfm_monetary = 1, lead_score = 6 WHERE lead_score = 30 RETURNING id",
+        )
+        .await;
+    let kind = match backend {
+        Backend::Sqlite => sea_orm::DbBackend::Sqlite,
+        Backend::Postgres => sea_orm::DbBackend::Postgres,
+    };
+    let runner = switchboard_app::App::new(
+        app.db.runtime_pool().await,
+        switchboard_app::events::EventBus::new(kind),
+        std::sync::Arc::new(switchboard_domain::secrets::SecretKey::derive(b"rfm-tests")),
+    )
+    .with_privileged(app.db.db.clone());
+    let rescored = switchboard_app::customers::rfm::rescore_all(&runner, Utc::now())
+        .await
+        .expect("a round");
+    assert!(rescored >= 1);
+    let back = app
+        .graphql(
+            Some(&agent),
+            "query($id: ID!) { customer(id: $id) { leadScore lastScoredAt } }",
+            json!({ "id": una }),
+        )
+        .await;
+    assert_eq!(ok(&back)["customer"]["leadScore"], 30);
 }

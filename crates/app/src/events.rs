@@ -121,6 +121,16 @@ impl EnrollmentEvent {
     }
 }
 
+/// A customer was created or changed (its RFM scores included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerEvent {
+    pub organization_id: Uuid,
+    pub customer_id: Uuid,
+    /// Created (converted) rather than changed.
+    pub created: bool,
+    pub occurred_at: DateTime<Utc>,
+}
+
 /// A lead was created or changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadEvent {
@@ -140,6 +150,8 @@ pub enum Message {
     FollowUpDue(FollowUpDueEvent),
     /// A nurture enrolment began or changed.
     Enrollment(EnrollmentEvent),
+    /// A customer was created or changed.
+    Customer(CustomerEvent),
     /// Events may have been lost (the listener reconnected): subscribers
     /// should resume from their last cursor.
     Resync,
@@ -159,6 +171,7 @@ impl Message {
             Self::Lead(event) => Some(event.organization_id),
             Self::FollowUpDue(event) => Some(event.organization_id),
             Self::Enrollment(event) => Some(event.organization_id),
+            Self::Customer(event) => Some(event.organization_id),
             Self::AccessRevoked {
                 organization_id, ..
             } => Some(*organization_id),
@@ -181,6 +194,17 @@ impl Outbox {
     /// replaces the one before it for that enrolment (its latest state).
     pub fn push(&self, message: Message) {
         let mut messages = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Message::Customer(new) = &message
+            && let Some(old) = messages
+                .iter_mut()
+                .find(|m| matches!(m, Message::Customer(old) if old.customer_id == new.customer_id))
+        {
+            // One event a customer a write; a creation stays one.
+            if let Message::Customer(old) = old {
+                old.occurred_at = new.occurred_at;
+            }
+            return;
+        }
         if let Message::Enrollment(new) = &message
             && let Some(old) = messages.iter_mut().find(
                 |m| matches!(m, Message::Enrollment(old) if old.enrollment_id == new.enrollment_id),
@@ -404,6 +428,7 @@ impl EventBus {
             Message::Lead(_) => "lead",
             Message::FollowUpDue(_) => "follow_up_due",
             Message::Enrollment(_) => "enrollment",
+            Message::Customer(_) => "customer",
             Message::Resync => "resync",
             Message::AccessRevoked { .. } => "access_revoked",
         };
@@ -415,7 +440,8 @@ impl EventBus {
             Message::Call(_)
             | Message::Lead(_)
             | Message::FollowUpDue(_)
-            | Message::Enrollment(_) => {
+            | Message::Enrollment(_)
+            | Message::Customer(_) => {
                 let Some(organization_id) = message.organization_id() else {
                     return;
                 };

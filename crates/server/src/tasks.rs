@@ -14,6 +14,7 @@
 //!   expired sessions, old login attempts and spent links.
 //! - The nurture sequence runner ([`switchboard_app::leads::runner`]),
 //!   every `--sequence-poll-secs`.
+//! - The customers' RFM rescoring ([`switchboard_app::customers::rfm`]), hourly.
 //!
 //! The fold clocks itself (the same gauge, `task="day_count_fold"`),
 //! and the event bus counts what it fans out
@@ -69,6 +70,11 @@ pub fn spawn(state: &AppState, config: &HttpConfig) {
             every,
         ));
     }
+    // RFM scores age with time (recency): every organization, hourly.
+    tokio::spawn(switchboard_app::customers::rfm::rescore_loop(
+        state.app.clone(),
+        CUSTOMER_RESCORE,
+    ));
     // Expired sessions, old login attempts, spent links: hourly, one
     // instance at a time.
     tokio::spawn(switchboard_app::identity::cleanup::cleanup_loop(
@@ -76,6 +82,9 @@ pub fn spawn(state: &AppState, config: &HttpConfig) {
         IDENTITY_CLEANUP,
     ));
 }
+
+/// How often every organization's customers are rescored.
+const CUSTOMER_RESCORE: Duration = Duration::from_secs(3600);
 
 /// How often what identity no longer needs is deleted.
 const IDENTITY_CLEANUP: Duration = Duration::from_secs(3600);

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use switchboard_entity::enums::{
     DealStage, MessageChannel, MessageDirection, MessageStatus, OrderStatus,
@@ -19,6 +19,7 @@ use crate::actor::{Permission, Viewer};
 use crate::app::{App, Write};
 use crate::audit::{Entry, record};
 use crate::error::{AppError, AppResult};
+use crate::events::{CustomerEvent, Message};
 use crate::identity::Client;
 
 /// The largest amount an order or deal may have: ten billion in cents.
@@ -71,30 +72,35 @@ async fn begin(
     Ok((write, found))
 }
 
-/// Moves the customer's last interaction to `at` if that is later.
+/// Moves the customer's last interaction to `at` if that is later, and
+/// announces the customer changed.
 async fn touched(
-    db: &impl ConnectionTrait,
+    write: &Write,
     found: &customers::Model,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    write.announce(Message::Customer(CustomerEvent {
+        organization_id: found.organization_id,
+        customer_id: found.id,
+        created: false,
+        occurred_at: now,
+    }));
     if found.last_interaction_date.is_some_and(|last| last >= at) {
         return Ok(());
     }
     let mut row: customers::ActiveModel = found.clone().into();
     row.last_interaction_date = Set(Some(at));
     row.updated_at = Set(now);
-    row.update(db).await?;
+    row.update(&**write).await?;
     Ok(())
 }
 
+/// Audits `action` on `resource` `id`, done by `who`.
 async fn audit(
     write: &Write,
-    viewer: Viewer,
-    client: &Client,
-    action: &str,
-    resource: &str,
-    id: Uuid,
+    (viewer, client): (Viewer, &Client),
+    (action, resource, id): (&str, &str, Uuid),
     details: serde_json::Value,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
@@ -186,15 +192,12 @@ pub async fn create_order(
     }
     .insert(&*write)
     .await?;
-    touched(&*write, &found, ordered_at, now).await?;
-    super::rfm::rescore(&*write, org, now).await?;
+    touched(&write, &found, ordered_at, now).await?;
+    super::rfm::rescore(&*write, &write.outbox, org, now).await?;
     audit(
         &write,
-        viewer,
-        client,
-        "order.create",
-        "order",
-        order.id,
+        (viewer, client),
+        ("order.create", "order", order.id),
         json!({ "customerId": found.id, "amountCents": total, "status": order.status.as_str() }),
         now,
     )
@@ -236,14 +239,17 @@ pub async fn update_order(
     }
     row.updated_at = Set(now);
     let updated = row.update(&*write).await?;
-    super::rfm::rescore(&*write, org, now).await?;
+    write.announce(Message::Customer(CustomerEvent {
+        organization_id: org,
+        customer_id: updated.customer_id,
+        created: false,
+        occurred_at: now,
+    }));
+    super::rfm::rescore(&*write, &write.outbox, org, now).await?;
     audit(
         &write,
-        viewer,
-        client,
-        "order.update",
-        "order",
-        id,
+        (viewer, client),
+        ("order.update", "order", id),
         json!({
             "before": { "status": current.status.as_str(), "amountCents": current.total_cents },
             "after": { "status": updated.status.as_str(), "amountCents": updated.total_cents },
@@ -334,8 +340,8 @@ pub async fn create_message(
     }
     .insert(&*write)
     .await?;
-    touched(&*write, &found, sent_at, now).await?;
-    audit(&write, viewer, client, "message.create", "message", message.id, json!({ "customerId": found.id, "channel": message.channel.as_str(), "direction": message.direction.as_str() }), now).await?;
+    touched(&write, &found, sent_at, now).await?;
+    audit(&write, (viewer, client), ("message.create", "message", message.id), json!({ "customerId": found.id, "channel": message.channel.as_str(), "direction": message.direction.as_str() }), now).await?;
     write.commit().await?;
     Ok(message)
 }
@@ -414,14 +420,11 @@ pub async fn create_deal(
     }
     .insert(&*write)
     .await?;
-    touched(&*write, &found, now, now).await?;
+    touched(&write, &found, now, now).await?;
     audit(
         &write,
-        viewer,
-        client,
-        "deal.create",
-        "deal",
-        deal.id,
+        (viewer, client),
+        ("deal.create", "deal", deal.id),
         json!({ "customerId": found.id, "stage": stage.as_str(), "amountCents": cents }),
         now,
     )
@@ -470,13 +473,16 @@ pub async fn update_deal(
     }
     row.updated_at = Set(now);
     let updated = row.update(&*write).await?;
+    write.announce(Message::Customer(CustomerEvent {
+        organization_id: viewer.organization_id,
+        customer_id: updated.customer_id,
+        created: false,
+        occurred_at: now,
+    }));
     audit(
         &write,
-        viewer,
-        client,
-        "deal.update",
-        "deal",
-        id,
+        (viewer, client),
+        ("deal.update", "deal", id),
         json!({
             "before": { "stage": current.stage.as_str(), "amountCents": current.amount_cents },
             "after": { "stage": updated.stage.as_str(), "amountCents": updated.amount_cents },

@@ -16,6 +16,7 @@ use super::text;
 use crate::actor::{Permission, Viewer};
 use crate::app::App;
 use crate::error::{AppError, AppResult};
+use crate::events::{CustomerEvent, Message};
 use crate::identity::Client;
 
 /// What a conversion may set beyond what the lead gives.
@@ -132,6 +133,12 @@ pub async fn convert_lead(
         )
         .await?;
     }
+    write.announce(Message::Customer(CustomerEvent {
+        organization_id: org,
+        customer_id: customer.id,
+        created: true,
+        occurred_at: now,
+    }));
     write.commit().await?;
     Ok(customer)
 }

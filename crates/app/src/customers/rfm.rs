@@ -4,15 +4,21 @@
 //! orders (`paid`, `fulfilled`). One statement however many customers,
 //! run in the transaction of every order change (the quintile boundaries
 //! move for everyone when one customer buys), by
-//! `recalculateCustomerScores`, and by the periodic task.
+//! `recalculateCustomerScores`, and hourly for every organization by
+//! [`rescore_loop`] in `serve` (recency ages while nobody orders).
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Statement};
+use switchboard_entity::customers;
 use uuid::Uuid;
 
 use crate::actor::{Permission, Viewer};
 use crate::app::App;
+use crate::db::Tenant;
 use crate::error::AppResult;
+use crate::events::{CustomerEvent, Message, Outbox};
 
 /// The statement: `$1` the organization, `$2` now. A value at least as
 /// good as `c` of the `n` scored customers' scores `⌈5c / n⌉`, computed in
@@ -47,37 +53,59 @@ SET rfm_recency = scored.r,
     rfm_frequency = scored.f,
     rfm_monetary = scored.m,
     lead_score = 2 * (scored.r + scored.f + scored.m),
-    last_scored_at = $2,
-    updated_at = CASE
-        WHEN customers.lead_score IS DISTINCT FROM 2 * (scored.r + scored.f + scored.m)
-        THEN $2 ELSE customers.updated_at END
+    updated_at = $2
 FROM scored
-WHERE customers.id = scored.id";
+WHERE customers.id = scored.id
+  AND (customers.rfm_recency IS DISTINCT FROM scored.r
+    OR customers.rfm_frequency IS DISTINCT FROM scored.f
+    OR customers.rfm_monetary IS DISTINCT FROM scored.m)
+RETURNING customers.id";
 
-/// Rescores every customer of the organization; returns how many rows the
-/// statement touched.
+/// Every customer of the organization was scored at `$2`.
+const STAMP: &str = "UPDATE customers SET last_scored_at = $2 WHERE organization_id = $1";
+
+/// Rescores every customer of the organization: two statements however
+/// many customers (the scores that changed, announced to
+/// `customerUpdated`; then every customer's `last_scored_at`). Returns
+/// how many customers were scored.
 pub async fn rescore(
     db: &impl ConnectionTrait,
+    outbox: &Outbox,
     organization_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
     let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => RESCORE.to_owned(),
+    let dialect = |sql: &str| match backend {
+        DbBackend::Postgres => sql.to_owned(),
         // SQLite spells `IS DISTINCT FROM` as `IS NOT`, and numbers its
         // placeholders `?n`.
-        _ => RESCORE
-            .replace("IS DISTINCT FROM", "IS NOT")
-            .replace('$', "?"),
+        _ => sql.replace("IS DISTINCT FROM", "IS NOT").replace('$', "?"),
     };
-    let done = db
-        .execute_raw(Statement::from_sql_and_values(
+    let values = || [organization_id.into(), now.into()];
+    let changed = db
+        .query_all_raw(Statement::from_sql_and_values(
             backend,
-            sql,
-            [organization_id.into(), now.into()],
+            dialect(RESCORE),
+            values(),
         ))
         .await?;
-    Ok(done.rows_affected())
+    for row in changed {
+        let customer_id: Uuid = row.try_get_by_index(0)?;
+        outbox.push(Message::Customer(CustomerEvent {
+            organization_id,
+            customer_id,
+            created: false,
+            occurred_at: now,
+        }));
+    }
+    let stamped = db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            dialect(STAMP),
+            values(),
+        ))
+        .await?;
+    Ok(stamped.rows_affected())
 }
 
 /// `recalculateCustomerScores` (managers and above): rescores the
@@ -86,7 +114,47 @@ pub async fn rescore(
 pub async fn recalculate(app: &App, viewer: Viewer) -> AppResult<u64> {
     viewer.require(Permission::Manage)?;
     let write = app.begin_write().await?;
-    let touched = rescore(&*write, viewer.organization_id, Utc::now()).await?;
+    let touched = rescore(&*write, &write.outbox, viewer.organization_id, Utc::now()).await?;
     write.commit().await?;
     Ok(touched)
+}
+
+/// Rescores every organization that has customers, each as its tenant in a
+/// transaction of its own (the list of organizations is the privileged
+/// read: it spans them); returns how many were rescored.
+pub async fn rescore_all(app: &App, now: DateTime<Utc>) -> AppResult<usize> {
+    let organizations: Vec<Uuid> = customers::Entity::find()
+        .select_only()
+        .column(customers::Column::OrganizationId)
+        .distinct()
+        .into_tuple()
+        .all(app.privileged())
+        .await?;
+    let mut done = 0;
+    for organization_id in organizations {
+        let tenant = app.for_tenant(Tenant::organization(organization_id));
+        let write = tenant.begin_write().await?;
+        rescore(&*write, &write.outbox, organization_id, now).await?;
+        write.commit().await?;
+        done += 1;
+    }
+    Ok(done)
+}
+
+/// Rescores every organization every `every` (recency ages as days pass
+/// without an order), until the process ends; a failed round is logged.
+pub async fn rescore_loop(app: App, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match rescore_all(&app, Utc::now()).await {
+            Ok(_) => metrics::gauge!(
+                "switchboard_task_last_completed_timestamp_seconds",
+                "task" => "customer_rescore"
+            )
+            .set(Utc::now().timestamp_millis() as f64 / 1000.0),
+            Err(err) => tracing::warn!(error = %err, "rescoring customers failed"),
+        }
+    }
 }

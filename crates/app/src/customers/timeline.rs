@@ -128,7 +128,7 @@ pub async fn timeline(
                 .map(Activity::Deal),
         );
     }
-    merged.sort_by(|a, b| (b.occurred_at(), b.id()).cmp(&(a.occurred_at(), a.id())));
+    merged.sort_by_key(|a| std::cmp::Reverse((a.occurred_at(), a.id())));
     merged.truncate(limit as usize);
     Ok(merged)
 }

@@ -16,6 +16,7 @@ use crate::actor::{Permission, Viewer};
 use crate::app::App;
 use crate::audit::{Entry, record};
 use crate::error::{AppError, AppResult};
+use crate::events::{CustomerEvent, Message};
 use crate::identity::Client;
 
 /// Changes to a customer: `None` keeps a field.
@@ -108,6 +109,12 @@ pub async fn update_customer(
         now,
     )
     .await?;
+    write.announce(Message::Customer(CustomerEvent {
+        organization_id: org,
+        customer_id: id,
+        created: false,
+        occurred_at: now,
+    }));
     write.commit().await?;
     Ok(updated)
 }

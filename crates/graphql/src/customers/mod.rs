@@ -1,9 +1,15 @@
 //! Customers in GraphQL: conversion, the customer list and record, their
-//! orders, messages and deals, the timeline and RFM rescoring. Each
-//! resolver translates to one `switchboard_app::customers` use case.
+//! orders, messages and deals, the timeline, RFM rescoring and
+//! `customerUpdated`. Each resolver translates to one
+//! `switchboard_app::customers` use case.
 
+// Connection fields take a filter, an order and Relay's four paging arguments.
+#![allow(clippy::too_many_arguments)]
+
+mod live;
 mod types;
 
+pub use live::{CustomerSubscriptions, CustomerUpdate};
 pub use types::*;
 
 use async_graphql::{Context, ID, Object};

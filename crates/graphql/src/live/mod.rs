@@ -39,12 +39,13 @@ use switchboard_app::events::{
 use switchboard_app::leads::follow_ups;
 
 /// The root of every subscription: the live calls, leads, follow-ups and
-/// counters here, and the enrolments of nurture sequences.
+/// counters here, the enrolments of nurture sequences, and customers.
 #[derive(async_graphql::MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
 pub struct SubscriptionRoot(
     LiveSubscriptions,
     crate::leads::sequences::SequenceSubscriptions,
+    crate::customers::CustomerSubscriptions,
 );
 
 /// Live calls, leads, follow-ups and counters.
@@ -677,6 +678,7 @@ impl LiveSubscriptions {
                         Message::Lead(_)
                         | Message::FollowUpDue(_)
                         | Message::Enrollment(_)
+                        | Message::Customer(_)
                         | Message::AccessRevoked { .. } => false,
                     },
                     Err(RecvError::Lagged(_)) => true,
