@@ -3,12 +3,11 @@
 
 use async_graphql::{Context, ID, Object, Subscription};
 use chrono::{DateTime, Utc};
-use futures::stream::{self, Stream};
+use futures::stream::Stream;
 use switchboard_app::customers::read;
 use switchboard_app::events::{CustomerEvent, Message};
-use tokio::sync::broadcast::error::RecvError;
 
-use crate::live::lagged;
+use crate::live::picked;
 use crate::shared::context::{self, Permission, require};
 use crate::shared::error::{ApiResult, AppError, parse_id};
 use crate::types::Customer;
@@ -66,25 +65,14 @@ impl CustomerSubscriptions {
             .transpose()?;
         let organization_id = viewer.organization_id;
         let receiver = context::bus(ctx)?.subscribe_organization(organization_id);
-        Ok(stream::unfold(receiver, move |mut receiver| async move {
-            loop {
-                match receiver.recv().await {
-                    Ok(message) => match message.as_ref() {
-                        Message::Customer(event)
-                            if event.organization_id == organization_id
-                                && only.is_none_or(|c| c == event.customer_id) =>
-                        {
-                            return Some((Ok(CustomerUpdate(event.clone())), receiver));
-                        }
-                        Message::Resync => return Some((Err(lagged(None, None)), receiver)),
-                        _ => {}
-                    },
-                    Err(RecvError::Lagged(missed)) => {
-                        return Some((Err(lagged(Some(missed), None)), receiver));
-                    }
-                    Err(RecvError::Closed) => return None,
-                }
+        Ok(picked(receiver, move |message| match message {
+            Message::Customer(event)
+                if event.organization_id == organization_id
+                    && only.is_none_or(|c| c == event.customer_id) =>
+            {
+                Some(CustomerUpdate(event.clone()))
             }
+            _ => None,
         }))
     }
 }

@@ -5,7 +5,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Subscription};
 use chrono::{DateTime, Utc};
-use futures::stream::{self, Stream};
+use futures::stream::Stream;
 use switchboard_entity::{lead_sequence_enrollments as enrollments, nurture_sequences};
 
 use crate::shared::context::{self, Permission, require};
@@ -20,9 +20,8 @@ use switchboard_app::leads::sequences::{
     self as service, EnrollmentAction, NewSequence, SequenceChanges,
 };
 use switchboard_domain::sequences::{self as model, StepInput};
-use tokio::sync::broadcast::error::RecvError;
 
-use crate::live::lagged;
+use crate::live::picked;
 
 fn id(uuid: uuid::Uuid) -> ID {
     ID(uuid.to_string())
@@ -568,26 +567,15 @@ impl SequenceSubscriptions {
         let lead = lead_id.map(|l| parse_id("leadId", &l)).transpose()?;
         let organization_id = viewer.organization_id;
         let receiver = context::bus(ctx)?.subscribe_organization(organization_id);
-        Ok(stream::unfold(receiver, move |mut receiver| async move {
-            loop {
-                match receiver.recv().await {
-                    Ok(message) => match message.as_ref() {
-                        Message::Enrollment(event)
-                            if event.organization_id == organization_id
-                                && sequence.is_none_or(|s| s == event.sequence_id)
-                                && lead.is_none_or(|l| l == event.lead_id) =>
-                        {
-                            return Some((Ok(EnrollmentUpdate(event.clone())), receiver));
-                        }
-                        Message::Resync => return Some((Err(lagged(None, None)), receiver)),
-                        _ => {}
-                    },
-                    Err(RecvError::Lagged(missed)) => {
-                        return Some((Err(lagged(Some(missed), None)), receiver));
-                    }
-                    Err(RecvError::Closed) => return None,
-                }
+        Ok(picked(receiver, move |message| match message {
+            Message::Enrollment(event)
+                if event.organization_id == organization_id
+                    && sequence.is_none_or(|s| s == event.sequence_id)
+                    && lead.is_none_or(|l| l == event.lead_id) =>
+            {
+                Some(EnrollmentUpdate(event.clone()))
             }
+            _ => None,
         }))
     }
 }

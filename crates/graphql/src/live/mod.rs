@@ -308,6 +308,37 @@ pub(crate) fn lagged(missed: Option<u64>, last: Option<Uuid>) -> async_graphql::
     })
 }
 
+/// The organization's events `pick` keeps, as a subscription streams them:
+/// RESYNC_REQUIRED when events may have been lost (a reconnected listener,
+/// or a subscriber that fell behind), the end when the bus closes.
+pub(crate) fn picked<T, F>(
+    receiver: OrganizationReceiver,
+    pick: F,
+) -> impl Stream<Item = async_graphql::Result<T>>
+where
+    T: Send + 'static,
+    F: Fn(&Message) -> Option<T> + Send + 'static,
+{
+    stream::unfold((receiver, pick), |(mut receiver, pick)| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(message) => {
+                    if matches!(message.as_ref(), Message::Resync) {
+                        return Some((Err(lagged(None, None)), (receiver, pick)));
+                    }
+                    if let Some(item) = pick(message.as_ref()) {
+                        return Some((Ok(item), (receiver, pick)));
+                    }
+                }
+                Err(RecvError::Lagged(missed)) => {
+                    return Some((Err(lagged(Some(missed), None)), (receiver, pick)));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
 fn parse(field: &str, id: Option<ID>) -> ApiResult<Option<Uuid>> {
     id.map(|id| parse_id(field, &id)).transpose()
 }
@@ -626,25 +657,14 @@ impl LiveSubscriptions {
         let assignee = parse("assigneeId", assignee_id)?;
         let organization_id = viewer.organization_id;
         let receiver = context::bus(ctx)?.subscribe_organization(organization_id);
-        Ok(stream::unfold(receiver, move |mut receiver| async move {
-            loop {
-                match receiver.recv().await {
-                    Ok(message) => match message.as_ref() {
-                        Message::FollowUpDue(event)
-                            if event.organization_id == organization_id
-                                && assignee.is_none_or(|id| Some(id) == event.assignee_id) =>
-                        {
-                            return Some((Ok(FollowUpDueUpdate(event.clone())), receiver));
-                        }
-                        Message::Resync => return Some((Err(lagged(None, None)), receiver)),
-                        _ => {}
-                    },
-                    Err(RecvError::Lagged(missed)) => {
-                        return Some((Err(lagged(Some(missed), None)), receiver));
-                    }
-                    Err(RecvError::Closed) => return None,
-                }
+        Ok(picked(receiver, move |message| match message {
+            Message::FollowUpDue(event)
+                if event.organization_id == organization_id
+                    && assignee.is_none_or(|id| Some(id) == event.assignee_id) =>
+            {
+                Some(FollowUpDueUpdate(event.clone()))
             }
+            _ => None,
         }))
     }
 
