@@ -234,6 +234,27 @@ async fn rfm_scores_and_bands_follow_orders_as_worked_out_by_hand(backend: Backe
         ok(&hot)["customers"]["nodes"],
         json!([{ "id": ids[0] }, { "id": ids[2] }])
     );
+    let stats = app
+        .graphql(
+            Some(&agent),
+            "{ customerStats(groupBy: [BAND]) { band customers averageScore revenueCents } }",
+            json!({}),
+        )
+        .await;
+    let mut groups = ok(&stats)["customerStats"]
+        .as_array()
+        .expect("rows")
+        .clone();
+    groups.sort_by_key(|g| g["band"].as_str().map(str::to_owned));
+    assert_eq!(
+        groups,
+        [
+            json!({ "band": "COLD", "customers": 2, "averageScore": 6.0, "revenueCents": 0 }),
+            json!({ "band": "COOL", "customers": 1, "averageScore": 12.0, "revenueCents": 500 }),
+            json!({ "band": "HOT", "customers": 2, "averageScore": 27.0, "revenueCents": 70_000 }),
+            json!({ "band": "WARM", "customers": 1, "averageScore": 20.0, "revenueCents": 20_000 }),
+        ]
+    );
     let ranged = app
         .graphql(
             Some(&agent),

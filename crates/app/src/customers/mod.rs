@@ -9,6 +9,7 @@ pub mod activity;
 pub mod convert;
 pub mod read;
 pub mod rfm;
+pub mod stats;
 pub mod timeline;
 pub mod write;
 

@@ -96,6 +96,20 @@ impl CustomerQueries {
         ))
     }
 
+    /// The organization's customers grouped by band, status, sales rep or source (one to four, distinct): how many, their average score and revenue (their paid and fulfilled orders), largest groups first.
+    async fn customer_stats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to group by, in order.")] group_by: Vec<CustomerStatsGroup>,
+    ) -> ApiResult<Vec<CustomerStatsRow>> {
+        let viewer = require(ctx, Permission::Read)?;
+        let groups: Vec<_> = group_by.into_iter().map(Into::into).collect();
+        let rows =
+            switchboard_app::customers::stats::customer_stats(context::db(ctx)?, viewer, &groups)
+                .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     /// A customer by id.
     async fn customer(
         &self,

@@ -554,3 +554,50 @@ impl From<UpdateDealInput> for DealChanges {
         }
     }
 }
+
+/// What `customerStats` groups customers by.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "switchboard_app::customers::stats::CustomerGroup")]
+pub enum CustomerStatsGroup {
+    /// The score band.
+    Band,
+    /// The lifecycle status.
+    Status,
+    /// The sales rep.
+    SalesRep,
+    /// The lead source the customer came from.
+    Source,
+}
+
+/// One group of `customerStats`: its keys (those it was not grouped by are null), how many customers, their average score and revenue.
+#[derive(async_graphql::SimpleObject)]
+pub struct CustomerStatsRow {
+    /// The score band, when grouped by it.
+    pub band: Option<ScoreBand>,
+    /// The status, when grouped by it.
+    pub status: Option<CustomerStatus>,
+    /// The sales rep, when grouped by it (null: none).
+    pub sales_rep_id: Option<ID>,
+    /// The original lead source, when grouped by it (null: unknown).
+    pub source: Option<String>,
+    /// How many customers.
+    pub customers: i64,
+    /// Their average composite RFM score, 6-30.
+    pub average_score: Option<f64>,
+    /// The totals of their paid and fulfilled orders, in cents.
+    pub revenue_cents: i64,
+}
+
+impl From<switchboard_app::customers::stats::CustomerStatsRow> for CustomerStatsRow {
+    fn from(row: switchboard_app::customers::stats::CustomerStatsRow) -> Self {
+        Self {
+            band: row.band.map(Into::into),
+            status: row.status.map(Into::into),
+            sales_rep_id: row.sales_rep_id.map(id),
+            source: row.source,
+            customers: row.customers,
+            average_score: row.average_score,
+            revenue_cents: row.revenue_cents,
+        }
+    }
+}
