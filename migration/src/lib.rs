@@ -73,6 +73,7 @@ const MIGRATIONS: &[SqlMigration] = &[
     sql_migration!("m0013_crm_automation", "0013_crm_automation"),
     sql_migration!("m0014_lead_messages", "0014_lead_messages"),
     sql_migration!("m0015_customers", "0015_customers", rebuilds_on_sqlite),
+    sql_migration!("m0016_customer_reads", "0016_customer_reads"),
 ];
 
 /// Where in [`MIGRATIONS`] the ones after the Rust m0008 begin.

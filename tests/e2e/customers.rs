@@ -161,7 +161,7 @@ async fn rfm_scores_and_bands_follow_orders_as_worked_out_by_hand(backend: Backe
     // E: one long ago, 5.00. F never buys.
     order(&app, &agent, &ids[4], 500, ago(400)).await;
 
-    const SCORES: &str = "{ customers(direction: ASC, first: 10) { nodes { rfmRecency rfmFrequency rfmMonetary leadScore band } } }";
+    const SCORES: &str = "{ customers(orderBy: { direction: ASC }, first: 10) { nodes { rfmRecency rfmFrequency rfmMonetary leadScore band } } }";
     let scores = |body: &Value| -> Vec<(i64, i64, i64, i64, String)> {
         ok(body)["customers"]["nodes"]
             .as_array()
@@ -225,7 +225,7 @@ async fn rfm_scores_and_bands_follow_orders_as_worked_out_by_hand(backend: Backe
     let hot = app
         .graphql(
             Some(&agent),
-            "{ customers(filter: { band: [HOT] }, direction: ASC) { totalCount nodes { id } } }",
+            "{ customers(filter: { band: [HOT] }, orderBy: { direction: ASC }) { totalCount nodes { id } } }",
             json!({}),
         )
         .await;

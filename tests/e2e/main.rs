@@ -18,6 +18,7 @@ mod automation;
 mod catalog;
 mod cli;
 mod constraints;
+mod customer_reads;
 mod customers;
 mod day_counts;
 mod entities;

@@ -98,6 +98,7 @@ pub fn entry_keyset() -> Keyset<admin_audit_log::Column> {
         id: admin_audit_log::Column::Id,
         direction: Direction::Desc,
         tie_break: true,
+        nullable: false,
     }
 }
 

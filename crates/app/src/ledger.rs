@@ -60,6 +60,7 @@ pub fn entry_keyset() -> Keyset<credit_transactions::Column> {
         id: credit_transactions::Column::Id,
         direction: Direction::Desc,
         tie_break: false,
+        nullable: false,
     }
 }
 

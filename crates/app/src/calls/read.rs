@@ -70,6 +70,7 @@ pub fn call_keyset(direction: Direction) -> Keyset<calls::Column> {
         id: calls::Column::Id,
         direction,
         tie_break: true,
+        nullable: false,
     }
 }
 

@@ -3,9 +3,11 @@
 //! ([`convert`]), read and changed ([`read`], [`write`]), their orders,
 //! messages and deals ([`activity`]) merged into one timeline
 //! ([`timeline`]), and their RFM scores ([`rfm`]), recomputed with every
-//! order change. The scoring method is `switchboard_domain::customers`.
+//! order change. The scoring method is `switchboard_domain::customers`;
+//! [`stats`] and [`analytics`] answer seed 002's questions about them.
 
 pub mod activity;
+pub mod analytics;
 pub mod convert;
 pub mod read;
 pub mod rfm;

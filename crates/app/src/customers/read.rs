@@ -1,5 +1,6 @@
 //! Reading customers: one by id, and the organization's customers matching
-//! a filter, a keyset page at a time (newest first by default).
+//! a filter, a keyset page at a time (newest first by default; or by score
+//! or last interaction).
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -62,7 +63,7 @@ where
 }
 
 /// The organization's customers matching `filter`, to page through in
-/// [`customer_keyset`] order.
+/// a [`CustomerSort`] order.
 pub fn customers(
     organization_id: Uuid,
     filter: &CustomerFilter,
@@ -143,21 +144,47 @@ pub fn customers(
     Ok(List::new(customers::Entity::find().filter(condition)))
 }
 
-/// Customers by when they became customers, the id breaking ties.
-pub fn customer_keyset(direction: Direction) -> Keyset<customers::Column> {
-    Keyset {
-        sort: customers::Column::CreatedAt,
-        id: customers::Column::Id,
-        direction,
-        tie_break: true,
-    }
+/// What customer lists are sorted by, the id breaking ties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CustomerSort {
+    /// When they became customers.
+    #[default]
+    CreatedAt,
+    /// The composite RFM score; customers not yet scored count lowest.
+    LeadScore,
+    /// The last interaction; customers never reached count oldest.
+    LastInteraction,
 }
 
-/// Where `row` stands in [`customer_keyset`] order.
-pub fn customer_cursor(row: &customers::Model) -> Cursor {
-    Cursor {
-        key: SortKey::Time(row.created_at),
-        id: row.id,
+impl CustomerSort {
+    /// The list order, served by an index on `(organization_id, sort, id)`.
+    pub fn keyset(self, direction: Direction) -> Keyset<customers::Column> {
+        let (sort, nullable) = match self {
+            Self::CreatedAt => (customers::Column::CreatedAt, false),
+            Self::LeadScore => (customers::Column::LeadScore, true),
+            Self::LastInteraction => (customers::Column::LastInteractionDate, true),
+        };
+        Keyset {
+            sort,
+            id: customers::Column::Id,
+            direction,
+            tie_break: true,
+            nullable,
+        }
+    }
+
+    /// Where `row` stands in a list sorted by this.
+    pub fn cursor(self, row: &customers::Model) -> Cursor {
+        let key = match self {
+            Self::CreatedAt => SortKey::Time(row.created_at),
+            Self::LeadScore => row
+                .lead_score
+                .map_or(SortKey::Null, |s| SortKey::Int(i64::from(s))),
+            Self::LastInteraction => row
+                .last_interaction_date
+                .map_or(SortKey::Null, SortKey::Time),
+        };
+        Cursor { key, id: row.id }
     }
 }
 

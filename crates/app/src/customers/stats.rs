@@ -26,7 +26,7 @@ impl CustomerGroup {
         match self {
             Self::Band => {
                 "CASE WHEN c.lead_score >= 24 THEN 'hot' WHEN c.lead_score >= 18 THEN 'warm' \
-                 WHEN c.lead_score >= 12 THEN 'cool' ELSE 'cold' END"
+                 WHEN c.lead_score >= 12 THEN 'cool' WHEN c.lead_score >= 6 THEN 'cold' END"
             }
             Self::Status => "c.status",
             Self::SalesRep => "c.sales_rep_user_id",
@@ -115,8 +115,8 @@ pub async fn customer_stats(
             for (i, group) in groups.iter().enumerate() {
                 match group {
                     CustomerGroup::Band => {
-                        let band: String = row.try_get_by_index(i)?;
-                        out.band = Some(match band.as_str() {
+                        let band: Option<String> = row.try_get_by_index(i)?;
+                        out.band = band.map(|band| match band.as_str() {
                             "hot" => ScoreBand::Hot,
                             "warm" => ScoreBand::Warm,
                             "cool" => ScoreBand::Cool,

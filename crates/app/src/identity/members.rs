@@ -55,6 +55,7 @@ pub fn member_keyset() -> Keyset<organization_memberships::Column> {
         id: organization_memberships::Column::Id,
         direction: Direction::Asc,
         tie_break: true,
+        nullable: false,
     }
 }
 

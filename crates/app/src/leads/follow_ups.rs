@@ -86,6 +86,7 @@ pub fn follow_up_keyset(direction: Direction) -> Keyset<follow_ups::Column> {
         id: follow_ups::Column::Id,
         direction,
         tie_break: true,
+        nullable: false,
     }
 }
 

@@ -63,6 +63,7 @@ impl LeadSort {
             id: leads::Column::Id,
             direction,
             tie_break: true,
+            nullable: false,
         }
     }
 

@@ -319,7 +319,7 @@ impl PageKey {
             size: page.size,
             after: page.after.as_ref().and_then(|c| match c.key {
                 SortKey::Time(t) => t.timestamp_nanos_opt().map(|n| (n, c.id)),
-                SortKey::Int(_) | SortKey::Date(_) => None,
+                SortKey::Int(_) | SortKey::Date(_) | SortKey::Null => None,
             }),
             ascending: direction.into() == Direction::Asc,
         }

@@ -1,9 +1,10 @@
 //! A list the API answers: the rows of one organization that match a
 //! condition, read one keyset page at a time and counted only on demand.
 
+use sea_orm::sea_query::NullOrdering;
 use sea_orm::{
-    ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 
 use crate::error::AppResult;
@@ -24,6 +25,10 @@ pub struct Keyset<C> {
     /// False when the sort column is unique on its own (the ledger's
     /// sequence): the index then serves the order with no tie-breaker.
     pub tie_break: bool,
+    /// True when the sort column may be null: nulls count as its lowest
+    /// value (first ascending, last descending), as SQLite orders them and
+    /// as an index `(…, sort NULLS FIRST, id)` serves on PostgreSQL.
+    pub nullable: bool,
 }
 
 fn order(direction: Direction) -> Order {
@@ -53,15 +58,25 @@ where
         keyset: Keyset<E::Column>,
     ) -> AppResult<Vec<E::Model>> {
         let mut select = self.select.clone();
-        if let Some(range) = page.range(
+        if let Some(range) = page.range_over(
             (E::default(), keyset.sort),
             (E::default(), keyset.id),
             keyset.direction,
+            keyset.nullable,
         ) {
             select = select.filter(range);
         }
-        let read = order(page.read_direction(keyset.direction));
-        select = select.order_by(keyset.sort, read.clone());
+        let direction = page.read_direction(keyset.direction);
+        let read = order(direction);
+        select = if keyset.nullable && db.get_database_backend() == DbBackend::Postgres {
+            let nulls = match direction {
+                Direction::Asc => NullOrdering::First,
+                Direction::Desc => NullOrdering::Last,
+            };
+            select.order_by_with_nulls(keyset.sort, read.clone(), nulls)
+        } else {
+            select.order_by(keyset.sort, read.clone())
+        };
         if keyset.tie_break {
             select = select.order_by(keyset.id, read);
         }

@@ -26,6 +26,9 @@ pub enum SortKey {
     Int(i64),
     /// A calendar day (a follow-up's date).
     Date(NaiveDate),
+    /// No value, in a list whose sort column is nullable: nulls count as
+    /// the lowest value (first ascending, last descending).
+    Null,
 }
 
 impl SortKey {
@@ -34,6 +37,7 @@ impl SortKey {
             Self::Time(t) => format!("t{}", t.timestamp_nanos_opt().unwrap_or(i64::MAX)),
             Self::Int(n) => format!("i{n}"),
             Self::Date(d) => format!("d{}", d.format("%Y-%m-%d")),
+            Self::Null => "n".to_owned(),
         }
     }
 
@@ -47,15 +51,18 @@ impl SortKey {
             "d" => NaiveDate::parse_from_str(value, "%Y-%m-%d")
                 .ok()
                 .map(Self::Date),
+            "n" if value.is_empty() => Some(Self::Null),
             _ => None,
         }
     }
 
-    fn into_value(self) -> sea_orm::Value {
+    /// The key as a value; `None` for [`Self::Null`].
+    fn into_value(self) -> Option<sea_orm::Value> {
         match self {
-            Self::Time(t) => t.into(),
-            Self::Int(n) => n.into(),
-            Self::Date(d) => d.into(),
+            Self::Time(t) => Some(t.into()),
+            Self::Int(n) => Some(n.into()),
+            Self::Date(d) => Some(d.into()),
+            Self::Null => None,
         }
     }
 }
@@ -172,13 +179,37 @@ impl Page {
         id: C,
         direction: impl Into<Direction>,
     ) -> Option<SimpleExpr> {
+        self.range_over(sort, id, direction, false)
+    }
+
+    /// [`Self::range`] over a sort column that may be null, nulls counting
+    /// as the lowest value when `nullable`.
+    pub fn range_over<C: IntoColumnRef + Copy>(
+        &self,
+        sort: C,
+        id: C,
+        direction: impl Into<Direction>,
+        nullable: bool,
+    ) -> Option<SimpleExpr> {
         let direction = direction.into();
         let mut conditions = Vec::new();
         if let Some(after) = &self.after {
-            conditions.push(beyond(sort, id, after, direction == Direction::Asc));
+            conditions.push(beyond(
+                sort,
+                id,
+                after,
+                direction == Direction::Asc,
+                nullable,
+            ));
         }
         if let Some(before) = &self.before {
-            conditions.push(beyond(sort, id, before, direction != Direction::Asc));
+            conditions.push(beyond(
+                sort,
+                id,
+                before,
+                direction != Direction::Asc,
+                nullable,
+            ));
         }
         conditions.into_iter().reduce(|a, b| a.and(b))
     }
@@ -228,18 +259,40 @@ impl Page {
 }
 
 /// `(sort, id) > cursor` when `greater`, else `<`, spelled out so both
-/// backends use the index on `(…, sort, id)`.
-fn beyond<C: IntoColumnRef + Copy>(sort: C, id: C, cursor: &Cursor, greater: bool) -> SimpleExpr {
-    let key = cursor.key.clone().into_value();
+/// backends use the index on `(…, sort, id)`. In a `nullable` list a null
+/// sort key is below every value; a null cursor key in a list that is not
+/// nullable (a forged cursor) matches nothing.
+fn beyond<C: IntoColumnRef + Copy>(
+    sort: C,
+    id: C,
+    cursor: &Cursor,
+    greater: bool,
+    nullable: bool,
+) -> SimpleExpr {
     let (sort, id) = (Expr::col(sort), Expr::col(id));
+    let Some(key) = cursor.key.clone().into_value() else {
+        // Past a null key: the other nulls past its id, then (going up) every value.
+        let nulls = sort.clone().is_null();
+        return match (nullable, greater) {
+            (false, _) => Expr::val(false),
+            (true, true) => sort.is_not_null().or(nulls.and(id.gt(cursor.id))),
+            (true, false) => nulls.and(id.lt(cursor.id)),
+        };
+    };
     if greater {
         sort.clone()
             .gt(key.clone())
             .or(sort.eq(key).and(id.gt(cursor.id)))
     } else {
-        sort.clone()
+        let below = sort
+            .clone()
             .lt(key.clone())
-            .or(sort.eq(key).and(id.lt(cursor.id)))
+            .or(sort.clone().eq(key).and(id.lt(cursor.id)));
+        if nullable {
+            below.or(sort.is_null())
+        } else {
+            below
+        }
     }
 }
 
@@ -266,6 +319,14 @@ mod tests {
         assert_eq!(
             Cursor::decode("after", &int.encode()).expect("decodes"),
             int
+        );
+        let null = Cursor {
+            key: SortKey::Null,
+            id: Uuid::now_v7(),
+        };
+        assert_eq!(
+            Cursor::decode("after", &null.encode()).expect("decodes"),
+            null
         );
         let day = Cursor {
             key: SortKey::Date(NaiveDate::from_ymd_opt(2026, 12, 7).expect("day")),

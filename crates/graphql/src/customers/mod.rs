@@ -6,20 +6,26 @@
 // Connection fields take a filter, an order and Relay's four paging arguments.
 #![allow(clippy::too_many_arguments)]
 
+mod analytics;
 mod live;
 mod types;
 
+pub use analytics::{CloseRateRow, ScoreFunnelRow};
 pub use live::{CustomerSubscriptions, CustomerUpdate};
 pub use types::*;
 
 use async_graphql::{Context, ID, Object};
-use switchboard_app::customers::{activity, convert, read, rfm, timeline as service, write};
+use chrono::{DateTime, Utc};
+use switchboard_app::customers::{
+    activity, analytics as insight, convert, read, rfm, timeline as service, write,
+};
+use switchboard_domain::range::InstantRange;
 use switchboard_entity::customers;
 
 use crate::identity::client;
 use crate::shared::context::{self, Permission, require};
-use crate::shared::error::{ApiResult, parse_id};
-use crate::shared::pagination::{Direction, Page};
+use crate::shared::error::{ApiResult, AppError, parse_id};
+use crate::shared::pagination::Page;
 use crate::types::{ActivityConnection, Customer, CustomerConnection, Total};
 
 /// A page of a customer's timeline (for `Customer.timeline`).
@@ -60,7 +66,7 @@ pub struct CustomerQueries;
 
 #[Object]
 impl CustomerQueries {
-    /// The organization's customers matching `filter`, newest first by default.
+    /// The organization's customers matching `filter`, newest first by default; or by score or last interaction.
     #[graphql(complexity = "crate::shared::pagination::complexity(first, last, child_complexity)")]
     async fn customers(
         &self,
@@ -68,8 +74,9 @@ impl CustomerQueries {
         #[graphql(desc = "Which customers; none: all of them.")] filter: Option<
             CustomerFilterInput,
         >,
-        #[graphql(desc = "By when they became customers; default DESC (newest first).")]
-        direction: Option<Direction>,
+        #[graphql(desc = "Default: newest first by when they became customers.")] order_by: Option<
+            CustomerOrder,
+        >,
         #[graphql(desc = "How many rows from the start (or after `after`): 0 to 100, default 20.")]
         first: Option<i32>,
         #[graphql(desc = "A cursor from this connection: the page starts after that row.")]
@@ -85,12 +92,19 @@ impl CustomerQueries {
         let page = Page::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default().parse()?;
         let list = read::customers(viewer.organization_id, &filter)?;
-        let keyset = read::customer_keyset(direction.unwrap_or_default().into());
-        let rows = list.page(context::db(ctx)?, &page, keyset).await?;
+        let order = order_by.unwrap_or_default();
+        let sort = read::CustomerSort::from(order.field);
+        let rows = list
+            .page(
+                context::db(ctx)?,
+                &page,
+                sort.keyset(order.direction.into()),
+            )
+            .await?;
         Ok(CustomerConnection::new(
             &page,
             rows,
-            read::customer_cursor,
+            |row| sort.cursor(row),
             Customer::new,
             Total::Customers(list),
         ))
@@ -107,6 +121,32 @@ impl CustomerQueries {
         let rows =
             switchboard_app::customers::stats::customer_stats(context::db(ctx)?, viewer, &groups)
                 .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Seed 002's lead conversion funnel by score: the leads created from `from` (inclusive) to `to` (exclusive) in five rows by their lead score now (0-19 … 80-100), how many were called, qualified, converted and paying.
+    async fn lead_conversion_by_score(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Leads created from this instant, inclusive.")] from: DateTime<Utc>,
+        #[graphql(desc = "Leads created before this instant; after `from`.")] to: DateTime<Utc>,
+    ) -> ApiResult<Vec<ScoreFunnelRow>> {
+        let viewer = require(ctx, Permission::Read)?;
+        let range = InstantRange::parse_any_span(from, to).map_err(AppError::from)?;
+        let rows = insight::conversion_by_score(context::db(ctx)?, viewer, range).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Seed 002's activity frequency against deal close rate: the deals closed (won or lost) from `from` (inclusive) to `to` (exclusive) in five rows by how many messages and orders the customer had while the deal was open (0, 1-2, 3-5, 6-10, 11 or more), how many were won.
+    async fn deal_close_rate_by_activity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Deals closed from this instant, inclusive.")] from: DateTime<Utc>,
+        #[graphql(desc = "Deals closed before this instant; after `from`.")] to: DateTime<Utc>,
+    ) -> ApiResult<Vec<CloseRateRow>> {
+        let viewer = require(ctx, Permission::Read)?;
+        let range = InstantRange::parse_any_span(from, to).map_err(AppError::from)?;
+        let rows = insight::close_rate_by_activity(context::db(ctx)?, viewer, range).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 

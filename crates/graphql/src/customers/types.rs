@@ -15,6 +15,7 @@ use switchboard_entity::{deals, messages, orders};
 use crate::leads::messages::{MessageChannel, MessageDirection, MessageStatus};
 use crate::shared::enums::CustomerStatus;
 use crate::shared::error::{ApiResult, parse_id};
+use crate::shared::pagination::Direction;
 use crate::shared::scalars::Date;
 
 fn id(uuid: uuid::Uuid) -> ID {
@@ -314,6 +315,30 @@ impl ConvertLeadInput {
     }
 }
 
+/// What customers are sorted by; the id breaks ties.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "switchboard_app::customers::read::CustomerSort")]
+pub enum CustomerOrderField {
+    /// When they became customers: the default.
+    #[default]
+    CreatedAt,
+    /// The composite RFM score (6-30); customers not yet scored count lowest (last when DESC).
+    LeadScore,
+    /// The last interaction; customers never reached count oldest (last when DESC).
+    LastInteraction,
+}
+
+/// How customers are sorted.
+#[derive(InputObject, Debug, Clone, Copy, Default)]
+pub struct CustomerOrder {
+    /// What to sort by; default CREATED_AT.
+    #[graphql(default)]
+    pub field: CustomerOrderField,
+    /// Default DESC: newest, highest or most recent first.
+    #[graphql(default)]
+    pub direction: Direction,
+}
+
 /// Which customers: every part given must hold.
 #[derive(InputObject, Default)]
 pub struct CustomerFilterInput {
@@ -572,7 +597,7 @@ pub enum CustomerStatsGroup {
 /// One group of `customerStats`: its keys (those it was not grouped by are null), how many customers, their average score and revenue.
 #[derive(async_graphql::SimpleObject)]
 pub struct CustomerStatsRow {
-    /// The score band, when grouped by it.
+    /// The score band, when grouped by it (null: not scored yet).
     pub band: Option<ScoreBand>,
     /// The status, when grouped by it.
     pub status: Option<CustomerStatus>,
