@@ -21,7 +21,6 @@ use switchboard_app::events::EventBus;
 use switchboard_app::leads::runner::{self, Round};
 use switchboard_app::messaging::Channels;
 use switchboard_domain::secrets::SecretKey;
-use switchboard_domain::webhooks::twilio_signature;
 use switchboard_server::messaging::TwilioSms;
 use switchboard_tests::{Backend, Tenant, TestApp, ok, on_both_backends, spawn_app};
 
@@ -303,26 +302,7 @@ async fn texts_go_through_twilio_and_its_answers_decide_the_enrolment(backend: B
 
 /// Posts a signed Twilio delivery for `slug`; returns the status and body.
 async fn twilio_webhook(app: &TestApp, slug: &str, params: &[(&str, &str)]) -> (u16, String) {
-    let path = format!("/webhooks/twilio?org={slug}");
-    let url = format!("{}{path}", app.base_url);
-    let owned: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    let body = owned
-        .iter()
-        .map(|(k, v)| format!("{k}={}", v.replace('+', "%2B").replace(' ', "+")))
-        .collect::<Vec<_>>()
-        .join("&");
-    let response = app
-        .client
-        .post(format!("{}{path}", app.base_url))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-twilio-signature", twilio_signature(SECRET, &url, &owned))
-        .body(body)
-        .send()
-        .await
-        .expect("sent");
+    let response = app.post_twilio(slug, SECRET, params).await;
     let status = response.status().as_u16();
     (status, response.text().await.unwrap_or_default())
 }

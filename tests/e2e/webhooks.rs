@@ -104,25 +104,9 @@ async fn elevenlabs(app: &TestApp, slug: &str, body: &Value, t: i64) -> (u16, Va
 }
 
 async fn twilio(app: &TestApp, slug: &str, params: &[(&str, &str)]) -> (u16, Value) {
-    let path = format!("/webhooks/twilio?org={slug}");
-    let url = format!("{}{path}", app.base_url);
-    let owned: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    let body = owned
-        .iter()
-        .map(|(k, v)| format!("{k}={}", v.replace('+', "%2B").replace(' ', "+")))
-        .collect::<Vec<_>>()
-        .join("&");
-    deliver(
-        app,
-        &path,
-        &[("x-twilio-signature", twilio_signature(SECRET, &url, &owned))],
-        "application/x-www-form-urlencoded",
-        &body,
-    )
-    .await
+    let response = app.post_twilio(slug, SECRET, params).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 fn vapi_report(call_id: &str, customer: &str) -> Value {

@@ -371,6 +371,36 @@ impl TestApp {
             .unwrap_or_default()
     }
 
+    /// POSTs a form to `/webhooks/twilio?org=<slug>` signed with the
+    /// organization's Twilio `auth_token`, as Twilio sends status callbacks
+    /// and incoming messages.
+    pub async fn post_twilio(
+        &self,
+        slug: &str,
+        auth_token: &str,
+        params: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let url = format!("{}/webhooks/twilio?org={slug}", self.base_url);
+        let owned: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let body = owned
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.replace('+', "%2B").replace(' ', "+")))
+            .collect::<Vec<_>>()
+            .join("&");
+        let signature = switchboard_domain::webhooks::twilio_signature(auth_token, &url, &owned);
+        self.client
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .expect("sent")
+    }
+
     /// POSTs a GraphQL request as `token` (if any) and returns the JSON body.
     pub async fn graphql(
         &self,

@@ -43,6 +43,16 @@ pub fn custom(backend: DbBackend, sql: &str, exprs: Vec<Expr>) -> Expr {
     Expr::cust_with_exprs(sql, exprs)
 }
 
+/// Raw SQL written with PostgreSQL's numbered placeholders (`$1`, `$2`…,
+/// each usable more than once) for `backend`: SQLite spells them `?1`.
+/// The SQL must hold no other `$` (only statements the code wrote do).
+pub fn numbered(backend: DbBackend, sql: &str) -> String {
+    match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    }
+}
+
 /// `CAST(COALESCE(SUM(e), 0) AS BIGINT)`: a sum both backends return as an
 /// `i64` (PostgreSQL sums `BIGINT` into `NUMERIC`), 0 over no rows. The
 /// same SQL on both.

@@ -4,8 +4,8 @@ use chrono::{Datelike, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QuerySelect, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    Statement,
 };
 use switchboard_domain::customers::{composite, reference_number};
 use switchboard_entity::enums::{CustomerStatus, LeadStatus, TriggerType};
@@ -181,10 +181,7 @@ pub(crate) async fn next_reference(
     let backend = db.get_database_backend();
     let sql = "UPDATE customer_reference_counters SET last_number = last_number + 1 \
                WHERE organization_id = $1 AND year = $2 RETURNING last_number";
-    let sql = match backend {
-        DbBackend::Postgres => sql.to_owned(),
-        _ => sql.replace('$', "?"),
-    };
+    let sql = crate::dialect::numbered(backend, sql);
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             backend,

@@ -77,9 +77,8 @@ pub async fn rescore(
     let backend = db.get_database_backend();
     let dialect = |sql: &str| match backend {
         DbBackend::Postgres => sql.to_owned(),
-        // SQLite spells `IS DISTINCT FROM` as `IS NOT`, and numbers its
-        // placeholders `?n`.
-        _ => sql.replace("IS DISTINCT FROM", "IS NOT").replace('$', "?"),
+        // SQLite spells `IS DISTINCT FROM` as `IS NOT`.
+        _ => crate::dialect::numbered(backend, &sql.replace("IS DISTINCT FROM", "IS NOT")),
     };
     let values = || [organization_id.into(), now.into()];
     let changed = db

@@ -90,10 +90,7 @@ pub async fn customer_stats(
         keys = keys.join(", "),
         group_by = group_by.join(", "),
     );
-    let sql = match backend {
-        DbBackend::Postgres => sql,
-        _ => sql.replace('$', "?"),
-    };
+    let sql = crate::dialect::numbered(backend, &sql);
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             backend,

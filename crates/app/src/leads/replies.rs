@@ -190,17 +190,9 @@ pub(crate) async fn pause_on_reply(
         .await?;
     let paused = active.len();
     for enrollment in active {
-        let mut executed = enrollment.executed_steps.clone();
-        match executed.as_array_mut() {
-            Some(list) => list.push(entry.clone()),
-            None => executed = json!([entry]),
-        }
-        let mut row: enrollments::ActiveModel = enrollment.into();
-        row.executed_steps = Set(executed);
-        row.status = Set(EnrollmentStatus::Paused);
-        row.paused_at = Set(Some(now));
-        row.updated_at = Set(now);
-        let saved = row.update(db).await?;
+        let saved = crate::leads::sequences::replied(enrollment, entry, now)
+            .update(db)
+            .await?;
         outbox.push(Message::Enrollment(EnrollmentEvent::of(&saved)));
     }
     Ok(paused)

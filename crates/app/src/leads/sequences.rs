@@ -498,6 +498,29 @@ pub(crate) async fn apply(
     Ok(row.update(db).await?)
 }
 
+/// The enrolment with a reply logged in its executed steps, paused when it
+/// was active (a paused one stays paused), to save.
+pub(crate) fn replied(
+    enrollment: enrollments::Model,
+    entry: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> enrollments::ActiveModel {
+    let mut executed = enrollment.executed_steps.clone();
+    match executed.as_array_mut() {
+        Some(list) => list.push(entry.clone()),
+        None => executed = json!([entry]),
+    }
+    let active = enrollment.status == EnrollmentStatus::Active;
+    let mut row: enrollments::ActiveModel = enrollment.into();
+    row.executed_steps = Set(executed);
+    if active {
+        row.status = Set(EnrollmentStatus::Paused);
+        row.paused_at = Set(Some(now));
+    }
+    row.updated_at = Set(now);
+    row
+}
+
 /// Records a lead's reply to a nurture message (agents and above): kept in
 /// the enrolment's `executed_steps`, an active enrolment paused, and the
 /// lead's score recomputed (replies count in its engagement).
@@ -518,21 +541,9 @@ pub async fn record_reply(
     let now = Utc::now();
     let write = app.begin_write().await?;
     let current = lock_enrollment(&*write, viewer.organization_id, id).await?;
-    let mut executed = current.executed_steps.clone();
     let entry = json!({ "reply": now, "message": message });
-    match executed.as_array_mut() {
-        Some(list) => list.push(entry),
-        None => executed = json!([entry]),
-    }
     let lead = current.lead_id;
-    let mut row: enrollments::ActiveModel = current.clone().into();
-    row.executed_steps = Set(executed);
-    if current.status == EnrollmentStatus::Active {
-        row.status = Set(EnrollmentStatus::Paused);
-        row.paused_at = Set(Some(now));
-    }
-    row.updated_at = Set(now);
-    let replied = row.update(&*write).await?;
+    let replied = replied(current, &entry, now).update(&*write).await?;
     write.announce(Message::Enrollment(EnrollmentEvent::of(&replied)));
     let trigger = crate::leads::scoring::Trigger {
         kind: switchboard_entity::enums::TriggerType::Automation,
