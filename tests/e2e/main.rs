@@ -21,6 +21,7 @@ mod constraints;
 mod customer_reads;
 mod customers;
 mod day_counts;
+mod dialer;
 mod entities;
 mod follow_ups;
 mod fuzz;

@@ -16,6 +16,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, Tr
 use switchboard_domain::secrets::SecretKey;
 
 use crate::db::{Db, Tenant};
+use crate::dialer::{NoVoice, VoiceProvider};
 use crate::error::AppResult;
 use crate::events::{EventBus, Message, Outbox};
 use crate::identity::IdentityConfig;
@@ -42,6 +43,8 @@ pub struct App {
     mailer_chosen: bool,
     /// What sends nurture sequences' SMS and email.
     pub messaging: Arc<dyn Messaging>,
+    /// What places calls at the voice providers.
+    pub voice: Arc<dyn VoiceProvider>,
 }
 
 impl std::fmt::Debug for App {
@@ -67,6 +70,7 @@ impl App {
             mailer: Arc::new(OutboxMailer::new(db.clone())),
             mailer_chosen: false,
             messaging: Arc::new(Channels::development()),
+            voice: Arc::new(NoVoice),
             identity: Arc::new(IdentityConfig::new(secret)),
             privileged: db.clone(),
             db: Db::new(db),
@@ -94,6 +98,13 @@ impl App {
     #[must_use]
     pub fn with_messaging(mut self, messaging: Arc<dyn Messaging>) -> Self {
         self.messaging = messaging;
+        self
+    }
+
+    /// The same application, placing calls through `voice`.
+    #[must_use]
+    pub fn with_voice(mut self, voice: Arc<dyn VoiceProvider>) -> Self {
+        self.voice = voice;
         self
     }
 

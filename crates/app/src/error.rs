@@ -45,6 +45,10 @@ pub enum AppError {
         message: String,
         retry_after_seconds: i64,
     },
+    /// A provider this server calls (a voice AI platform) could not be
+    /// reached or asked to be tried later; nothing was done.
+    #[error("{0}")]
+    ProviderUnavailable(String),
     /// The database failed; the cause is logged, never shown to clients.
     #[error("internal error")]
     Internal(DbErr),

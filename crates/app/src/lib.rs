@@ -14,6 +14,7 @@ pub mod calls;
 pub mod customers;
 pub mod db;
 pub mod dialect;
+pub mod dialer;
 pub mod error;
 pub mod events;
 pub mod identity;

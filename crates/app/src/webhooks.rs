@@ -198,16 +198,28 @@ async fn store_signing_secret(
     secret: &SigningSecret,
     now: DateTime<Utc>,
 ) -> AppResult<system_config::Model> {
-    let organization_id = actor.organization_id;
+    let description = format!("{} webhook signing secret (AES-256-GCM)", provider.as_str());
     let name = secret_key_name(provider);
-    let sealed = secrets::seal(
-        key,
-        secret.expose(),
-        &secret_context(organization_id, &name),
-    );
+    store_sealed(txn, key, actor, &name, secret.expose(), description, now).await
+}
+
+/// Stores (or replaces) the organization's `system_config` value `name`,
+/// sealed with `key` and bound to its row by [`secret_context`]. Returns
+/// the row.
+pub(crate) async fn store_sealed(
+    txn: &DatabaseTransaction,
+    key: &SecretKey,
+    actor: Actor,
+    name: &str,
+    plaintext: &str,
+    description: String,
+    now: DateTime<Utc>,
+) -> AppResult<system_config::Model> {
+    let organization_id = actor.organization_id;
+    let sealed = secrets::seal(key, plaintext, &secret_context(organization_id, name));
     let existing = system_config::Entity::find()
         .filter(system_config::Column::OrganizationId.eq(organization_id))
-        .filter(system_config::Column::Key.eq(name.as_str()))
+        .filter(system_config::Column::Key.eq(name))
         .one(txn)
         .await?;
     let row = match existing {
@@ -223,13 +235,10 @@ async fn store_signing_secret(
             system_config::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 organization_id: Set(Some(organization_id)),
-                key: Set(name),
+                key: Set(name.to_owned()),
                 value: Set(sealed),
                 is_encrypted: Set(true),
-                description: Set(Some(format!(
-                    "{} webhook signing secret (AES-256-GCM)",
-                    provider.as_str()
-                ))),
+                description: Set(Some(description)),
                 updated_by: Set(actor.user_id()),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -239,6 +248,24 @@ async fn store_signing_secret(
         }
     };
     Ok(row)
+}
+
+/// The plaintext of a `system_config` row of the organization (opened
+/// when sealed).
+pub(crate) fn open_sealed(
+    key: &SecretKey,
+    organization_id: Uuid,
+    row: &system_config::Model,
+) -> AppResult<String> {
+    if !row.is_encrypted {
+        return Ok(row.value.clone());
+    }
+    secrets::open(key, &row.value, &secret_context(organization_id, &row.key)).map_err(|e| {
+        AppError::Internal(sea_orm::DbErr::Custom(format!(
+            "`{}` cannot be decrypted: {e}",
+            row.key
+        )))
+    })
 }
 
 /// An organization's signing secret for `provider`, decrypted; `None` when
@@ -258,17 +285,7 @@ pub async fn signing_secret(
     else {
         return Ok(None);
     };
-    if !row.is_encrypted {
-        return Ok(Some(row.value));
-    }
-    secrets::open(key, &row.value, &secret_context(organization_id, &name))
-        .map(Some)
-        .map_err(|e| {
-            AppError::Internal(sea_orm::DbErr::Custom(format!(
-                "the {} signing secret cannot be decrypted: {e}",
-                provider.as_str()
-            )))
-        })
+    open_sealed(key, organization_id, &row).map(Some)
 }
 
 // ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 pub mod analytics;
 pub mod calls;
 pub mod customers;
+pub mod dialer;
 pub mod identity;
 pub mod leads;
 pub mod ledger;

@@ -15,6 +15,7 @@ pub struct MutationRoot(
     crate::leads::sequences::SequenceMutations,
     crate::calls::CallMutations,
     crate::customers::CustomerMutations,
+    crate::dialer::DialerMutations,
     crate::setup::SetupMutations,
     crate::setup::settings::SettingsMutations,
     crate::ledger::LedgerMutations,

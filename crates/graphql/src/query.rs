@@ -26,6 +26,7 @@ pub struct QueryRoot(
     CoreQueries,
     crate::calls::CallQueries,
     crate::customers::CustomerQueries,
+    crate::dialer::DialerQueries,
     crate::leads::follow_ups::FollowUpQueries,
     crate::leads::assignments::AssignmentQueries,
     crate::leads::scoring::ScoringQueries,

@@ -92,6 +92,8 @@ pub struct HttpConfig {
     pub sequence_poll: Option<Duration>,
     /// What sends nurture SMS and email; none: development messaging.
     pub messaging: Option<Arc<dyn switchboard_app::messaging::Messaging>>,
+    /// How long a voice provider has to answer a request to place a call.
+    pub dial_timeout: Duration,
     /// How often a subscription socket gets a keep-alive message.
     pub keepalive: Duration,
     /// Most operations running at once on one WebSocket.
@@ -174,6 +176,7 @@ impl Default for HttpConfig {
             summary_fold: Duration::from_secs(5),
             sequence_poll: None,
             messaging: None,
+            dial_timeout: Duration::from_secs(10),
             keepalive: Duration::from_secs(15),
             ws_max_operations: 25,
             ws_init_timeout: Duration::from_secs(10),
@@ -224,6 +227,12 @@ impl AppState {
         }
         if let Some(messaging) = &config.messaging {
             app = app.with_messaging(messaging.clone());
+        }
+        match crate::voice::HttpVoice::new(config.dial_timeout, config.public_url.clone()) {
+            Ok(voice) => app = app.with_voice(Arc::new(voice)),
+            Err(error) => {
+                tracing::error!(%error, "no voice provider client: calls cannot be placed")
+            }
         }
         Self {
             schema: Subscriptions::new(build_schema(app.clone(), &schema)),

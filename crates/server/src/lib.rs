@@ -23,5 +23,6 @@ pub mod serve;
 pub mod settings;
 pub mod tasks;
 pub mod telemetry;
+pub mod voice;
 
 pub use app::{AppState, Application};

@@ -177,6 +177,7 @@ pub fn from_args(args: &ServeArgs) -> anyhow::Result<Settings> {
         summary_fold: Duration::from_secs(Ord::max(args.summary_fold_secs, 1)),
         sequence_poll: Some(Duration::from_secs(Ord::max(args.sequence_poll_secs, 1))),
         messaging: Some(Arc::new(messaging)),
+        dial_timeout: Duration::from_secs(10),
         keepalive: Duration::from_secs(15),
         ws_max_operations: Ord::max(args.ws_max_operations, 1),
         ws_init_timeout: Duration::from_secs(Ord::max(args.ws_init_timeout_secs, 1)),

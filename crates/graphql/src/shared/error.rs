@@ -55,6 +55,7 @@ impl ApiError {
             AppError::DialBlocked { .. } => "DIAL_BLOCKED",
             AppError::CursorExpired { .. } => "CURSOR_EXPIRED",
             AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::ProviderUnavailable(_) => "PROVIDER_UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -146,7 +147,10 @@ impl From<ApiError> for async_graphql::Error {
                         .collect();
                     ext.set("reasons", reasons);
                 }
-                AppError::Unauthenticated(_) | AppError::Forbidden(_) | AppError::Internal(_) => {}
+                AppError::Unauthenticated(_)
+                | AppError::Forbidden(_)
+                | AppError::ProviderUnavailable(_)
+                | AppError::Internal(_) => {}
             }
         })
     }

@@ -1,0 +1,264 @@
+//! Placing one scheduled call: [`dial_now`].
+//!
+//! Two transactions around the provider's request. The first re-runs the
+//! dial gate at this moment (DNC, calling hours in the lead's zone, the
+//! campaign's window and status, credits), chooses the agent's provider,
+//! the organization's account there and the number the call leaves from,
+//! and records the attempt: the call moves to `queued`, with its provider
+//! and no provider id yet. Only then is the request made, so a call that
+//! is `queued` without a provider id is an attempt in doubt, never one to
+//! place again blindly. The second records the answer: the provider's id
+//! (the webhooks take it from there), `failed` with the provider's reason
+//! when it refused, or back to `scheduled` when it was unavailable.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::json;
+use switchboard_entity::enums::{AgentProvider, CallEventKind, CallStatus, TelephonyProvider};
+use switchboard_entity::{agents, calls, organizations, phone_numbers};
+use uuid::Uuid;
+
+use super::credentials;
+use super::{Dial, DialError};
+use crate::actor::{Actor, Permission, Viewer};
+use crate::app::App;
+use crate::calls::dial::dial_gate;
+use crate::calls::status::change_status;
+use crate::calls::{EventRecord, find_campaign, lock_call, record_event};
+use crate::error::{AppError, AppResult};
+
+/// The provider that places an agent's calls: its own platform, or Twilio
+/// for an agent of another platform (its id is the URL that answers).
+pub fn provider_of(agent: &agents::Model) -> TelephonyProvider {
+    match agent.provider {
+        AgentProvider::Vapi => TelephonyProvider::Vapi,
+        AgentProvider::Retell => TelephonyProvider::Retell,
+        AgentProvider::Elevenlabs => TelephonyProvider::Elevenlabs,
+        AgentProvider::Other => TelephonyProvider::Twilio,
+    }
+}
+
+/// The number a call leaves from: its own, or the organization's first
+/// active number at `provider`.
+async fn from_number(
+    db: &impl ConnectionTrait,
+    call: &calls::Model,
+    provider: TelephonyProvider,
+) -> AppResult<phone_numbers::Model> {
+    let mut numbers = phone_numbers::Entity::find()
+        .filter(phone_numbers::Column::OrganizationId.eq(call.organization_id))
+        .filter(phone_numbers::Column::IsActive.eq(true));
+    numbers = match call.from_phone_number_id {
+        Some(id) => numbers.filter(phone_numbers::Column::Id.eq(id)),
+        None => numbers
+            .filter(phone_numbers::Column::Provider.eq(provider))
+            .order_by_asc(phone_numbers::Column::CreatedAt)
+            .order_by_asc(phone_numbers::Column::Id),
+    };
+    numbers.one(db).await?.ok_or_else(|| {
+        AppError::bad_input(
+            "callId",
+            format!(
+                "the organization has no active {} number to call from",
+                provider.as_str()
+            ),
+        )
+    })
+}
+
+/// Places a scheduled call now, through the same gate as the dispatcher
+/// (members who write calls). A call that is not `scheduled` is CONFLICT;
+/// a gate's block is DIAL_BLOCKED and leaves it scheduled; a call without
+/// an active agent, an account at the agent's provider or a number to call
+/// from is BAD_USER_INPUT on `callId`. The provider's refusal leaves the
+/// call `failed` with the reason (and answers it); its unavailability puts
+/// the call back to `scheduled` and is PROVIDER_UNAVAILABLE.
+#[tracing::instrument(skip_all, fields(organization_id = %viewer.organization_id, user_id = %viewer.user_id, call_id = %id))]
+pub async fn dial_now(app: &App, viewer: Viewer, id: Uuid) -> AppResult<calls::Model> {
+    viewer.require(Permission::WriteLeadsAndCalls)?;
+    let actor: Actor = viewer.into();
+    let dial = prepare(app, actor, id, Utc::now()).await?;
+    let answer = app.voice.dial(dial).await;
+    record_answer(app, actor, id, answer, Utc::now()).await
+}
+
+/// The first transaction: the gate, the choices and the attempt.
+async fn prepare(app: &App, actor: Actor, id: Uuid, now: DateTime<Utc>) -> AppResult<Dial> {
+    let org = actor.organization_id;
+    let write = app.begin_write().await?;
+    let call = lock_call(&write, org, id).await?;
+    if call.status != CallStatus::Scheduled {
+        return Err(AppError::Conflict {
+            field: Some("callId".into()),
+            message: format!("the call is {}, not scheduled", call.status.as_str()),
+            existing_id: None,
+        });
+    }
+    let to = call
+        .phone_number
+        .clone()
+        .ok_or_else(|| AppError::bad_input("callId", "the call has no number to dial"))?;
+    let lead = match call.lead_id {
+        Some(lead) => Some(crate::leads::lookups::find_lead(&*write, org, lead).await?),
+        None => None,
+    };
+    let campaign = match call.campaign_id {
+        Some(campaign) => Some(find_campaign(&*write, org, campaign).await?),
+        None => None,
+    };
+    let gate = dial_gate(&*write, org, &to, lead.as_ref(), campaign.as_ref(), now).await?;
+    if !gate.eligible() {
+        return Err(AppError::DialBlocked {
+            reasons: gate.blocks,
+        });
+    }
+    let agent = match call.agent_id {
+        Some(agent) => {
+            agents::Entity::find_by_id(agent)
+                .filter(agents::Column::OrganizationId.eq(org))
+                .filter(agents::Column::IsActive.eq(true))
+                .one(&*write)
+                .await?
+        }
+        None => None,
+    }
+    .ok_or_else(|| AppError::bad_input("callId", "the call has no active agent"))?;
+    let provider = provider_of(&agent);
+    let account = credentials::account(&*write, &app.secret_key, org, provider)
+        .await?
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "callId",
+                format!(
+                    "the organization has no {} account: setProviderCredentials first",
+                    provider.as_str()
+                ),
+            )
+        })?;
+    let number = from_number(&*write, &call, provider).await?;
+    let slug = organizations::Entity::find_by_id(org)
+        .one(&*write)
+        .await?
+        .ok_or_else(|| AppError::not_found("organization", org))?
+        .slug;
+
+    let (queued, _) = change_status(&write, actor, id, CallStatus::Queued, None, now).await?;
+    let mut row: calls::ActiveModel = queued.clone().into();
+    row.provider = Set(Some(provider));
+    row.from_phone_number_id = Set(Some(number.id));
+    row.provider_call_id = Set(None);
+    let queued = row.update(&*write).await?;
+    let payload =
+        json!({ "dial": "attempt", "provider": provider.as_str(), "from": number.phone_number });
+    record_event(
+        &write,
+        &queued,
+        actor,
+        EventRecord::now(CallEventKind::ProviderEvent, payload, now),
+        now,
+    )
+    .await?;
+    write.commit().await?;
+    Ok(Dial {
+        from_provider_id: number
+            .provider_phone_number_id
+            .or_else(|| account.phone_number_id.clone()),
+        account,
+        call_id: id,
+        organization_slug: slug,
+        to,
+        from: number.phone_number,
+        agent: agent.external_agent_id,
+    })
+}
+
+/// Takes back an attempt the provider never received: the call is
+/// `scheduled` again. Not a move of the status machine (a call never goes
+/// back on its own), the dialer undoing its own step, recorded as such.
+async fn unqueue(
+    write: &crate::app::Write,
+    actor: Actor,
+    call: calls::Model,
+    now: DateTime<Utc>,
+) -> AppResult<calls::Model> {
+    let mut row: calls::ActiveModel = call.into();
+    row.status = Set(CallStatus::Scheduled);
+    row.provider_call_id = Set(None);
+    row.updated_at = Set(now);
+    let call = row.update(&**write).await?;
+    let record = EventRecord {
+        kind: CallEventKind::StatusChanged,
+        from: Some(CallStatus::Queued),
+        to: Some(CallStatus::Scheduled),
+        payload: json!({ "dial": "retry" }),
+        occurred_at: now,
+    };
+    record_event(write, &call, actor, record, now).await?;
+    Ok(call)
+}
+
+/// The second transaction: what the provider answered.
+async fn record_answer(
+    app: &App,
+    actor: Actor,
+    id: Uuid,
+    answer: Result<super::Placed, DialError>,
+    now: DateTime<Utc>,
+) -> AppResult<calls::Model> {
+    let write = app.begin_write().await?;
+    let call = lock_call(&write, actor.organization_id, id).await?;
+    let (call, failure) = match answer {
+        Ok(placed) => {
+            let mut row: calls::ActiveModel = call.into();
+            row.provider_call_id = Set(Some(placed.provider_call_id.clone()));
+            row.updated_at = Set(now);
+            let call = row.update(&*write).await?;
+            let payload = json!({ "dial": "placed", "providerCallId": placed.provider_call_id });
+            record_event(
+                &write,
+                &call,
+                actor,
+                EventRecord::now(CallEventKind::ProviderEvent, payload, now),
+                now,
+            )
+            .await?;
+            (call, None)
+        }
+        Err(error) => {
+            let (to, answer) = match &error {
+                DialError::Refused { .. } => (CallStatus::Failed, None),
+                DialError::Unavailable(reason) => (
+                    CallStatus::Scheduled,
+                    Some(AppError::ProviderUnavailable(reason.clone())),
+                ),
+            };
+            let payload = json!({ "dial": "not_placed", "reason": error.to_string() });
+            record_event(
+                &write,
+                &call,
+                actor,
+                EventRecord::now(CallEventKind::ProviderEvent, payload, now),
+                now,
+            )
+            .await?;
+            let call = match to {
+                CallStatus::Scheduled => unqueue(&write, actor, call, now).await?,
+                _ => {
+                    let (call, _) = change_status(&write, actor, id, to, None, now).await?;
+                    let mut row: calls::ActiveModel = call.into();
+                    row.ended_reason = Set(Some(error.to_string()));
+                    row.update(&*write).await?
+                }
+            };
+            (call, answer)
+        }
+    };
+    write.commit().await?;
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(call),
+    }
+}
