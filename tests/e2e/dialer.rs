@@ -29,16 +29,16 @@ on_both_backends!(
 
 /// One request a fake provider received.
 #[derive(Debug, Clone)]
-struct Received {
-    method: Method,
-    path: String,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Received {
+    pub method: Method,
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: String,
 }
 
 /// What the fake answers next.
 #[derive(Debug, Clone)]
-enum Answer {
+pub(crate) enum Answer {
     /// Each provider's success, with these ids.
     Success,
     Status(u16, Value),
@@ -47,9 +47,9 @@ enum Answer {
 }
 
 #[derive(Clone)]
-struct Fake {
-    received: Arc<Mutex<Vec<Received>>>,
-    answer: Arc<Mutex<Answer>>,
+pub(crate) struct Fake {
+    pub received: Arc<Mutex<Vec<Received>>>,
+    pub answer: Arc<Mutex<Answer>>,
 }
 
 async fn respond(
@@ -60,22 +60,27 @@ async fn respond(
     body: Bytes,
 ) -> impl IntoResponse {
     let path = uri.path().to_owned();
-    fake.received.lock().expect("lock").push(Received {
-        method,
-        path: path.clone(),
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    });
+    let n = {
+        let mut received = fake.received.lock().expect("lock");
+        received.push(Received {
+            method,
+            path: path.clone(),
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
+        received.len()
+    };
     let answer = fake.answer.lock().expect("lock").clone();
+    // Ids numbered by request, as unique as a provider's.
     let success = || {
         let body = if path == "/call" {
-            json!({ "id": "vapi-call-1", "status": "queued" })
+            json!({ "id": format!("vapi-call-{n}"), "status": "queued" })
         } else if path == "/v2/create-phone-call" {
-            json!({ "call_id": "retell-call-1", "call_status": "registered" })
+            json!({ "call_id": format!("retell-call-{n}"), "call_status": "registered" })
         } else if path == "/v1/convai/twilio/outbound-call" {
-            json!({ "success": true, "message": "ok", "conversation_id": "conv-1", "callSid": "CA1" })
+            json!({ "success": true, "message": "ok", "conversation_id": format!("conv-{n}"), "callSid": "CA1" })
         } else {
-            json!({ "sid": "CA0123456789", "status": "queued" })
+            json!({ "sid": format!("CA{n}"), "status": "queued" })
         };
         (StatusCode::OK, axum::Json(body))
     };
@@ -93,7 +98,7 @@ async fn respond(
 }
 
 /// A fake provider API on loopback: its base URL and handle.
-async fn fake_provider() -> (String, Fake) {
+pub(crate) async fn fake_provider() -> (String, Fake) {
     let fake = Fake {
         received: Arc::default(),
         answer: Arc::new(Mutex::new(Answer::Success)),
@@ -111,7 +116,7 @@ async fn fake_provider() -> (String, Fake) {
 
 /// A fixed-offset zone where it is about noon now, so the calling-hours
 /// check passes whenever the test runs.
-fn noon_zone() -> String {
+pub(crate) fn noon_zone() -> String {
     let hour = i64::from(Utc::now().hour());
     let east = 12 - hour;
     // `Etc/GMT-3` is three hours east of UTC.
@@ -122,12 +127,12 @@ fn noon_zone() -> String {
     }
 }
 
-async fn gql(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+pub(crate) async fn gql(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
     app.graphql(Some(token), query, variables).await
 }
 
 /// Sets `provider`'s account at `base` (as the owner).
-async fn account(app: &TestApp, tenant: &Tenant, provider: &str, input: Value) -> Value {
+pub(crate) async fn account(app: &TestApp, tenant: &Tenant, provider: &str, input: Value) -> Value {
     let body = gql(
         app,
         &tenant.token(tenant.owner),
@@ -141,7 +146,7 @@ async fn account(app: &TestApp, tenant: &Tenant, provider: &str, input: Value) -
 /// A scheduled call to a new lead (at `phone`) by a new agent of
 /// `agent_provider`, leaving from a new number at `number_provider`.
 #[allow(clippy::too_many_arguments)]
-async fn scheduled_call(
+pub(crate) async fn scheduled_call(
     app: &TestApp,
     tenant: &Tenant,
     agent_provider: &str,
@@ -191,7 +196,7 @@ async fn scheduled_call(
         .to_owned()
 }
 
-const DIAL: &str =
+pub(crate) const DIAL: &str =
     "mutation($id: ID!) { dialNow(callId: $id) { id status provider providerCallId endedReason } }";
 
 fn header<'a>(received: &'a Received, name: &str) -> &'a str {
@@ -238,7 +243,7 @@ async fn each_provider_receives_its_own_request_and_the_call_lands_queued_with_i
             "+14155550202",
             None,
             "+14155550302",
-            "retell-call-1",
+            "retell-call-2",
         ),
         (
             "ELEVENLABS",
@@ -247,7 +252,7 @@ async fn each_provider_receives_its_own_request_and_the_call_lands_queued_with_i
             "+14155550203",
             Some("phnum_11"),
             "+14155550303",
-            "conv-1",
+            "conv-3",
         ),
         (
             "OTHER",
@@ -256,7 +261,7 @@ async fn each_provider_receives_its_own_request_and_the_call_lands_queued_with_i
             "+14155550204",
             None,
             "+14155550304",
-            "CA0123456789",
+            "CA4",
         ),
     ];
     for (n, (agent_provider, external, number_provider, from, from_id, to, provider_id)) in

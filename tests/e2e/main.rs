@@ -22,6 +22,7 @@ mod customer_reads;
 mod customers;
 mod day_counts;
 mod dialer;
+mod dialer_dispatch;
 mod entities;
 mod follow_ups;
 mod fuzz;

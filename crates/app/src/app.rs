@@ -151,7 +151,8 @@ impl App {
     /// slug and whose provider ids it carries, the call summary's refresh,
     /// the periodic clean-up, which organizations have sequence steps or
     /// follow-ups due (the runner then works each as its tenant), which
-    /// have customers to rescore (likewise), readiness,
+    /// have customers to rescore (likewise), which have calls due to dial
+    /// (the dispatcher likewise), readiness,
     /// and the CLI (which connects as the
     /// owner). Everything else runs on [`App::db`].
     pub fn privileged(&self) -> &DatabaseConnection {

@@ -145,6 +145,9 @@ pub enum DialBlock {
     },
     /// The balance does not cover one minute of calling.
     InsufficientCredits { balance: i64, required: i64 },
+    /// The call belongs to a campaign that is not running (a draft, paused
+    /// or completed campaign places no calls).
+    CampaignNotActive { status: String },
 }
 
 impl DialBlock {
@@ -155,6 +158,7 @@ impl DialBlock {
             Self::OutsideCallingHours { .. } => "OUTSIDE_CALLING_HOURS",
             Self::OutsideCampaignWindow { .. } => "OUTSIDE_CAMPAIGN_WINDOW",
             Self::InsufficientCredits { .. } => "INSUFFICIENT_CREDITS",
+            Self::CampaignNotActive { .. } => "CAMPAIGN_NOT_ACTIVE",
         }
     }
 }
@@ -200,6 +204,9 @@ impl fmt::Display for DialBlock {
                 f,
                 "the balance of {balance} credits does not cover one minute of calling ({required} credits)"
             ),
+            Self::CampaignNotActive { status } => {
+                write!(f, "the campaign is {status}, not active")
+            }
         }
     }
 }

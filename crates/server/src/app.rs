@@ -94,6 +94,9 @@ pub struct HttpConfig {
     pub messaging: Option<Arc<dyn switchboard_app::messaging::Messaging>>,
     /// How long a voice provider has to answer a request to place a call.
     pub dial_timeout: Duration,
+    /// How often the dialer looks for due scheduled calls; none runs no
+    /// dialer (tests drive its rounds themselves).
+    pub dialer_poll: Option<Duration>,
     /// How often a subscription socket gets a keep-alive message.
     pub keepalive: Duration,
     /// Most operations running at once on one WebSocket.
@@ -177,6 +180,7 @@ impl Default for HttpConfig {
             sequence_poll: None,
             messaging: None,
             dial_timeout: Duration::from_secs(10),
+            dialer_poll: None,
             keepalive: Duration::from_secs(15),
             ws_max_operations: 25,
             ws_init_timeout: Duration::from_secs(10),

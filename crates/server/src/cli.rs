@@ -298,6 +298,17 @@ pub struct ServeArgs {
     #[arg(long, env = "SWITCHBOARD_SEQUENCE_POLL_SECS", default_value_t = 5)]
     pub sequence_poll_secs: u64,
 
+    /// Seconds between rounds of the dialer, which places the scheduled
+    /// calls that have fallen due (every instance runs it; each call is
+    /// placed once).
+    #[arg(long, env = "SWITCHBOARD_DIALER_POLL_SECS", default_value_t = 3)]
+    pub dialer_poll_secs: u64,
+
+    /// Seconds a voice provider has to answer a request to place a call
+    /// (then the call is tried again later).
+    #[arg(long, env = "SWITCHBOARD_DIAL_TIMEOUT_SECS", default_value_t = 10)]
+    pub dial_timeout_secs: u64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SWITCHBOARD_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]
     pub body_limit: usize,

@@ -15,6 +15,8 @@
 //! - The nurture sequence runner ([`switchboard_app::leads::runner`]),
 //!   every `--sequence-poll-secs`.
 //! - The customers' RFM rescoring ([`switchboard_app::customers::rfm`]), hourly.
+//! - The dialer ([`switchboard_app::dialer::dispatch`]), every
+//!   `--dialer-poll-secs`: due scheduled calls placed at the providers.
 //!
 //! The fold clocks itself (the same gauge, `task="day_count_fold"`),
 //! and the event bus counts what it fans out
@@ -64,6 +66,14 @@ pub fn spawn(state: &AppState, config: &HttpConfig) {
     ));
     // Nurture sequence steps as they fall due, on every instance (each
     // step is claimed by one).
+    // Due scheduled calls, placed at the providers, on every instance
+    // (each call is claimed by one).
+    if let Some(every) = config.dialer_poll {
+        tokio::spawn(switchboard_app::dialer::dispatch::dispatch_loop(
+            state.app.clone(),
+            every,
+        ));
+    }
     if let Some(every) = config.sequence_poll {
         tokio::spawn(switchboard_app::leads::runner::run_loop(
             state.app.clone(),

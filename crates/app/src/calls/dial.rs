@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use switchboard_domain::dial::{self, CallingWindow, DialBlock, DialRequest};
-use switchboard_entity::enums::{CallStatus, CallType};
+use switchboard_entity::enums::{CallStatus, CallType, CampaignStatus};
 use switchboard_entity::{calls, campaigns, leads, organizations};
 use uuid::Uuid;
 
@@ -86,11 +86,18 @@ pub async fn dial_gate(
     };
     let timezone = request.called_party_timezone();
     let local = at.with_timezone(&timezone).time();
+    let mut blocks = dial::check(&request);
+    // Only a running campaign places calls (a paused one stops at once).
+    if let Some(campaign) = campaign.filter(|c| c.status != CampaignStatus::Active) {
+        blocks.push(DialBlock::CampaignNotActive {
+            status: campaign.status.as_str().to_owned(),
+        });
+    }
     Ok(DialGate {
         phone_number: phone_number.to_owned(),
         timezone,
         local_time: local.with_nanosecond(0).unwrap_or(local),
-        blocks: dial::check(&request),
+        blocks,
     })
 }
 

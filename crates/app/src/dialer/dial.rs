@@ -24,7 +24,7 @@ use uuid::Uuid;
 use super::credentials;
 use super::{Dial, DialError};
 use crate::actor::{Actor, Permission, Viewer};
-use crate::app::App;
+use crate::app::{App, Write};
 use crate::calls::dial::dial_gate;
 use crate::calls::status::change_status;
 use crate::calls::{EventRecord, find_campaign, lock_call, record_event};
@@ -80,16 +80,25 @@ async fn from_number(
 pub async fn dial_now(app: &App, viewer: Viewer, id: Uuid) -> AppResult<calls::Model> {
     viewer.require(Permission::WriteLeadsAndCalls)?;
     let actor: Actor = viewer.into();
-    let dial = prepare(app, actor, id, Utc::now()).await?;
+    let write = app.begin_write().await?;
+    let call = lock_call(&write, actor.organization_id, id).await?;
+    let dial = prepare(app, &write, actor, call, Utc::now()).await?;
+    write.commit().await?;
     let answer = app.voice.dial(dial).await;
-    record_answer(app, actor, id, answer, Utc::now()).await
+    record_answer(app, actor, id, answer, None, Utc::now()).await
 }
 
-/// The first transaction: the gate, the choices and the attempt.
-async fn prepare(app: &App, actor: Actor, id: Uuid, now: DateTime<Utc>) -> AppResult<Dial> {
+/// The first transaction, over `call` locked in `write`: the gate, the
+/// choices and the attempt (committed by the caller).
+pub(crate) async fn prepare(
+    app: &App,
+    write: &Write,
+    actor: Actor,
+    call: calls::Model,
+    now: DateTime<Utc>,
+) -> AppResult<Dial> {
     let org = actor.organization_id;
-    let write = app.begin_write().await?;
-    let call = lock_call(&write, org, id).await?;
+    let id = call.id;
     if call.status != CallStatus::Scheduled {
         return Err(AppError::Conflict {
             field: Some("callId".into()),
@@ -102,14 +111,14 @@ async fn prepare(app: &App, actor: Actor, id: Uuid, now: DateTime<Utc>) -> AppRe
         .clone()
         .ok_or_else(|| AppError::bad_input("callId", "the call has no number to dial"))?;
     let lead = match call.lead_id {
-        Some(lead) => Some(crate::leads::lookups::find_lead(&*write, org, lead).await?),
+        Some(lead) => Some(crate::leads::lookups::find_lead(&**write, org, lead).await?),
         None => None,
     };
     let campaign = match call.campaign_id {
-        Some(campaign) => Some(find_campaign(&*write, org, campaign).await?),
+        Some(campaign) => Some(find_campaign(&**write, org, campaign).await?),
         None => None,
     };
-    let gate = dial_gate(&*write, org, &to, lead.as_ref(), campaign.as_ref(), now).await?;
+    let gate = dial_gate(&**write, org, &to, lead.as_ref(), campaign.as_ref(), now).await?;
     if !gate.eligible() {
         return Err(AppError::DialBlocked {
             reasons: gate.blocks,
@@ -120,14 +129,14 @@ async fn prepare(app: &App, actor: Actor, id: Uuid, now: DateTime<Utc>) -> AppRe
             agents::Entity::find_by_id(agent)
                 .filter(agents::Column::OrganizationId.eq(org))
                 .filter(agents::Column::IsActive.eq(true))
-                .one(&*write)
+                .one(&**write)
                 .await?
         }
         None => None,
     }
     .ok_or_else(|| AppError::bad_input("callId", "the call has no active agent"))?;
     let provider = provider_of(&agent);
-    let account = credentials::account(&*write, &app.secret_key, org, provider)
+    let account = credentials::account(&**write, &app.secret_key, org, provider)
         .await?
         .ok_or_else(|| {
             AppError::bad_input(
@@ -138,30 +147,29 @@ async fn prepare(app: &App, actor: Actor, id: Uuid, now: DateTime<Utc>) -> AppRe
                 ),
             )
         })?;
-    let number = from_number(&*write, &call, provider).await?;
+    let number = from_number(&**write, &call, provider).await?;
     let slug = organizations::Entity::find_by_id(org)
-        .one(&*write)
+        .one(&**write)
         .await?
         .ok_or_else(|| AppError::not_found("organization", org))?
         .slug;
 
-    let (queued, _) = change_status(&write, actor, id, CallStatus::Queued, None, now).await?;
+    let (queued, _) = change_status(write, actor, id, CallStatus::Queued, None, now).await?;
     let mut row: calls::ActiveModel = queued.clone().into();
     row.provider = Set(Some(provider));
     row.from_phone_number_id = Set(Some(number.id));
     row.provider_call_id = Set(None);
-    let queued = row.update(&*write).await?;
+    let queued = row.update(&**write).await?;
     let payload =
         json!({ "dial": "attempt", "provider": provider.as_str(), "from": number.phone_number });
     record_event(
-        &write,
+        write,
         &queued,
         actor,
         EventRecord::now(CallEventKind::ProviderEvent, payload, now),
         now,
     )
     .await?;
-    write.commit().await?;
     Ok(Dial {
         from_provider_id: number
             .provider_phone_number_id
@@ -179,13 +187,17 @@ async fn prepare(app: &App, actor: Actor, id: Uuid, now: DateTime<Utc>) -> AppRe
 /// `scheduled` again. Not a move of the status machine (a call never goes
 /// back on its own), the dialer undoing its own step, recorded as such.
 async fn unqueue(
-    write: &crate::app::Write,
+    write: &Write,
     actor: Actor,
     call: calls::Model,
+    retry_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> AppResult<calls::Model> {
     let mut row: calls::ActiveModel = call.into();
     row.status = Set(CallStatus::Scheduled);
+    if let Some(at) = retry_at {
+        row.scheduled_at = Set(Some(at));
+    }
     row.provider_call_id = Set(None);
     row.updated_at = Set(now);
     let call = row.update(&**write).await?;
@@ -200,12 +212,14 @@ async fn unqueue(
     Ok(call)
 }
 
-/// The second transaction: what the provider answered.
-async fn record_answer(
+/// The second transaction: what the provider answered. An unavailable
+/// provider's call is scheduled again, at `retry_at` when given.
+pub(crate) async fn record_answer(
     app: &App,
     actor: Actor,
     id: Uuid,
     answer: Result<super::Placed, DialError>,
+    retry_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> AppResult<calls::Model> {
     let write = app.begin_write().await?;
@@ -245,7 +259,7 @@ async fn record_answer(
             )
             .await?;
             let call = match to {
-                CallStatus::Scheduled => unqueue(&write, actor, call, now).await?,
+                CallStatus::Scheduled => unqueue(&write, actor, call, retry_at, now).await?,
                 _ => {
                     let (call, _) = change_status(&write, actor, id, to, None, now).await?;
                     let mut row: calls::ActiveModel = call.into();

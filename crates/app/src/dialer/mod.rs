@@ -11,6 +11,7 @@
 
 pub mod credentials;
 pub mod dial;
+pub mod dispatch;
 
 use std::future::Future;
 use std::pin::Pin;

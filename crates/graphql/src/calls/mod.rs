@@ -258,6 +258,8 @@ pub enum DialBlockCode {
     OutsideCampaignWindow,
     /// The balance does not cover one minute of calling.
     InsufficientCredits,
+    /// The call's campaign is a draft, paused or completed.
+    CampaignNotActive,
 }
 
 /// One reason a dial is blocked.
@@ -276,6 +278,7 @@ impl From<&DialBlock> for DialBlockReason {
             DialBlock::OutsideCallingHours { .. } => DialBlockCode::OutsideCallingHours,
             DialBlock::OutsideCampaignWindow { .. } => DialBlockCode::OutsideCampaignWindow,
             DialBlock::InsufficientCredits { .. } => DialBlockCode::InsufficientCredits,
+            DialBlock::CampaignNotActive { .. } => DialBlockCode::CampaignNotActive,
         };
         Self {
             code,
