@@ -28,6 +28,7 @@ use crate::dialer::{Answer, account, fake_provider, gql, scheduled_call};
 on_both_backends!(
     two_dispatchers_place_every_due_call_exactly_once,
     the_dispatcher_applies_the_gate_and_gives_up_on_what_cannot_be_placed,
+    the_dispatcher_keeps_no_more_calls_going_than_the_organization_allows,
 );
 
 /// A dispatcher of its own over the test database, as another instance's
@@ -86,6 +87,14 @@ async fn two_dispatchers_place_every_due_call_exactly_once(backend: Backend) {
         json!({ "apiKey": "key", "baseUrl": base }),
     )
     .await;
+    let room = gql(
+        &app,
+        &acme.token(acme.admin),
+        "mutation { updateSettings(input: { dialerConcurrency: 1000 }) { dialerConcurrency } }",
+        json!({}),
+    )
+    .await;
+    ok(&room);
     const CALLS: usize = 40;
     let mut ids = Vec::new();
     for n in 0..CALLS {
@@ -358,4 +367,85 @@ async fn the_dispatcher_applies_the_gate_and_gives_up_on_what_cannot_be_placed(b
         fake.received.lock().expect("lock").len(),
         MAX_ATTEMPTS as usize
     );
+}
+
+async fn the_dispatcher_keeps_no_more_calls_going_than_the_organization_allows(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "concurrency").await;
+    let (base, fake) = fake_provider().await;
+    account(
+        &app,
+        &acme,
+        "RETELL",
+        json!({ "apiKey": "key", "baseUrl": base }),
+    )
+    .await;
+    let settings = gql(
+        &app,
+        &acme.token(acme.admin),
+        "mutation { updateSettings(input: { dialerConcurrency: 3 }) { dialerConcurrency } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(ok(&settings)["updateSettings"]["dialerConcurrency"], 3);
+    let refused = gql(
+        &app,
+        &acme.token(acme.admin),
+        "mutation { updateSettings(input: { dialerConcurrency: 0 }) { dialerConcurrency } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        switchboard_tests::code(&refused),
+        "BAD_USER_INPUT",
+        "{refused}"
+    );
+    let mut ids = vec![
+        scheduled_call(
+            &app,
+            &acme,
+            "RETELL",
+            "agent",
+            "RETELL",
+            "+14155550720",
+            None,
+            "+14155550820",
+        )
+        .await,
+    ];
+    for n in 1..5 {
+        ids.push(schedule_to_same_agent(&app, &acme, &format!("+1415555082{n}")).await);
+    }
+    // Two instances at once still keep to the limit.
+    let (dispatcher, other) = (
+        dispatcher(&app, backend).await,
+        self::dispatcher(&app, backend).await,
+    );
+    let at = Utc::now() + chrono::Duration::minutes(2);
+    let (a, b) = tokio::join!(
+        dispatch::dispatch_due(&dispatcher, at, 100),
+        dispatch::dispatch_due(&other, at, 100)
+    );
+    let placed = a.expect("a round").placed + b.expect("a round").placed;
+    assert_eq!(placed, 3);
+    let round = dispatch::dispatch_due(&dispatcher, at, 100)
+        .await
+        .expect("a round");
+    assert_eq!(round.placed, 0, "three calls are still going: {round:?}");
+    // One ends: room for one more.
+    let received = fake.received.lock().expect("lock").clone();
+    let first: Value = serde_json::from_str(&received[0].body).expect("json");
+    let ended = gql(
+        &app,
+        &acme.token(acme.agent),
+        "mutation($id: ID!) { updateCallStatus(id: $id, status: FAILED) { status } }",
+        json!({ "id": first["metadata"]["switchboardCallId"] }),
+    )
+    .await;
+    ok(&ended);
+    let round = dispatch::dispatch_due(&dispatcher, at, 100)
+        .await
+        .expect("a round");
+    assert_eq!(round.placed, 1, "{round:?}");
+    assert_eq!(fake.received.lock().expect("lock").len(), 4);
 }

@@ -4,8 +4,8 @@
 //! default. Unreadable values fall back like missing ones.
 //!
 //! An organization's own settings are its calling hours (which the dial
-//! gate enforces, narrower than the legal 08:00–21:00 only) and the credits
-//! a billed minute costs. The security policy ([`Policy`]) is global and
+//! gate enforces, narrower than the legal 08:00–21:00 only), the credits
+//! a billed minute costs and how many calls the dialer keeps going at once. The security policy ([`Policy`]) is global and
 //! read-only here. Every change is audited with the old and new values.
 
 use std::collections::HashMap;
@@ -30,6 +30,11 @@ use crate::identity::{Client, Policy};
 
 const CALLING_HOURS_START_KEY: &str = "calling_hours_start";
 const CALLING_HOURS_END_KEY: &str = "calling_hours_end";
+const DIALER_CONCURRENCY_KEY: &str = "dialer_max_concurrent_calls";
+/// Calls the dialer keeps going at once for an organization by default.
+pub const DEFAULT_DIALER_CONCURRENCY: i64 = 10;
+/// The most calls an organization may set the dialer to keep going at once.
+pub const MAX_DIALER_CONCURRENCY: i64 = 1_000;
 /// The most a billed minute may cost, in credits.
 pub const MAX_CREDITS_PER_MINUTE: i64 = 1_000_000;
 
@@ -38,6 +43,9 @@ pub const MAX_CREDITS_PER_MINUTE: i64 = 1_000_000;
 pub struct Settings {
     pub calling_hours: CallingHoursPolicy,
     pub credits_per_minute: i64,
+    /// Calls the dialer keeps going at once (queued, ringing or in
+    /// progress); it places no more until one ends.
+    pub dialer_concurrency: i64,
     /// The global security policy.
     pub policy: Policy,
 }
@@ -50,6 +58,8 @@ pub struct SettingsChanges {
     /// `HH:MM`, by 21:00, after the start.
     pub calling_hours_end: Option<String>,
     pub credits_per_minute: Option<i64>,
+    /// 1 to [`MAX_DIALER_CONCURRENCY`].
+    pub dialer_concurrency: Option<i64>,
 }
 
 /// The values of `keys` for the organization, its own rows over the global.
@@ -102,11 +112,25 @@ pub async fn calling_hours(
     Ok(CallingHoursPolicy::new(start, end).unwrap_or(default))
 }
 
+/// How many calls the dialer keeps going at once for the organization.
+pub async fn dialer_concurrency(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> AppResult<i64> {
+    let found = values(db, organization_id, &[DIALER_CONCURRENCY_KEY]).await?;
+    Ok(found
+        .get(DIALER_CONCURRENCY_KEY)
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|v| (1..=MAX_DIALER_CONCURRENCY).contains(v))
+        .unwrap_or(DEFAULT_DIALER_CONCURRENCY))
+}
+
 /// The organization's settings.
 pub async fn settings(db: &impl ConnectionTrait, organization_id: Uuid) -> AppResult<Settings> {
     Ok(Settings {
         calling_hours: calling_hours(db, organization_id).await?,
         credits_per_minute: credits_per_minute(db, organization_id).await?,
+        dialer_concurrency: dialer_concurrency(db, organization_id).await?,
         policy: Policy::load(db).await?,
     })
 }
@@ -147,6 +171,14 @@ pub async fn update_settings(
             format!("from 0 to {MAX_CREDITS_PER_MINUTE} credits"),
         ));
     }
+    if let Some(calls) = changes.dialer_concurrency
+        && !(1..=MAX_DIALER_CONCURRENCY).contains(&calls)
+    {
+        return Err(AppError::bad_input(
+            "dialerConcurrency",
+            format!("from 1 to {MAX_DIALER_CONCURRENCY} calls"),
+        ));
+    }
     let mut writes: Vec<(&str, String)> = Vec::new();
     if start.is_some() {
         writes.push((
@@ -159,6 +191,9 @@ pub async fn update_settings(
     }
     if let Some(credits) = changes.credits_per_minute {
         writes.push((CREDITS_PER_MINUTE_KEY, credits.to_string()));
+    }
+    if let Some(calls) = changes.dialer_concurrency {
+        writes.push((DIALER_CONCURRENCY_KEY, calls.to_string()));
     }
     let now = Utc::now();
     let write = app.begin_write().await?;

@@ -5,8 +5,10 @@
 //! which organizations have due calls and an account at a provider (an
 //! organization without one records its calls but places them elsewhere:
 //! the dialer leaves them be), then works each as that tenant:
-//! the next due call is claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL
-//! (SQLite's write transaction holds the database), [`prepare`]d — the dial
+//! the next due call is claimed under the organization's row lock (`FOR
+//! UPDATE` on PostgreSQL, which queues the instances' claims for one
+//! organization; SQLite's write transaction holds the database) and with
+//! `SKIP LOCKED` past calls other writers hold, [`prepare`]d — the dial
 //! gate at this moment, the attempt recorded as `queued` — and committed
 //! before the provider is asked, so two dispatchers never place one call
 //! and a call is never placed twice. Then:
@@ -22,6 +24,11 @@
 //! - unplaceable (no active agent, no account at its provider, no number to
 //!   call from): the call fails with the reason.
 //!
+//! An organization has at most its `dialerConcurrency` setting's calls
+//! going at once (queued, ringing or in progress), counted under that lock
+//! so it holds across instances: a round places no more than the room
+//! left, the rest wait for the next.
+//!
 //! Rounds, outcomes and the lag behind the due time are counted in the
 //! metrics, each step is announced to `callUpdated`.
 
@@ -36,7 +43,7 @@ use sea_orm::{
 };
 use switchboard_domain::dial::DialBlock;
 use switchboard_entity::enums::{CallEventKind, CallStatus};
-use switchboard_entity::{call_events, calls, system_config};
+use switchboard_entity::{call_events, calls, organizations, system_config};
 use uuid::Uuid;
 
 use super::DialError;
@@ -163,10 +170,30 @@ async fn dispatch_organization(
 ) -> AppResult<Dispatch> {
     let actor = Actor::system(organization_id);
     let mut round = Dispatch::default();
+    // Carriers and providers limit calls at once: the organization's share.
+    let limit = crate::settings::dialer_concurrency(&app.db, organization_id).await?;
     // Calls the gate holds stay scheduled: not claimed again this round.
     let mut held: Vec<Uuid> = Vec::new();
     for _ in 0..batch {
         let write = app.begin_write().await?;
+        // Claims queue on the organization's row, so the calls going are
+        // counted with every other instance's claims committed.
+        organizations::Entity::find_by_id(organization_id)
+            .lock_exclusive()
+            .one(&*write)
+            .await?;
+        let live = calls::Entity::find()
+            .filter(calls::Column::OrganizationId.eq(organization_id))
+            .filter(calls::Column::Status.is_in([
+                CallStatus::Queued,
+                CallStatus::Ringing,
+                CallStatus::InProgress,
+            ]))
+            .count(&*write)
+            .await?;
+        if live >= limit.unsigned_abs() {
+            break;
+        }
         let mut due = calls::Entity::find()
             .filter(calls::Column::OrganizationId.eq(organization_id))
             .filter(calls::Column::Status.eq(CallStatus::Scheduled))

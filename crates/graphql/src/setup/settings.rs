@@ -33,6 +33,8 @@ pub struct Settings {
     pub calling_hours_end: String,
     /// Credits a billed minute of calling costs.
     pub credits_per_minute: i64,
+    /// Calls the dialer keeps going at once (queued, ringing or in progress); it places no more until one ends. Default 10.
+    pub dialer_concurrency: i64,
     /// The global security policy.
     pub security: SecurityPolicy,
 }
@@ -43,6 +45,7 @@ impl From<settings::Settings> for Settings {
             calling_hours_start: s.calling_hours.start.format("%H:%M").to_string(),
             calling_hours_end: s.calling_hours.end.format("%H:%M").to_string(),
             credits_per_minute: s.credits_per_minute,
+            dialer_concurrency: s.dialer_concurrency,
             security: SecurityPolicy {
                 password_min_length: s.policy.password.min_length as i32,
                 max_login_attempts: s.policy.max_login_attempts as i32,
@@ -63,6 +66,8 @@ pub struct UpdateSettingsInput {
     pub calling_hours_end: Option<String>,
     /// 0 to 1,000,000.
     pub credits_per_minute: Option<i64>,
+    /// 1 to 1,000.
+    pub dialer_concurrency: Option<i64>,
 }
 
 /// The settings query.
@@ -89,8 +94,8 @@ pub struct SettingsMutations;
 #[Object]
 impl SettingsMutations {
     /// Changes the organization's calling hours (the dial gate enforces
-    /// them, within the legal 08:00–21:00) or what a minute costs (admins
-    /// and owners; audited). BAD_USER_INPUT names the field refused.
+    /// them, within the legal 08:00–21:00), what a minute costs or the
+    /// dialer's concurrency (admins and owners; audited). BAD_USER_INPUT names the field refused.
     async fn update_settings(
         &self,
         ctx: &Context<'_>,
@@ -101,6 +106,7 @@ impl SettingsMutations {
             calling_hours_start: input.calling_hours_start,
             calling_hours_end: input.calling_hours_end,
             credits_per_minute: input.credits_per_minute,
+            dialer_concurrency: input.dialer_concurrency,
         };
         Ok(
             settings::update_settings(context::app(ctx)?, viewer, &client(ctx), changes)
