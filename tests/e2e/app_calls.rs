@@ -324,6 +324,7 @@ fn delivery(event_id: &str, call_id: &str, status: CallStatus) -> ProviderEvent 
             customer_number: Some("+14155550177".to_owned()),
             agent_number: None,
             provider_agent_id: None,
+            switchboard_call_id: None,
         },
         status: Some(status),
         outcome: None,

@@ -25,6 +25,7 @@ on_both_backends!(
     refusals_fail_the_call_and_outages_or_timeouts_keep_it_scheduled,
     the_gate_runs_again_at_dial_time_and_other_organizations_are_out_of_reach,
     provider_accounts_are_for_admins_and_never_read_back,
+    a_webhook_that_comes_before_the_providers_answer_names_the_call,
 );
 
 /// One request a fake provider received.
@@ -656,4 +657,84 @@ async fn provider_accounts_are_for_admins_and_never_read_back(backend: Backend) 
         .await
         .expect("read");
     assert_eq!(audit.len(), 2);
+}
+
+async fn a_webhook_that_comes_before_the_providers_answer_names_the_call(backend: Backend) {
+    let config = HttpConfig {
+        dial_timeout: Duration::from_millis(1500),
+        ..HttpConfig::default()
+    };
+    let app = spawn_app_with(TestDb::migrated(backend).await, config).await;
+    let acme = Tenant::create(&app.db.db, "early").await;
+    let (base, fake) = fake_provider().await;
+    account(
+        &app,
+        &acme,
+        "VAPI",
+        json!({ "apiKey": "key", "baseUrl": base, "phoneNumberId": "pn" }),
+    )
+    .await;
+    let secret = "whsec_early_0123456789";
+    let set = gql(
+        &app,
+        &acme.token(acme.admin),
+        "mutation($s: String!) { setWebhookSecret(provider: VAPI, secret: $s) { configured } }",
+        json!({ "s": secret }),
+    )
+    .await;
+    ok(&set);
+    let call = scheduled_call(
+        &app,
+        &acme,
+        "VAPI",
+        "asst",
+        "VAPI",
+        "+14155550901",
+        None,
+        "+14155550902",
+    )
+    .await;
+    // The provider takes the call, reports it ringing, and its answer to
+    // the request never arrives in time.
+    *fake.answer.lock().expect("lock") = Answer::Slow(Duration::from_secs(4));
+    let token = acme.token(acme.agent);
+    let dial = gql(&app, &token, DIAL, json!({ "id": call }));
+    let webhook = async {
+        for _ in 0..100 {
+            if !fake.received.lock().expect("lock").is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let update = json!({ "message": {
+            "type": "status-update", "status": "ringing",
+            "call": { "id": "vapi-early-1", "type": "outboundPhoneCall",
+                      "metadata": { "switchboardCallId": call },
+                      "customer": { "number": "+14155550902" } }
+        }});
+        app.client
+            .post(format!("{}/webhooks/vapi?org=early", app.base_url))
+            .header("content-type", "application/json")
+            .header("x-vapi-secret", secret)
+            .body(update.to_string())
+            .send()
+            .await
+            .expect("sent")
+            .json::<Value>()
+            .await
+            .expect("json")
+    };
+    let (dialed, delivered) = tokio::join!(dial, webhook);
+    assert_eq!(delivered["callCreated"], false, "{delivered}");
+    let placed = &ok(&dialed)["dialNow"];
+    assert_eq!(placed["status"], "RINGING", "{dialed}");
+    assert_eq!(placed["providerCallId"], "vapi-early-1");
+    let calls = gql(
+        &app,
+        &token,
+        "{ calls(first: 10) { totalCount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(ok(&calls)["calls"]["totalCount"], 1, "no second call");
 }

@@ -701,6 +701,22 @@ async fn find_or_create_call(
         let call = call_service::lock_call(txn, org, existing.id).await?;
         return Ok((call, false, false));
     }
+    // A call the dialer placed whose id the provider's answer has not
+    // stored yet: the provider echoes Switchboard's id, and the call takes
+    // the provider's id now.
+    if let Some(id) = event.call.switchboard_call_id
+        && let Some(placed) = calls::Entity::find_by_id(id)
+            .filter(calls::Column::OrganizationId.eq(org))
+            .filter(calls::Column::Provider.eq(provider))
+            .filter(calls::Column::ProviderCallId.is_null())
+            .one(txn)
+            .await?
+    {
+        let call = call_service::lock_call(txn, org, placed.id).await?;
+        let mut row: calls::ActiveModel = call.into();
+        row.provider_call_id = Set(Some(event.call.id.clone()));
+        return Ok((row.update(txn).await?, false, false));
+    }
     let phone = match event.call.customer_number.as_deref() {
         Some(raw) => service::normalize_phone(txn, org, "call.customerNumber", raw)
             .await

@@ -224,10 +224,21 @@ pub(crate) async fn record_answer(
 ) -> AppResult<calls::Model> {
     let write = app.begin_write().await?;
     let call = lock_call(&write, actor.organization_id, id).await?;
+    // The provider's webhook may have come first (naming the call by the
+    // id the dialer sent): the call is placed whatever the answer says.
+    let reached = call.status != CallStatus::Queued || call.provider_call_id.is_some();
+    let answer = match answer {
+        Err(DialError::Unavailable(_)) if reached => Ok(super::Placed {
+            provider_call_id: call.provider_call_id.clone().unwrap_or_default(),
+        }),
+        other => other,
+    };
     let (call, failure) = match answer {
         Ok(placed) => {
-            let mut row: calls::ActiveModel = call.into();
-            row.provider_call_id = Set(Some(placed.provider_call_id.clone()));
+            let mut row: calls::ActiveModel = call.clone().into();
+            if call.provider_call_id.is_none() && !placed.provider_call_id.is_empty() {
+                row.provider_call_id = Set(Some(placed.provider_call_id.clone()));
+            }
             row.updated_at = Set(now);
             let call = row.update(&*write).await?;
             let payload = json!({ "dial": "placed", "providerCallId": placed.provider_call_id });

@@ -124,6 +124,14 @@ pub(super) fn parse(body: &[u8]) -> Result<ProviderEvent, PayloadError> {
         .ok_or_else(|| PayloadError::missing("data"))?;
     let id = required_str(&payload, &["data", "conversation_id"])?.to_owned();
     let failure = kind == "call_initiation_failure";
+    let switchboard_call_id = super::switchboard_id(string_at(
+        data,
+        &[
+            "conversation_initiation_client_data",
+            "dynamic_variables",
+            "switchboard_call_id",
+        ],
+    ));
 
     let call = if failure {
         ProviderCall {
@@ -153,6 +161,7 @@ pub(super) fn parse(body: &[u8]) -> Result<ProviderEvent, PayloadError> {
                 ],
             ),
             provider_agent_id: string_at(data, &["agent_id"]),
+            switchboard_call_id,
         }
     } else {
         let phone_call = &data["metadata"]["phone_call"];
@@ -165,6 +174,7 @@ pub(super) fn parse(body: &[u8]) -> Result<ProviderEvent, PayloadError> {
             customer_number: string_at(phone_call, &["external_number"]),
             agent_number: string_at(phone_call, &["agent_number"]),
             provider_agent_id: string_at(data, &["agent_id"]),
+            switchboard_call_id,
         }
     };
 
@@ -478,6 +488,7 @@ mod tests {
                 customer_number: Some("+14155550123".into()),
                 agent_number: Some("+18005550100".into()),
                 provider_agent_id: Some("agent_abc".into()),
+                switchboard_call_id: None,
             }
         );
         assert_eq!(event.status, Some(CallStatus::Completed));

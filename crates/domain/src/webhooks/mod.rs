@@ -174,6 +174,16 @@ pub struct ProviderCall {
     /// The provider's agent (Vapi `assistantId`, ElevenLabs and Retell
     /// `agent_id`).
     pub provider_agent_id: Option<String>,
+    /// Switchboard's id of the call, when the dialer placed it and the
+    /// provider echoes what it was sent (Vapi and Retell `metadata`,
+    /// ElevenLabs' dynamic variables): names the call before its provider
+    /// id is stored.
+    pub switchboard_call_id: Option<uuid::Uuid>,
+}
+
+/// Reads Switchboard's call id where the dialer put it.
+pub(crate) fn switchboard_id(value: Option<String>) -> Option<uuid::Uuid> {
+    value.and_then(|v| uuid::Uuid::parse_str(v.trim()).ok())
 }
 
 /// One turn of a transcript.

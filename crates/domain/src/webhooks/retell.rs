@@ -128,6 +128,10 @@ pub(super) fn parse(body: &[u8]) -> Result<ProviderEvent, PayloadError> {
         customer_number,
         agent_number,
         provider_agent_id: string_at(call, &["agent_id"]),
+        switchboard_call_id: super::switchboard_id(string_at(
+            call,
+            &["metadata", "switchboardCallId"],
+        )),
     };
 
     let mut event = ProviderEvent::new(Provider::Retell, body, kind, provider_call, Value::Null);
@@ -410,6 +414,7 @@ mod tests {
                 customer_number: Some("+14155550123".into()),
                 agent_number: Some("+18005550100".into()),
                 provider_agent_id: Some("oBeDLoLOeuAbiuaMFXRtDOLriTJ5tSxD".into()),
+                switchboard_call_id: None,
             }
         );
         assert_eq!(event.status, Some(CallStatus::Completed));

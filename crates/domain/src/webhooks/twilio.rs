@@ -204,6 +204,7 @@ pub(super) fn parse(body: &[u8]) -> Result<ProviderEvent, PayloadError> {
         customer_number,
         agent_number,
         provider_agent_id: None,
+        switchboard_call_id: None,
     };
 
     let mut event = ProviderEvent::new(Provider::Twilio, body, KIND.to_owned(), call, Value::Null);
@@ -450,6 +451,7 @@ mod tests {
                 customer_number: Some("+14155550123".into()),
                 agent_number: Some("+18005550100".into()),
                 provider_agent_id: None,
+                switchboard_call_id: None,
             }
         );
         assert_eq!(event.status, Some(CallStatus::Completed));

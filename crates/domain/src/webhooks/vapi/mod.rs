@@ -137,6 +137,10 @@ pub(super) fn parse(body: &[u8]) -> Result<ProviderEvent, PayloadError> {
             ],
         ),
         provider_agent_id: first_string(message, &[&["call", "assistantId"], &["assistant", "id"]]),
+        switchboard_call_id: super::switchboard_id(string_at(
+            call,
+            &["metadata", "switchboardCallId"],
+        )),
     };
 
     let mut event = ProviderEvent::new(Provider::Vapi, body, kind, provider_call, Value::Null);

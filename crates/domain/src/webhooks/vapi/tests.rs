@@ -245,6 +245,7 @@ fn an_end_of_call_report_parses_into_the_whole_event() {
             customer_number: Some("+14155550123".into()),
             agent_number: Some("+18005550100".into()),
             provider_agent_id: Some("asst_42".into()),
+            switchboard_call_id: None,
         }
     );
     assert_eq!(event.status, Some(CallStatus::Completed));
