@@ -293,6 +293,30 @@ async fn the_dispatcher_applies_the_gate_and_gives_up_on_what_cannot_be_placed(b
     let mut row: calls::ActiveModel = row.into();
     row.campaign_id = Set(Some(campaign));
     row.update(&app.db.db).await.expect("in the campaign");
+    // And a paused campaign takes no new calls.
+    let lead = gql(
+        &app,
+        &acme.token(acme.agent),
+        "mutation($tz: String) { createLead(input: { phoneNumber: \"+14155550815\", timezone: $tz }) { id } }",
+        json!({ "tz": crate::dialer::noon_zone() }),
+    )
+    .await;
+    let refused = gql(
+        &app,
+        &acme.token(acme.agent),
+        "mutation($input: ScheduleOutboundCallInput!) { scheduleOutboundCall(input: $input) { id } }",
+        json!({ "input": { "leadId": ok(&lead)["createLead"]["id"], "campaignId": campaign.to_string(), "scheduledAt": (Utc::now() + chrono::Duration::minutes(1)).to_rfc3339() } }),
+    )
+    .await;
+    assert_eq!(
+        switchboard_tests::code(&refused),
+        "DIAL_BLOCKED",
+        "{refused}"
+    );
+    assert_eq!(
+        refused["errors"][0]["extensions"]["reasons"][0]["code"], "CAMPAIGN_NOT_ACTIVE",
+        "{refused}"
+    );
 
     let round = dispatch::dispatch_due(&dispatcher, Utc::now() + chrono::Duration::minutes(2), 100)
         .await
