@@ -1,5 +1,6 @@
 //! Data sets for Switchboard: the demo organization that `serve --demo` shows,
-//! and benchmark sets of any size (`seed --scale N`).
+//! and benchmark sets of any size (`seed --scale N`, with customers and
+//! their orders with `--customers`).
 //!
 //! Seeds write through the entities in multi-row statements sized to each
 //! backend's bind-parameter limit, inside one transaction, so a failed seed
@@ -7,11 +8,15 @@
 //! call into this crate.
 
 mod callgen;
+mod customers;
 mod demo;
 mod fake;
 mod insert;
 mod scale;
 
+pub use customers::{
+    ActivitySummary, CUSTOMERS_PER_SCALE, CustomersSummary, ORDERS_PER_SCALE, activities, customers,
+};
 pub use demo::{DEMO_PASSWORD, DEMO_SLUG, DemoSummary, demo};
 pub use scale::{CALLS_PER_SCALE, LEADS_PER_SCALE, ScaleSummary, scale};
 

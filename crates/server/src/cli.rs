@@ -493,6 +493,14 @@ pub struct SeedChoice {
 pub struct SeedArgs {
     #[command(flatten)]
     pub choice: SeedChoice,
+    /// With --scale: also N x 10,000 customers (one for each of the set's
+    /// leads, `CUST-<year>-<NNNN>`) with N x 100,000 orders over the last
+    /// two years, unevenly (some customers none, a long tail), then their
+    /// RFM scores.
+    // `requires` alone lets `--demo` through: clap waives a requirement
+    // that conflicts with an argument given (`--scale` with `--demo`).
+    #[arg(long, requires = "scale", conflicts_with = "demo")]
+    pub customers: bool,
     /// Seed for the random generator, for a reproducible data set.
     #[arg(long, default_value_t = 42)]
     pub random_seed: u64,

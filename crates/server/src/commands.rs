@@ -409,6 +409,29 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
             started.elapsed().as_secs_f64(),
             summary.organization_id,
         );
+        if args.customers {
+            let started = std::time::Instant::now();
+            let org = summary.organization_id;
+            let written =
+                switchboard_seed::customers(&db, org, scale, args.random_seed, !args.quiet).await?;
+            // Scored as the application scores them (the hourly rescore's
+            // statement); nobody listens for the events here.
+            let txn = sea_orm::TransactionTrait::begin(&db).await?;
+            let outbox = switchboard_app::events::Outbox::default();
+            let now = chrono::Utc::now();
+            let scored = switchboard_app::customers::rfm::rescore(&txn, &outbox, org, now).await?;
+            txn.commit().await?;
+            println!(
+                "customers: {} ({} from leads, {} without orders), {} orders ({} paid or fulfilled, at most {} for one customer), {scored} scored in {:.1}s",
+                written.customers,
+                written.from_leads,
+                written.without_orders,
+                written.orders,
+                written.counted_orders,
+                written.most_orders,
+                started.elapsed().as_secs_f64(),
+            );
+        }
     }
     Ok(())
 }
