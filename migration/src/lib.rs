@@ -74,6 +74,7 @@ const MIGRATIONS: &[SqlMigration] = &[
     sql_migration!("m0014_lead_messages", "0014_lead_messages"),
     sql_migration!("m0015_customers", "0015_customers", rebuilds_on_sqlite),
     sql_migration!("m0016_customer_reads", "0016_customer_reads"),
+    sql_migration!("m0017_dialer", "0017_dialer"),
 ];
 
 /// Where in [`MIGRATIONS`] the ones after the Rust m0008 begin.

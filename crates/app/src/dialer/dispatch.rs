@@ -29,6 +29,12 @@
 //! so it holds across instances: a round places no more than the room
 //! left, the rest wait for the next.
 //!
+//! An attempt left in doubt — `queued` without the provider's id for
+//! [`IN_DOUBT_MINUTES`], because a dispatcher stopped between the request
+//! and the answer and no webhook named the call since — fails with a
+//! reason saying so, never dialed again blindly: the provider may have
+//! placed it.
+//!
 //! Rounds, outcomes and the lag behind the due time are counted in the
 //! metrics, each step is announced to `callUpdated`.
 
@@ -60,6 +66,11 @@ pub const MAX_ATTEMPTS: u64 = 5;
 /// How far a call the gate holds is put off.
 pub const HOLD_MINUTES: i64 = 15;
 
+/// How long an attempt may stay in doubt (`queued` without the provider's
+/// id: the dispatcher stopped between the request and the answer, and no
+/// webhook has named the call since) before it is given up on.
+pub const IN_DOUBT_MINUTES: i64 = 10;
+
 const DIAL_LAG: &str = "switchboard_dialer_lag_seconds";
 const DIALS: &str = "switchboard_dialer_dials_total";
 
@@ -76,6 +87,8 @@ pub struct Dispatch {
     pub cancelled: u64,
     /// Calls the gate holds for now.
     pub waiting: u64,
+    /// Attempts given up on after staying in doubt.
+    pub in_doubt: u64,
 }
 
 impl Dispatch {
@@ -85,6 +98,7 @@ impl Dispatch {
         self.retried += other.retried;
         self.cancelled += other.cancelled;
         self.waiting += other.waiting;
+        self.in_doubt += other.in_doubt;
     }
 
     fn record(&self) {
@@ -94,6 +108,7 @@ impl Dispatch {
             ("retried", self.retried),
             ("cancelled", self.cancelled),
             ("waiting", self.waiting),
+            ("in_doubt", self.in_doubt),
         ] {
             if n > 0 {
                 metrics::counter!(DIALS, "outcome" => outcome).increment(n);
@@ -104,12 +119,25 @@ impl Dispatch {
 
 /// Places the calls due at `now`, up to `batch` an organization.
 pub async fn dispatch_due(app: &App, now: DateTime<Utc>, batch: u64) -> AppResult<Dispatch> {
+    let doubt = now - Duration::minutes(IN_DOUBT_MINUTES);
     let organizations: Vec<Uuid> = calls::Entity::find()
         .select_only()
         .column(calls::Column::OrganizationId)
         .distinct()
-        .filter(calls::Column::Status.eq(CallStatus::Scheduled))
-        .filter(calls::Column::ScheduledAt.lte(now))
+        .filter(
+            sea_orm::Condition::any()
+                .add(
+                    sea_orm::Condition::all()
+                        .add(calls::Column::Status.eq(CallStatus::Scheduled))
+                        .add(calls::Column::ScheduledAt.lte(now)),
+                )
+                .add(
+                    sea_orm::Condition::all()
+                        .add(calls::Column::Status.eq(CallStatus::Queued))
+                        .add(calls::Column::ProviderCallId.is_null())
+                        .add(calls::Column::UpdatedAt.lt(doubt)),
+                ),
+        )
         .limit(1_000)
         .into_tuple()
         .all(app.privileged())
@@ -170,6 +198,22 @@ async fn dispatch_organization(
 ) -> AppResult<Dispatch> {
     let actor = Actor::system(organization_id);
     let mut round = Dispatch::default();
+    let doubtful: Vec<Uuid> = calls::Entity::find()
+        .select_only()
+        .column(calls::Column::Id)
+        .filter(calls::Column::OrganizationId.eq(organization_id))
+        .filter(calls::Column::Status.eq(CallStatus::Queued))
+        .filter(calls::Column::ProviderCallId.is_null())
+        .filter(calls::Column::UpdatedAt.lt(now - Duration::minutes(IN_DOUBT_MINUTES)))
+        .limit(batch)
+        .into_tuple()
+        .all(&app.db)
+        .await?;
+    for id in doubtful {
+        let reason = "the provider's answer never came: check the provider before dialing again";
+        end(app, actor, id, CallStatus::Failed, reason, now).await?;
+        round.in_doubt += 1;
+    }
     // Carriers and providers limit calls at once: the organization's share.
     let limit = crate::settings::dialer_concurrency(&app.db, organization_id).await?;
     // Calls the gate holds stay scheduled: not claimed again this round.
