@@ -29,6 +29,7 @@ on_both_backends!(
     two_dispatchers_place_every_due_call_exactly_once,
     the_dispatcher_applies_the_gate_and_gives_up_on_what_cannot_be_placed,
     the_dispatcher_keeps_no_more_calls_going_than_the_organization_allows,
+    an_attempt_left_in_doubt_fails_rather_than_being_dialed_again,
 );
 
 /// A dispatcher of its own over the test database, as another instance's
@@ -472,4 +473,65 @@ async fn the_dispatcher_keeps_no_more_calls_going_than_the_organization_allows(b
         .expect("a round");
     assert_eq!(round.placed, 1, "{round:?}");
     assert_eq!(fake.received.lock().expect("lock").len(), 4);
+}
+
+async fn an_attempt_left_in_doubt_fails_rather_than_being_dialed_again(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "doubt").await;
+    let (base, fake) = fake_provider().await;
+    account(
+        &app,
+        &acme,
+        "VAPI",
+        json!({ "apiKey": "key", "baseUrl": base, "phoneNumberId": "pn" }),
+    )
+    .await;
+    let call = scheduled_call(
+        &app,
+        &acme,
+        "VAPI",
+        "asst",
+        "VAPI",
+        "+14155550731",
+        None,
+        "+14155550831",
+    )
+    .await;
+    // A dispatcher recorded the attempt and stopped before the answer.
+    let row = calls::Entity::find_by_id(call.parse::<Uuid>().expect("uuid"))
+        .one(&app.db.db)
+        .await
+        .expect("read")
+        .expect("the call");
+    let mut row: calls::ActiveModel = row.into();
+    row.status = Set(switchboard_entity::enums::CallStatus::Queued);
+    row.updated_at = Set(Utc::now() - chrono::Duration::minutes(5));
+    row.update(&app.db.db).await.expect("in doubt");
+    let dispatcher = dispatcher(&app, backend).await;
+    let round = dispatch::dispatch_due(&dispatcher, Utc::now(), 100)
+        .await
+        .expect("a round");
+    assert_eq!(
+        round,
+        Dispatch::default(),
+        "five minutes: still waiting for the answer"
+    );
+    let later = Utc::now() + chrono::Duration::minutes(6);
+    let round = dispatch::dispatch_due(&dispatcher, later, 100)
+        .await
+        .expect("a round");
+    assert_eq!(round.in_doubt, 1, "{round:?}");
+    let call = status(&app, &acme, &call).await;
+    assert_eq!(call["status"], "FAILED", "{call}");
+    assert!(
+        call["endedReason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("never came"),
+        "{call}"
+    );
+    assert!(
+        fake.received.lock().expect("lock").is_empty(),
+        "never dialed again"
+    );
 }
