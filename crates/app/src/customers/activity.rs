@@ -193,7 +193,7 @@ pub async fn create_order(
     .insert(&*write)
     .await?;
     touched(&write, &found, ordered_at, now).await?;
-    super::rfm::rescore(&*write, &write.outbox, org, now).await?;
+    super::rfm::rescore_changes(&*write, &write.outbox, org, now).await?;
     audit(
         &write,
         (viewer, client),
@@ -245,7 +245,7 @@ pub async fn update_order(
         created: false,
         occurred_at: now,
     }));
-    super::rfm::rescore(&*write, &write.outbox, org, now).await?;
+    super::rfm::rescore_changes(&*write, &write.outbox, org, now).await?;
     audit(
         &write,
         (viewer, client),

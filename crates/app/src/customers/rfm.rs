@@ -53,6 +53,7 @@ SET rfm_recency = scored.r,
     rfm_frequency = scored.f,
     rfm_monetary = scored.m,
     lead_score = 2 * (scored.r + scored.f + scored.m),
+    last_scored_at = $2,
     updated_at = $2
 FROM scored
 WHERE customers.id = scored.id
@@ -74,6 +75,29 @@ pub async fn rescore(
     organization_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
+    rescore_changes(db, outbox, organization_id, now).await?;
+    let backend = db.get_database_backend();
+    let stamped = db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            crate::dialect::numbered(backend, STAMP),
+            [organization_id.into(), now.into()],
+        ))
+        .await?;
+    Ok(stamped.rows_affected())
+}
+
+/// Rescores the organization as an order change does, in its transaction:
+/// one statement, writing only the customers whose scores move (their
+/// `last_scored_at` too, announced to `customerUpdated`), so an order
+/// rewrites no more rows than it changes; the hourly and on-demand rescores
+/// ([`rescore`]) stamp everyone. Returns how many customers changed.
+pub async fn rescore_changes(
+    db: &impl ConnectionTrait,
+    outbox: &Outbox,
+    organization_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
     let backend = db.get_database_backend();
     let dialect = |sql: &str| match backend {
         DbBackend::Postgres => sql.to_owned(),
@@ -88,6 +112,7 @@ pub async fn rescore(
             values(),
         ))
         .await?;
+    let count = changed.len() as u64;
     for row in changed {
         let customer_id: Uuid = row.try_get_by_index(0)?;
         outbox.push(Message::Customer(CustomerEvent {
@@ -97,14 +122,7 @@ pub async fn rescore(
             occurred_at: now,
         }));
     }
-    let stamped = db
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            dialect(STAMP),
-            values(),
-        ))
-        .await?;
-    Ok(stamped.rows_affected())
+    Ok(count)
 }
 
 /// `recalculateCustomerScores` (managers and above): rescores the

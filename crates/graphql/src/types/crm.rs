@@ -441,7 +441,7 @@ impl Customer {
             .lead_score
             .map(|s| switchboard_domain::customers::ScoreBand::of(s).into())
     }
-    /// When the RFM scores were last computed.
+    /// When the RFM scores were last computed: by the hourly or on-demand rescore of the organization, or by an order change that moved them.
     async fn last_scored_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_scored_at
     }
