@@ -174,6 +174,12 @@ pub(crate) async fn scheduled_call(
     )
     .await;
     ok(&number);
+    schedule(app, tenant, &agent, phone).await
+}
+
+/// A call scheduled a minute from now to a new lead at `phone` (about noon
+/// where the lead is) by the agent `agent`.
+pub(crate) async fn schedule(app: &TestApp, tenant: &Tenant, agent: &Value, phone: &str) -> String {
     let token = tenant.token(tenant.agent);
     let lead = gql(
         app,

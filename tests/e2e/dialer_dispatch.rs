@@ -190,28 +190,15 @@ async fn two_dispatchers_place_every_due_call_exactly_once(backend: Backend) {
 
 /// Schedules a call to a new lead at `phone` by the tenant's first agent.
 async fn schedule_to_same_agent(app: &TestApp, tenant: &Tenant, phone: &str) -> String {
-    let token = tenant.token(tenant.agent);
-    let agents = gql(app, &token, "{ agents { id } }", json!({})).await;
+    let agents = gql(
+        app,
+        &tenant.token(tenant.agent),
+        "{ agents { id } }",
+        json!({}),
+    )
+    .await;
     let agent = ok(&agents)["agents"][0]["id"].clone();
-    let lead = gql(
-        app,
-        &token,
-        "mutation($phone: String!, $tz: String) { createLead(input: { phoneNumber: $phone, timezone: $tz }) { id } }",
-        json!({ "phone": phone, "tz": crate::dialer::noon_zone() }),
-    )
-    .await;
-    let lead = ok(&lead)["createLead"]["id"].clone();
-    let call = gql(
-        app,
-        &token,
-        "mutation($input: ScheduleOutboundCallInput!) { scheduleOutboundCall(input: $input) { id } }",
-        json!({ "input": { "leadId": lead, "agentId": agent, "scheduledAt": (Utc::now() + chrono::Duration::minutes(1)).to_rfc3339() } }),
-    )
-    .await;
-    ok(&call)["scheduleOutboundCall"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
+    crate::dialer::schedule(app, tenant, &agent, phone).await
 }
 
 async fn the_dispatcher_applies_the_gate_and_gives_up_on_what_cannot_be_placed(backend: Backend) {
