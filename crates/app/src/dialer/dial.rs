@@ -225,10 +225,11 @@ pub(crate) async fn record_answer(
     let write = app.begin_write().await?;
     let call = lock_call(&write, actor.organization_id, id).await?;
     // The provider's webhook may have come first (naming the call by the
-    // id the dialer sent): the call is placed whatever the answer says.
+    // id the dialer sent, or moving it on): the call is placed whatever
+    // the answer says.
     let reached = call.status != CallStatus::Queued || call.provider_call_id.is_some();
     let answer = match answer {
-        Err(DialError::Unavailable(_)) if reached => Ok(super::Placed {
+        Err(_) if reached => Ok(super::Placed {
             provider_call_id: call.provider_call_id.clone().unwrap_or_default(),
         }),
         other => other,
