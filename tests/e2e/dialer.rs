@@ -26,6 +26,7 @@ on_both_backends!(
     the_gate_runs_again_at_dial_time_and_other_organizations_are_out_of_reach,
     provider_accounts_are_for_admins_and_never_read_back,
     a_webhook_that_comes_before_the_providers_answer_names_the_call,
+    calls_leave_from_the_number_with_the_fewest_calls_going,
 );
 
 /// One request a fake provider received.
@@ -743,4 +744,63 @@ async fn a_webhook_that_comes_before_the_providers_answer_names_the_call(backend
     )
     .await;
     assert_eq!(ok(&calls)["calls"]["totalCount"], 1, "no second call");
+}
+
+async fn calls_leave_from_the_number_with_the_fewest_calls_going(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "rotation").await;
+    let (base, fake) = fake_provider().await;
+    account(
+        &app,
+        &acme,
+        "VAPI",
+        json!({ "apiKey": "key", "baseUrl": base }),
+    )
+    .await;
+    let first = scheduled_call(
+        &app,
+        &acme,
+        "VAPI",
+        "asst",
+        "VAPI",
+        "+14155551001",
+        Some("pn_a"),
+        "+14155551101",
+    )
+    .await;
+    let number = gql(
+        &app,
+        &acme.token(acme.manager),
+        "mutation { createPhoneNumber(input: { name: \"Second\", phoneNumber: \"+14155551002\", provider: VAPI, providerPhoneNumberId: \"pn_b\" }) { id } }",
+        json!({}),
+    )
+    .await;
+    ok(&number);
+    let agents = gql(
+        &app,
+        &acme.token(acme.agent),
+        "{ agents { id } }",
+        json!({}),
+    )
+    .await;
+    let agent = ok(&agents)["agents"][0]["id"].clone();
+    let second = schedule(&app, &acme, &agent, "+14155551102").await;
+    let third = schedule(&app, &acme, &agent, "+14155551103").await;
+    let token = acme.token(acme.agent);
+    for call in [&first, &second, &third] {
+        let body = gql(&app, &token, DIAL, json!({ "id": call })).await;
+        assert_eq!(ok(&body)["dialNow"]["status"], "QUEUED", "{body}");
+    }
+    let used: Vec<String> = fake
+        .received
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|r| {
+            let body: Value = serde_json::from_str(&r.body).expect("json");
+            body["phoneNumberId"].as_str().expect("a number").to_owned()
+        })
+        .collect();
+    // Both idle: the older; then the idle one; then, one call each, the older.
+    assert_eq!(used, vec!["pn_a", "pn_b", "pn_a"]);
 }

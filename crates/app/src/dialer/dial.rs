@@ -15,10 +15,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde_json::json;
 use switchboard_entity::enums::{AgentProvider, CallEventKind, CallStatus, TelephonyProvider};
-use switchboard_entity::{agents, calls, organizations, phone_numbers};
+use switchboard_entity::{agents, calls, campaigns, organizations, phone_numbers};
 use uuid::Uuid;
 
 use super::credentials;
@@ -41,24 +42,17 @@ pub fn provider_of(agent: &agents::Model) -> TelephonyProvider {
     }
 }
 
-/// The number a call leaves from: its own, or the organization's first
-/// active number at `provider`.
+/// The number a call leaves from: its own, else its campaign's, else a
+/// rotation over the organization's active numbers at `provider` — the one
+/// with the fewest calls going (queued, ringing or in progress), the oldest
+/// first among equals. Two statements, whatever the numbers.
 async fn from_number(
     db: &impl ConnectionTrait,
     call: &calls::Model,
+    campaign: Option<&campaigns::Model>,
     provider: TelephonyProvider,
 ) -> AppResult<phone_numbers::Model> {
-    let mut numbers = phone_numbers::Entity::find()
-        .filter(phone_numbers::Column::OrganizationId.eq(call.organization_id))
-        .filter(phone_numbers::Column::IsActive.eq(true));
-    numbers = match call.from_phone_number_id {
-        Some(id) => numbers.filter(phone_numbers::Column::Id.eq(id)),
-        None => numbers
-            .filter(phone_numbers::Column::Provider.eq(provider))
-            .order_by_asc(phone_numbers::Column::CreatedAt)
-            .order_by_asc(phone_numbers::Column::Id),
-    };
-    numbers.one(db).await?.ok_or_else(|| {
+    let none = || {
         AppError::bad_input(
             "callId",
             format!(
@@ -66,7 +60,43 @@ async fn from_number(
                 provider.as_str()
             ),
         )
-    })
+    };
+    let active = phone_numbers::Entity::find()
+        .filter(phone_numbers::Column::OrganizationId.eq(call.organization_id))
+        .filter(phone_numbers::Column::IsActive.eq(true));
+    if let Some(id) = call
+        .from_phone_number_id
+        .or_else(|| campaign.and_then(|c| c.phone_number_id))
+    {
+        return active
+            .filter(phone_numbers::Column::Id.eq(id))
+            .one(db)
+            .await?
+            .ok_or_else(none);
+    }
+    let numbers = active
+        .filter(phone_numbers::Column::Provider.eq(provider))
+        .order_by_asc(phone_numbers::Column::CreatedAt)
+        .order_by_asc(phone_numbers::Column::Id)
+        .limit(1_000)
+        .all(db)
+        .await?;
+    let busy: Vec<Option<Uuid>> = calls::Entity::find()
+        .select_only()
+        .column(calls::Column::FromPhoneNumberId)
+        .filter(calls::Column::OrganizationId.eq(call.organization_id))
+        .filter(calls::Column::Status.is_in([
+            CallStatus::Queued,
+            CallStatus::Ringing,
+            CallStatus::InProgress,
+        ]))
+        .filter(calls::Column::FromPhoneNumberId.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let going = |n: &phone_numbers::Model| busy.iter().filter(|b| **b == Some(n.id)).count();
+    // `min_by_key` keeps the first of equals: the oldest number.
+    numbers.into_iter().min_by_key(going).ok_or_else(none)
 }
 
 /// Places a scheduled call now, through the same gate as the dispatcher
@@ -147,7 +177,7 @@ pub(crate) async fn prepare(
                 ),
             )
         })?;
-    let number = from_number(&**write, &call, provider).await?;
+    let number = from_number(&**write, &call, campaign.as_ref(), provider).await?;
     let slug = organizations::Entity::find_by_id(org)
         .one(&**write)
         .await?
