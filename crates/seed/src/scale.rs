@@ -47,19 +47,7 @@ pub async fn scale(
     let now = Utc::now();
     let lead_total = LEADS_PER_SCALE * u64::from(n);
     let call_total = CALLS_PER_SCALE * u64::from(n);
-    let bar = if progress {
-        let bar = ProgressBar::new(lead_total + call_total);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{msg:>12} [{bar:40}] {pos}/{len} rows ({per_sec}, eta {eta})",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar(progress, lead_total + call_total);
 
     let txn = db.begin().await?;
     let organization_id = Uuid::now_v7();
@@ -238,4 +226,20 @@ pub async fn scale(
         calls: call_count,
         transcripts: transcript_count,
     })
+}
+
+/// A bar counting `len` rows written, or a hidden one unless `progress`.
+pub(crate) fn progress_bar(progress: bool, len: u64) -> ProgressBar {
+    if !progress {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg:>12} [{bar:40}] {pos}/{len} rows ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
 }
