@@ -1303,4 +1303,14 @@ async fn transcripts_are_searchable(backend: Backend) {
         )
         .await;
     assert_eq!(code(&empty), "BAD_USER_INPUT");
+    // A word longer than SQLite takes in a pattern is refused, not a crash.
+    let long = app
+        .graphql(
+            Some(&acme.token(acme.viewer)),
+            "query($q: String!) { searchTranscripts(query: $q) { nodes { id } } }",
+            json!({ "q": "x".repeat(60_000) }),
+        )
+        .await;
+    assert_eq!(code(&long), "BAD_USER_INPUT", "{long}");
+    assert_eq!(long["errors"][0]["extensions"]["field"], "query");
 }

@@ -229,7 +229,7 @@ impl CoreQueries {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "The words to find (at least one); on PostgreSQL, web-search syntax: \"quoted phrases\", `or`, `-excluded`."
+            desc = "The words to find (at least one, at most 500 characters); on PostgreSQL, web-search syntax: \"quoted phrases\", `or`, `-excluded`."
         )]
         query: String,
         #[graphql(desc = "How many rows from the start (or after `after`): 0 to 100, default 20.")]

@@ -82,15 +82,27 @@ pub fn call_cursor(call: &calls::Model) -> Cursor {
     }
 }
 
+/// The longest search query, in characters: far beyond any phrase a
+/// person searches for, and far below SQLite's limit on a `LIKE` pattern.
+pub const MAX_SEARCH_CHARS: usize = 500;
+
 /// A page of the organization's transcripts containing the words of
 /// `query` ([`dialect::matches_words`]), newest first, one more row than
-/// the page holds. A query without a word is refused, keyed `query`.
+/// the page holds. A query without a word, or longer than
+/// [`MAX_SEARCH_CHARS`], is refused, keyed `query`.
 pub async fn search_transcripts(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
     query: &str,
     page: &Page,
 ) -> AppResult<Vec<transcripts::Model>> {
+    let length = query.chars().count();
+    if length > MAX_SEARCH_CHARS {
+        return Err(AppError::bad_input(
+            "query",
+            format!("at most {MAX_SEARCH_CHARS} characters, not {length}"),
+        ));
+    }
     if query.split_whitespace().next().is_none() {
         return Err(AppError::bad_input(
             "query",
