@@ -75,6 +75,7 @@ const MIGRATIONS: &[SqlMigration] = &[
     sql_migration!("m0015_customers", "0015_customers", rebuilds_on_sqlite),
     sql_migration!("m0016_customer_reads", "0016_customer_reads"),
     sql_migration!("m0017_dialer", "0017_dialer"),
+    sql_migration!("m0018_campaign_runs", "0018_campaign_runs"),
 ];
 
 /// Where in [`MIGRATIONS`] the ones after the Rust m0008 begin.
@@ -125,6 +126,7 @@ pub const TABLES: &[&str] = &[
     "call_day_count_changes",
     "lead_messages",
     "customer_reference_counters",
+    "campaign_leads",
 ];
 
 /// The views (materialized on PostgreSQL where noted in the SQL).

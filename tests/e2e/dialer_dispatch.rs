@@ -34,7 +34,7 @@ on_both_backends!(
 
 /// A dispatcher of its own over the test database, as another instance's
 /// is: the server's secret key (to open the accounts) and a real HTTP client.
-async fn dispatcher(app: &TestApp, backend: Backend) -> App {
+pub(crate) async fn dispatcher(app: &TestApp, backend: Backend) -> App {
     let kind = match backend {
         Backend::Sqlite => sea_orm::DbBackend::Sqlite,
         Backend::Postgres => sea_orm::DbBackend::Postgres,
@@ -49,7 +49,7 @@ async fn dispatcher(app: &TestApp, backend: Backend) -> App {
     .with_voice(Arc::new(voice))
 }
 
-async fn status(app: &TestApp, tenant: &Tenant, id: &str) -> Value {
+pub(crate) async fn status(app: &TestApp, tenant: &Tenant, id: &str) -> Value {
     let body = gql(
         app,
         &tenant.token(tenant.agent),
@@ -96,7 +96,7 @@ async fn two_dispatchers_place_every_due_call_exactly_once(backend: Backend) {
     )
     .await;
     ok(&room);
-    const CALLS: usize = 40;
+    const CALLS: usize = 200;
     let mut ids = Vec::new();
     for n in 0..CALLS {
         let id = if n == 0 {
@@ -139,7 +139,7 @@ async fn two_dispatchers_place_every_due_call_exactly_once(backend: Backend) {
     let (a, b) = tokio::join!(
         async {
             let mut placed = 0;
-            for _ in 0..30 {
+            for _ in 0..60 {
                 placed += dispatch::dispatch_due(&first, at, 3)
                     .await
                     .expect("round")
@@ -149,7 +149,7 @@ async fn two_dispatchers_place_every_due_call_exactly_once(backend: Backend) {
         },
         async {
             let mut placed = 0;
-            for _ in 0..30 {
+            for _ in 0..60 {
                 placed += dispatch::dispatch_due(&second, at, 3)
                     .await
                     .expect("round")

@@ -124,6 +124,12 @@ async fn every_entity_round_trips_through_a_fresh_database(backend: Backend) {
         customer_reference_counters,
         |row: &customer_reference_counters::Model| (row.organization_id, row.year)
     ));
+    copied.push(copy_table!(
+        source,
+        target,
+        campaign_leads,
+        |row: &campaign_leads::Model| (row.campaign_id, row.lead_id)
+    ));
 
     // The call summary's day counts are derived: the target's triggers
     // counted the calls copied into it (PostgreSQL). The source's rows, set

@@ -15,6 +15,7 @@ mod attack_documents;
 mod attack_inputs;
 mod attack_subscriptions;
 mod automation;
+mod campaigns;
 mod catalog;
 mod cli;
 mod constraints;

@@ -23,7 +23,7 @@ async fn up_creates_exactly_the_domain_tables_and_views(backend: Backend) {
 
     assert_eq!(tables(&test).await, expected_tables());
     assert_eq!(views(&test).await, expected_views());
-    assert_eq!(expected_tables().len(), 43);
+    assert_eq!(expected_tables().len(), 44);
 }
 
 async fn down_removes_every_table_and_view_and_up_works_again(backend: Backend) {

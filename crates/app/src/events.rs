@@ -131,6 +131,15 @@ pub struct CustomerEvent {
     pub occurred_at: DateTime<Utc>,
 }
 
+/// A campaign started, paused, resumed, completed or moved through its
+/// leads (its progress changed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignEvent {
+    pub organization_id: Uuid,
+    pub campaign_id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+}
+
 /// A lead was created or changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadEvent {
@@ -152,6 +161,8 @@ pub enum Message {
     Enrollment(EnrollmentEvent),
     /// A customer was created or changed.
     Customer(CustomerEvent),
+    /// A campaign changed.
+    Campaign(CampaignEvent),
     /// Events may have been lost (the listener reconnected): subscribers
     /// should resume from their last cursor.
     Resync,
@@ -172,6 +183,7 @@ impl Message {
             Self::FollowUpDue(event) => Some(event.organization_id),
             Self::Enrollment(event) => Some(event.organization_id),
             Self::Customer(event) => Some(event.organization_id),
+            Self::Campaign(event) => Some(event.organization_id),
             Self::AccessRevoked {
                 organization_id, ..
             } => Some(*organization_id),
@@ -201,6 +213,7 @@ enum Subject {
     Lead(Uuid, Uuid),
     Customer(Uuid),
     Enrollment(Uuid),
+    Campaign(Uuid),
 }
 
 impl Outbox {
@@ -209,14 +222,15 @@ impl Outbox {
     /// lead a write is enough (a new lead that a rule then assigns and
     /// scores is announced once, as created); a customer event for a
     /// customer already announced only moves its time (a creation stays
-    /// one); and an enrolment event replaces the one before it for that
-    /// enrolment (its latest state).
+    /// one); and an enrolment's or a campaign's event replaces the one
+    /// before it for that enrolment or campaign (its latest state).
     pub fn push(&self, message: Message) {
         let mut pending = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let subject = match &message {
             Message::Lead(e) => Some(Subject::Lead(e.organization_id, e.lead_id)),
             Message::Customer(e) => Some(Subject::Customer(e.customer_id)),
             Message::Enrollment(e) => Some(Subject::Enrollment(e.enrollment_id)),
+            Message::Campaign(e) => Some(Subject::Campaign(e.campaign_id)),
             _ => None,
         };
         let Some(subject) = subject else {
@@ -228,7 +242,7 @@ impl Outbox {
                 (Message::Customer(old), Message::Customer(new)) => {
                     old.occurred_at = new.occurred_at;
                 }
-                (old @ Message::Enrollment(_), new) => *old = new,
+                (old @ (Message::Enrollment(_) | Message::Campaign(_)), new) => *old = new,
                 _ => {}
             }
             return;
@@ -445,6 +459,7 @@ impl EventBus {
             Message::FollowUpDue(_) => "follow_up_due",
             Message::Enrollment(_) => "enrollment",
             Message::Customer(_) => "customer",
+            Message::Campaign(_) => "campaign",
             Message::Resync => "resync",
             Message::AccessRevoked { .. } => "access_revoked",
         };
@@ -457,7 +472,8 @@ impl EventBus {
             | Message::Lead(_)
             | Message::FollowUpDue(_)
             | Message::Enrollment(_)
-            | Message::Customer(_) => {
+            | Message::Customer(_)
+            | Message::Campaign(_) => {
                 let Some(organization_id) = message.organization_id() else {
                     return;
                 };

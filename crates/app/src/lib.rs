@@ -11,6 +11,7 @@ pub mod analytics;
 pub mod app;
 pub mod audit;
 pub mod calls;
+pub mod campaigns;
 pub mod customers;
 pub mod db;
 pub mod dialect;

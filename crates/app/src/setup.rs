@@ -7,7 +7,7 @@
 //! database's unique indexes (an agent per provider id, a campaign name per
 //! organization, an active number once) answer races as CONFLICT.
 
-use chrono::{NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -18,11 +18,12 @@ use switchboard_domain::timezone::TimeZone;
 use switchboard_entity::enums::{
     AgentProvider, AgentType, CallType, CampaignStatus, TelephonyProvider,
 };
-use switchboard_entity::{agents, campaigns, phone_numbers};
+use switchboard_entity::{agents, campaigns, phone_numbers, segments};
 use uuid::Uuid;
 
 use crate::actor::Viewer;
 use crate::app::App;
+use crate::campaigns::runs::set_status;
 use crate::error::{AppError, AppResult};
 use crate::leads::lookups::{phone_of_organization, require_member};
 
@@ -162,6 +163,7 @@ pub struct NewCampaign {
     pub calling_window_end: Option<String>,
     /// IANA zone of the window; without it, the called party's zone.
     pub timezone: Option<String>,
+    pub plan: CampaignPlan,
 }
 
 /// Changes to a campaign; `None` leaves a field as it is.
@@ -172,9 +174,78 @@ pub struct CampaignChanges {
     pub description: Option<String>,
     pub status: Option<CampaignStatus>,
     pub agent_id: Option<Uuid>,
+    pub phone_number_id: Option<Uuid>,
     pub calling_window_start: Option<String>,
     pub calling_window_end: Option<String>,
     pub timezone: Option<String>,
+    pub plan: CampaignPlan,
+}
+
+/// How a campaign runs: whom it calls, how fast, how often and when.
+/// `None` keeps a value (or, for a new campaign, leaves it unset: the
+/// organization's concurrency, unpaced, one attempt, four hours apart).
+#[derive(Debug, Clone, Default)]
+pub struct CampaignPlan {
+    /// The segment whose leads it calls.
+    pub segment_id: Option<Uuid>,
+    pub max_concurrent_calls: Option<i32>,
+    pub calls_per_minute: Option<i32>,
+    pub max_attempts: Option<i32>,
+    pub retry_after_minutes: Option<i32>,
+    pub starts_at: Option<DateTime<Utc>>,
+    /// After `starts_at`.
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+/// Checks `plan` and writes it into `row` (whose dates are the stored
+/// ones, for a change): a segment of another organization is NOT_FOUND, a
+/// limit out of range or an end before the start BAD_USER_INPUT.
+async fn apply_plan(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    row: &mut campaigns::ActiveModel,
+    plan: CampaignPlan,
+) -> AppResult<()> {
+    use switchboard_domain::campaign;
+    if let Some(id) = plan.segment_id {
+        segments::Entity::find_by_id(id)
+            .filter(segments::Column::OrganizationId.eq(organization_id))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::not_found("segment", id))?;
+        row.segment_id = Set(Some(id));
+    }
+    if let Some(n) = plan.max_concurrent_calls {
+        row.max_concurrent_calls = Set(Some(campaign::concurrent_calls(n)?));
+    }
+    if let Some(n) = plan.calls_per_minute {
+        row.calls_per_minute = Set(Some(campaign::calls_per_minute(n)?));
+    }
+    if let Some(n) = plan.max_attempts {
+        row.max_attempts = Set(campaign::attempts(n)?);
+    }
+    if let Some(n) = plan.retry_after_minutes {
+        row.retry_after_minutes = Set(campaign::retry_after_minutes(n)?);
+    }
+    if let Some(at) = plan.starts_at {
+        row.starts_at = Set(Some(at));
+    }
+    if let Some(at) = plan.ends_at {
+        row.ends_at = Set(Some(at));
+    }
+    let stored = |value: &sea_orm::ActiveValue<Option<DateTime<Utc>>>| match value {
+        sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => *v,
+        sea_orm::ActiveValue::NotSet => None,
+    };
+    if let (Some(start), Some(end)) = (stored(&row.starts_at), stored(&row.ends_at))
+        && end <= start
+    {
+        return Err(AppError::bad_input(
+            "endsAt",
+            "the end comes after the start",
+        ));
+    }
+    Ok(())
 }
 
 /// Reads one end of a calling window, keyed by its field.
@@ -214,7 +285,7 @@ pub async fn create_campaign(
     }
     let title = Name::parse_setup(&input.name)?.into_string();
     let now = Utc::now();
-    let campaign = campaigns::ActiveModel {
+    let mut row = campaigns::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(org),
         name: Set(title.clone()),
@@ -228,19 +299,29 @@ pub async fn create_campaign(
         timezone: Set(timezone),
         starts_at: Set(None),
         ends_at: Set(None),
+        segment_id: Set(None),
+        max_concurrent_calls: Set(None),
+        calls_per_minute: Set(None),
+        max_attempts: Set(1),
+        retry_after_minutes: Set(240),
         created_by: Set(Some(viewer.user_id)),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(&*write)
-    .await
-    .map_err(|e| {
+    };
+    apply_plan(&*write, org, &mut row, input.plan).await?;
+    // Created running, it takes its segment's leads as a started one does.
+    row.status = Set(CampaignStatus::Draft);
+    let campaign = row.insert(&*write).await.map_err(|e| {
         conflict(
             e,
             "name",
             format!("a campaign named `{title}` already exists"),
         )
     })?;
+    let campaign = match input.status {
+        CampaignStatus::Draft => campaign,
+        status => set_status(&write, viewer.into(), campaign, status, now).await?,
+    };
     write.commit().await?;
     Ok(campaign)
 }
@@ -269,6 +350,7 @@ pub async fn update_campaign(
     let end = time_of_day("callingWindowEnd", changes.calling_window_end.as_deref())?
         .or(campaign.calling_window_end);
     CallingHours::parse(start, end)?;
+    let status = changes.status.filter(|s| *s != campaign.status);
     let mut row: campaigns::ActiveModel = campaign.into();
     row.calling_window_start = Set(start);
     row.calling_window_end = Set(end);
@@ -278,9 +360,6 @@ pub async fn update_campaign(
     if let Some(text) = changes.description {
         row.description = Set(description(text));
     }
-    if let Some(status) = changes.status {
-        row.status = Set(status);
-    }
     if let Some(zone) = &changes.timezone {
         row.timezone = Set(Some(TimeZone::parse(zone)?.name().to_owned()));
     }
@@ -288,11 +367,22 @@ pub async fn update_campaign(
         find_agent(&*write, org, agent).await?;
         row.agent_id = Set(Some(agent));
     }
-    row.updated_at = Set(Utc::now());
+    if let Some(number) = changes.phone_number_id {
+        find_phone_number(&*write, org, number).await?;
+        row.phone_number_id = Set(Some(number));
+    }
+    apply_plan(&*write, org, &mut row, changes.plan).await?;
+    let now = Utc::now();
+    row.updated_at = Set(now);
     let campaign = row
         .update(&*write)
         .await
         .map_err(|e| conflict(e, "name", "a campaign with that name already exists".into()))?;
+    // A status change has the meaning starting or pausing gives it.
+    let campaign = match status {
+        Some(to) => set_status(&write, viewer.into(), campaign, to, now).await?,
+        None => campaign,
+    };
     write.commit().await?;
     Ok(campaign)
 }
@@ -321,6 +411,8 @@ pub struct NewPhoneNumber {
     pub provider_phone_number_id: Option<String>,
     /// A member of the organization.
     pub assigned_to_id: Option<Uuid>,
+    /// Calls it carries at once (1 to 1,000); without it, no limit of its own.
+    pub max_concurrent_calls: Option<i32>,
 }
 
 /// Changes to a number; `None` leaves a field as it is.
@@ -328,6 +420,7 @@ pub struct NewPhoneNumber {
 pub struct PhoneNumberChanges {
     pub name: Option<String>,
     pub assigned_to_id: Option<Uuid>,
+    pub max_concurrent_calls: Option<i32>,
 }
 
 async fn find_phone_number(
@@ -359,6 +452,10 @@ pub async fn create_phone_number(
         require_member(&*write, org, "assignedToId", user).await?;
     }
     let name = Name::parse_setup(&input.name)?.into_string();
+    let limit = input
+        .max_concurrent_calls
+        .map(switchboard_domain::campaign::concurrent_calls)
+        .transpose()?;
     let now = Utc::now();
     let row = phone_numbers::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -370,6 +467,7 @@ pub async fn create_phone_number(
         assigned_to_user_id: Set(input.assigned_to_id),
         created_by: Set(Some(viewer.user_id)),
         is_active: Set(true),
+        max_concurrent_calls: Set(limit),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -398,6 +496,10 @@ pub async fn update_phone_number(
     if let Some(user) = changes.assigned_to_id {
         require_member(&*write, org, "assignedToId", user).await?;
         row.assigned_to_user_id = Set(Some(user));
+    }
+    if let Some(n) = changes.max_concurrent_calls {
+        let limit = switchboard_domain::campaign::concurrent_calls(n)?;
+        row.max_concurrent_calls = Set(Some(limit));
     }
     row.updated_at = Set(Utc::now());
     let number = row.update(&*write).await?;

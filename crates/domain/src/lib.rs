@@ -15,6 +15,7 @@ pub mod automation;
 pub mod batch;
 pub mod call_status;
 pub mod calls;
+pub mod campaign;
 pub mod customers;
 pub mod dial;
 pub mod email;

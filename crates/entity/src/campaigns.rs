@@ -26,6 +26,16 @@ pub struct Model {
     pub timezone: Option<String>,
     pub starts_at: Option<DateTimeUtc>,
     pub ends_at: Option<DateTimeUtc>,
+    /// The segment whose leads it calls (taken when it starts or resumes).
+    pub segment_id: Option<Uuid>,
+    /// Calls going at once; without it, the organization's limit.
+    pub max_concurrent_calls: Option<i32>,
+    /// Calls placed in any minute; without it, unpaced.
+    pub calls_per_minute: Option<i32>,
+    /// Calls a lead gets until one is answered (1 to 10).
+    pub max_attempts: i32,
+    /// The wait between a lead's unanswered call and the next.
+    pub retry_after_minutes: i32,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
@@ -61,8 +71,17 @@ pub enum Relation {
         on_delete = "SetNull"
     )]
     CreatedBy,
+    #[sea_orm(
+        belongs_to = "super::segments::Entity",
+        from = "Column::SegmentId",
+        to = "super::segments::Column::Id",
+        on_delete = "SetNull"
+    )]
+    Segment,
     #[sea_orm(has_many = "super::calls::Entity")]
     Calls,
+    #[sea_orm(has_many = "super::campaign_leads::Entity")]
+    CampaignLeads,
 }
 
 impl Related<super::organizations::Entity> for Entity {
@@ -92,6 +111,12 @@ impl Related<super::users::Entity> for Entity {
 impl Related<super::calls::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Calls.def()
+    }
+}
+
+impl Related<super::campaign_leads::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::CampaignLeads.def()
     }
 }
 

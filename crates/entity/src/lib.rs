@@ -22,6 +22,7 @@ pub mod call_day_count_changes;
 pub mod call_day_counts;
 pub mod call_events;
 pub mod calls;
+pub mod campaign_leads;
 pub mod campaigns;
 pub mod credit_transactions;
 pub mod customer_activity_timeline;

@@ -22,6 +22,8 @@ pub struct Model {
     pub assigned_to_user_id: Option<Uuid>,
     pub created_by: Option<Uuid>,
     pub is_active: bool,
+    /// Calls the number carries at once; without it, no limit of its own.
+    pub max_concurrent_calls: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

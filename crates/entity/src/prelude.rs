@@ -9,6 +9,7 @@ pub use super::call_day_count_changes::Entity as CallDayCountChanges;
 pub use super::call_day_counts::Entity as CallDayCounts;
 pub use super::call_events::Entity as CallEvents;
 pub use super::calls::Entity as Calls;
+pub use super::campaign_leads::Entity as CampaignLeads;
 pub use super::campaigns::Entity as Campaigns;
 pub use super::credit_transactions::Entity as CreditTransactions;
 pub use super::customer_activity_timeline::Entity as CustomerActivityTimeline;

@@ -11,6 +11,7 @@
 
 pub mod analytics;
 pub mod calls;
+pub mod campaigns;
 pub mod customers;
 pub mod dialer;
 pub mod identity;

@@ -16,6 +16,7 @@ pub struct MutationRoot(
     crate::calls::CallMutations,
     crate::customers::CustomerMutations,
     crate::dialer::DialerMutations,
+    crate::campaigns::CampaignMutations,
     crate::setup::SetupMutations,
     crate::setup::settings::SettingsMutations,
     crate::ledger::LedgerMutations,

@@ -45,13 +45,15 @@ pub fn provider_of(agent: &agents::Model) -> TelephonyProvider {
 /// The number a call leaves from: its own, else its campaign's, else a
 /// rotation over the organization's active numbers at `provider` — the one
 /// with the fewest calls going (queued, ringing or in progress), the oldest
-/// first among equals. Two statements, whatever the numbers.
+/// first among equals. A number carrying its `max_concurrent_calls` is
+/// passed over; `None` when every candidate is. Two statements, whatever
+/// the numbers.
 async fn from_number(
     db: &impl ConnectionTrait,
     call: &calls::Model,
     campaign: Option<&campaigns::Model>,
     provider: TelephonyProvider,
-) -> AppResult<phone_numbers::Model> {
+) -> AppResult<Option<phone_numbers::Model>> {
     let none = || {
         AppError::bad_input(
             "callId",
@@ -64,23 +66,30 @@ async fn from_number(
     let active = phone_numbers::Entity::find()
         .filter(phone_numbers::Column::OrganizationId.eq(call.organization_id))
         .filter(phone_numbers::Column::IsActive.eq(true));
-    if let Some(id) = call
+    let pinned = call
         .from_phone_number_id
-        .or_else(|| campaign.and_then(|c| c.phone_number_id))
-    {
-        return active
-            .filter(phone_numbers::Column::Id.eq(id))
-            .one(db)
-            .await?
-            .ok_or_else(none);
+        .or_else(|| campaign.and_then(|c| c.phone_number_id));
+    let numbers = match pinned {
+        Some(id) => vec![
+            active
+                .filter(phone_numbers::Column::Id.eq(id))
+                .one(db)
+                .await?
+                .ok_or_else(none)?,
+        ],
+        None => {
+            active
+                .filter(phone_numbers::Column::Provider.eq(provider))
+                .order_by_asc(phone_numbers::Column::CreatedAt)
+                .order_by_asc(phone_numbers::Column::Id)
+                .limit(1_000)
+                .all(db)
+                .await?
+        }
+    };
+    if numbers.is_empty() {
+        return Err(none());
     }
-    let numbers = active
-        .filter(phone_numbers::Column::Provider.eq(provider))
-        .order_by_asc(phone_numbers::Column::CreatedAt)
-        .order_by_asc(phone_numbers::Column::Id)
-        .limit(1_000)
-        .all(db)
-        .await?;
     let busy: Vec<Option<Uuid>> = calls::Entity::find()
         .select_only()
         .column(calls::Column::FromPhoneNumberId)
@@ -95,13 +104,28 @@ async fn from_number(
         .all(db)
         .await?;
     let going = |n: &phone_numbers::Model| busy.iter().filter(|b| **b == Some(n.id)).count();
+    let has_room = |n: &phone_numbers::Model| {
+        n.max_concurrent_calls
+            .is_none_or(|limit| going(n) < usize::try_from(limit).unwrap_or(0))
+    };
     // `min_by_key` keeps the first of equals: the oldest number.
-    numbers.into_iter().min_by_key(going).ok_or_else(none)
+    Ok(numbers.into_iter().filter(has_room).min_by_key(going))
+}
+
+/// What [`prepare`] came to.
+#[derive(Debug)]
+pub(crate) enum Prepared {
+    /// The attempt is recorded: place it.
+    Dial(Box<Dial>),
+    /// Every number the call may leave from carries its most calls: it
+    /// waits, unchanged.
+    NumbersBusy,
 }
 
 /// Places a scheduled call now, through the same gate as the dispatcher
 /// (members who write calls). A call that is not `scheduled` is CONFLICT;
-/// a gate's block is DIAL_BLOCKED and leaves it scheduled; a call without
+/// a gate's block is DIAL_BLOCKED and leaves it scheduled; every number it
+/// may leave from busy is CONFLICT; a call without
 /// an active agent, an account at the agent's provider or a number to call
 /// from is BAD_USER_INPUT on `callId`. The provider's refusal leaves the
 /// call `failed` with the reason (and answers it); its unavailability puts
@@ -112,7 +136,18 @@ pub async fn dial_now(app: &App, viewer: Viewer, id: Uuid) -> AppResult<calls::M
     let actor: Actor = viewer.into();
     let write = app.begin_write().await?;
     let call = lock_call(&write, actor.organization_id, id).await?;
-    let dial = prepare(app, &write, actor, call, Utc::now()).await?;
+    let dial = match prepare(app, &write, actor, call, Utc::now()).await? {
+        Prepared::Dial(dial) => *dial,
+        Prepared::NumbersBusy => {
+            return Err(AppError::Conflict {
+                field: Some("callId".into()),
+                message: "every number the call may leave from is carrying its most calls: \
+                          try again when one ends"
+                    .into(),
+                existing_id: None,
+            });
+        }
+    };
     write.commit().await?;
     let answer = app.voice.dial(dial).await;
     record_answer(app, actor, id, answer, None, Utc::now()).await
@@ -126,7 +161,7 @@ pub(crate) async fn prepare(
     actor: Actor,
     call: calls::Model,
     now: DateTime<Utc>,
-) -> AppResult<Dial> {
+) -> AppResult<Prepared> {
     let org = actor.organization_id;
     let id = call.id;
     if call.status != CallStatus::Scheduled {
@@ -177,7 +212,9 @@ pub(crate) async fn prepare(
                 ),
             )
         })?;
-    let number = from_number(&**write, &call, campaign.as_ref(), provider).await?;
+    let Some(number) = from_number(&**write, &call, campaign.as_ref(), provider).await? else {
+        return Ok(Prepared::NumbersBusy);
+    };
     let slug = organizations::Entity::find_by_id(org)
         .one(&**write)
         .await?
@@ -200,7 +237,7 @@ pub(crate) async fn prepare(
         now,
     )
     .await?;
-    Ok(Dial {
+    Ok(Prepared::Dial(Box::new(Dial {
         from_provider_id: number
             .provider_phone_number_id
             .or_else(|| account.phone_number_id.clone()),
@@ -210,7 +247,7 @@ pub(crate) async fn prepare(
         to,
         from: number.phone_number,
         agent: agent.external_agent_id,
-    })
+    })))
 }
 
 /// Takes back an attempt the provider never received: the call is

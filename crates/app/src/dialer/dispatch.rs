@@ -2,10 +2,11 @@
 //! seconds in `serve` (`--dialer-poll-secs`), on any number of instances.
 //!
 //! A round asks (on the privileged pool, since it spans organizations)
-//! which organizations have due calls and an account at a provider (an
-//! organization without one records its calls but places them elsewhere:
-//! the dialer leaves them be), then works each as that tenant:
-//! the next due call is claimed under the organization's row lock (`FOR
+//! which organizations have due calls or running campaigns, and an account
+//! at a provider (an organization without one records its calls but places
+//! them elsewhere: the dialer leaves them be), then works each as that
+//! tenant: its running campaigns schedule calls for their next leads
+//! ([`crate::campaigns::runner`]), then the next due call is claimed under the organization's row lock (`FOR
 //! UPDATE` on PostgreSQL, which queues the instances' claims for one
 //! organization; SQLite's write transaction holds the database) and with
 //! `SKIP LOCKED` past calls other writers hold, [`prepare`]d — the dial
@@ -27,7 +28,10 @@
 //! An organization has at most its `dialerConcurrency` setting's calls
 //! going at once (queued, ringing or in progress), counted under that lock
 //! so it holds across instances: a round places no more than the room
-//! left, the rest wait for the next.
+//! left, the rest wait for the next. So do a campaign's calls past its
+//! `maxConcurrentCalls` or its `callsPerMinute` (the attempts of the last
+//! minute, counted from the call events), and a call whose every possible
+//! number carries its `maxConcurrentCalls`.
 //!
 //! An attempt left in doubt — `queued` without the provider's id for
 //! [`IN_DOUBT_MINUTES`], because a dispatcher stopped between the request
@@ -48,15 +52,16 @@ use sea_orm::{
     QuerySelect,
 };
 use switchboard_domain::dial::DialBlock;
-use switchboard_entity::enums::{CallEventKind, CallStatus};
-use switchboard_entity::{call_events, calls, organizations, system_config};
+use switchboard_entity::enums::{CallEventKind, CallStatus, CampaignStatus};
+use switchboard_entity::{call_events, calls, campaigns, organizations, system_config};
 use uuid::Uuid;
 
 use super::DialError;
-use super::dial::{prepare, record_answer};
+use super::dial::{Prepared, prepare, record_answer};
 use crate::actor::Actor;
 use crate::app::App;
 use crate::calls::status::change_status;
+use crate::campaigns::runner::run_campaigns;
 use crate::db::Tenant;
 use crate::error::{AppError, AppResult};
 
@@ -89,6 +94,8 @@ pub struct Dispatch {
     pub waiting: u64,
     /// Attempts given up on after staying in doubt.
     pub in_doubt: u64,
+    /// Calls the running campaigns scheduled for their leads.
+    pub scheduled: u64,
 }
 
 impl Dispatch {
@@ -99,6 +106,7 @@ impl Dispatch {
         self.cancelled += other.cancelled;
         self.waiting += other.waiting;
         self.in_doubt += other.in_doubt;
+        self.scheduled += other.scheduled;
     }
 
     fn record(&self) {
@@ -109,6 +117,7 @@ impl Dispatch {
             ("cancelled", self.cancelled),
             ("waiting", self.waiting),
             ("in_doubt", self.in_doubt),
+            ("scheduled_by_campaign", self.scheduled),
         ] {
             if n > 0 {
                 metrics::counter!(DIALS, "outcome" => outcome).increment(n);
@@ -142,6 +151,16 @@ pub async fn dispatch_due(app: &App, now: DateTime<Utc>, batch: u64) -> AppResul
         .into_tuple()
         .all(app.privileged())
         .await?;
+    let running: Vec<Uuid> = campaigns::Entity::find()
+        .select_only()
+        .column(campaigns::Column::OrganizationId)
+        .distinct()
+        .filter(campaigns::Column::Status.eq(CampaignStatus::Active))
+        .limit(1_000)
+        .into_tuple()
+        .all(app.privileged())
+        .await?;
+    let organizations = organizations.into_iter().chain(running);
     let dialing: Vec<Uuid> = system_config::Entity::find()
         .select_only()
         .column(system_config::Column::OrganizationId)
@@ -214,10 +233,14 @@ async fn dispatch_organization(
         end(app, actor, id, CallStatus::Failed, reason, now).await?;
         round.in_doubt += 1;
     }
+    // The running campaigns schedule calls for their next leads first.
+    round.scheduled = run_campaigns(app, organization_id, now).await?.scheduled;
     // Carriers and providers limit calls at once: the organization's share.
     let limit = crate::settings::dialer_concurrency(&app.db, organization_id).await?;
-    // Calls the gate holds stay scheduled: not claimed again this round.
+    // Calls the gate holds stay scheduled: not claimed again this round;
+    // nor are the calls of campaigns at their limit or pace.
     let mut held: Vec<Uuid> = Vec::new();
+    let mut full: Vec<Uuid> = Vec::new();
     for _ in 0..batch {
         let write = app.begin_write().await?;
         // Claims queue on the organization's row, so the calls going are
@@ -243,6 +266,11 @@ async fn dispatch_organization(
             .filter(calls::Column::Status.eq(CallStatus::Scheduled))
             .filter(calls::Column::ScheduledAt.lte(now))
             .filter(calls::Column::Id.is_not_in(held.iter().copied()))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(calls::Column::CampaignId.is_null())
+                    .add(calls::Column::CampaignId.is_not_in(full.iter().copied())),
+            )
             .order_by_asc(calls::Column::ScheduledAt)
             .order_by_asc(calls::Column::Id)
             .limit(1);
@@ -253,15 +281,25 @@ async fn dispatch_organization(
             break;
         };
         let id = call.id;
+        if let Some(campaign) = call.campaign_id
+            && !campaign_has_room(&write, organization_id, campaign, now).await?
+        {
+            full.push(campaign);
+            continue;
+        }
         if let Some(at) = call.scheduled_at {
             let lag = (now - at).num_milliseconds().max(0) as f64 / 1000.0;
             metrics::histogram!(DIAL_LAG).record(lag);
         }
         match prepare(app, &write, actor, call, now).await {
-            Ok(dial) => {
+            Ok(Prepared::Dial(dial)) => {
                 write.commit().await?;
-                let answer = app.voice.dial(dial).await;
+                let answer = app.voice.dial(*dial).await;
                 round.add(answered(app, actor, id, answer, now).await?);
+            }
+            Ok(Prepared::NumbersBusy) => {
+                drop(write);
+                held.push(id);
             }
             Err(AppError::DialBlocked { reasons }) => {
                 drop(write);
@@ -333,6 +371,55 @@ async fn answered(
     }
     record_answer(app, actor, id, answer, None, now).await?;
     Ok(done)
+}
+
+/// Whether a campaign may place another call now: fewer calls going than
+/// its `maxConcurrentCalls`, and fewer placed in the last minute than its
+/// `callsPerMinute` (counted from the attempts recorded, so it holds across
+/// instances and restarts).
+async fn campaign_has_room(
+    write: &crate::app::Write,
+    organization_id: Uuid,
+    campaign_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let Some(campaign) = campaigns::Entity::find_by_id(campaign_id)
+        .filter(campaigns::Column::OrganizationId.eq(organization_id))
+        .one(&**write)
+        .await?
+    else {
+        return Ok(true);
+    };
+    if let Some(limit) = campaign.max_concurrent_calls {
+        let going = calls::Entity::find()
+            .filter(calls::Column::CampaignId.eq(campaign_id))
+            .filter(calls::Column::Status.is_in([
+                CallStatus::Queued,
+                CallStatus::Ringing,
+                CallStatus::InProgress,
+            ]))
+            .count(&**write)
+            .await?;
+        if going >= u64::try_from(limit).unwrap_or(0) {
+            return Ok(false);
+        }
+    }
+    if campaign.calls_per_minute.is_none() {
+        return Ok(true);
+    }
+    let last_minute = call_events::Entity::find()
+        .inner_join(calls::Entity)
+        .filter(call_events::Column::OrganizationId.eq(organization_id))
+        .filter(call_events::Column::CreatedAt.gt(now - Duration::minutes(1)))
+        .filter(call_events::Column::Kind.eq(CallEventKind::StatusChanged))
+        .filter(call_events::Column::ToStatus.eq(CallStatus::Queued))
+        .filter(calls::Column::CampaignId.eq(campaign_id))
+        .count(&**write)
+        .await?;
+    Ok(switchboard_domain::campaign::pace_allows(
+        campaign.calls_per_minute,
+        last_minute,
+    ))
 }
 
 /// How many times the provider was unavailable for the call so far.

@@ -75,6 +75,7 @@ pub struct Relations {
     pub calls_by_agent: PagedByColumn<calls::Entity>,
     pub call_counts_by_lead: CountByColumn<calls::Entity>,
     pub call_counts_by_agent: CountByColumn<calls::Entity>,
+    pub campaign_progress: crate::campaigns::progress::ProgressByCampaign,
 }
 
 impl Relations {
@@ -183,6 +184,10 @@ impl Relations {
             calls_by_agent: paged(calls::Column::AgentId),
             call_counts_by_lead: counts(calls::Column::LeadId),
             call_counts_by_agent: counts(calls::Column::AgentId),
+            campaign_progress: crate::campaigns::progress::ProgressByCampaign {
+                db: db.clone(),
+                organization_id,
+            },
         }
     }
 }

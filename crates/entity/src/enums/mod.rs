@@ -112,6 +112,7 @@ mod tests {
             TelephonyProvider,
             CallType,
             CampaignStatus,
+            CampaignLeadState,
             LeadStatus,
             CallSource,
             CallStatus,

@@ -71,6 +71,30 @@ string_enum! {
 }
 
 string_enum! {
+    /// Where a lead a campaign calls stands (`campaign_leads.state`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+    #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+    #[serde(rename_all = "snake_case")]
+    pub enum CampaignLeadState {
+        /// To be called at `next_attempt_at`.
+        #[sea_orm(string_value = "waiting")]
+        Waiting,
+        /// Its call is scheduled or going.
+        #[sea_orm(string_value = "calling")]
+        Calling,
+        /// A call was answered.
+        #[sea_orm(string_value = "reached")]
+        Reached,
+        /// Every attempt went unanswered.
+        #[sea_orm(string_value = "unreached")]
+        Unreached,
+        /// Never to be called by the campaign (`block_reason` says why).
+        #[sea_orm(string_value = "blocked")]
+        Blocked,
+    }
+}
+
+string_enum! {
     /// The period an agent target covers (`agent_targets.period`).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
     #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]

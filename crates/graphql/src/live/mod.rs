@@ -39,13 +39,15 @@ use switchboard_app::events::{
 use switchboard_app::leads::follow_ups;
 
 /// The root of every subscription: the live calls, leads, follow-ups and
-/// counters here, the enrolments of nurture sequences, and customers.
+/// counters here, the enrolments of nurture sequences, customers and
+/// campaigns.
 #[derive(async_graphql::MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
 pub struct SubscriptionRoot(
     LiveSubscriptions,
     crate::leads::sequences::SequenceSubscriptions,
     crate::customers::CustomerSubscriptions,
+    crate::campaigns::CampaignSubscriptions,
 );
 
 /// Live calls, leads, follow-ups and counters.
@@ -699,6 +701,7 @@ impl LiveSubscriptions {
                         | Message::FollowUpDue(_)
                         | Message::Enrollment(_)
                         | Message::Customer(_)
+                        | Message::Campaign(_)
                         | Message::AccessRevoked { .. } => false,
                     },
                     Err(RecvError::Lagged(_)) => true,

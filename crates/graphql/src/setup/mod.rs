@@ -7,6 +7,7 @@ pub mod settings;
 pub mod webhooks;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
 use switchboard_domain::batch::BatchSize;
 
 use crate::leads::mutations::CreateLeadInput;
@@ -16,7 +17,8 @@ use crate::shared::error::{ApiError, ApiResult, AppError, UnderArgument, parse_i
 use crate::types::{Agent, Campaign, PhoneNumber};
 use switchboard_app::leads::bulk::{self, RowOutcome};
 use switchboard_app::setup::{
-    self, AgentChanges, CampaignChanges, NewAgent, NewCampaign, NewPhoneNumber, PhoneNumberChanges,
+    self, AgentChanges, CampaignChanges, CampaignPlan, NewAgent, NewCampaign, NewPhoneNumber,
+    PhoneNumberChanges,
 };
 
 /// Agents, campaigns and numbers.
@@ -73,6 +75,20 @@ pub struct CreateCampaignInput {
     pub calling_window_end: Option<String>,
     /// IANA zone of the window; without it, the called party's zone.
     pub timezone: Option<String>,
+    /// The segment whose leads it calls (taken when it starts and each time it resumes).
+    pub segment_id: Option<ID>,
+    /// Calls going at once, 1 to 1,000; default the organization's `dialerConcurrency`.
+    pub max_concurrent_calls: Option<i32>,
+    /// Calls placed in any minute, 1 to 1,000; default unpaced.
+    pub calls_per_minute: Option<i32>,
+    /// Calls a lead gets until one is answered, 1 to 10; default 1.
+    pub max_attempts: Option<i32>,
+    /// Minutes between a lead's unanswered call and its next, 1 to 10,080; default 240.
+    pub retry_after_minutes: Option<i32>,
+    /// When it begins calling; default at once.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// When it stops calling and completes (after `startsAt`).
+    pub ends_at: Option<DateTime<Utc>>,
 }
 
 /// Changes to a campaign.
@@ -92,6 +108,22 @@ pub struct UpdateCampaignInput {
     pub calling_window_end: Option<String>,
     /// New IANA zone of the window.
     pub timezone: Option<String>,
+    /// New number the calls are made from.
+    pub phone_number_id: Option<ID>,
+    /// The segment whose leads it calls (taken when it starts and each time it resumes).
+    pub segment_id: Option<ID>,
+    /// Calls going at once, 1 to 1,000.
+    pub max_concurrent_calls: Option<i32>,
+    /// Calls placed in any minute, 1 to 1,000.
+    pub calls_per_minute: Option<i32>,
+    /// Calls a lead gets until one is answered, 1 to 10.
+    pub max_attempts: Option<i32>,
+    /// Minutes between a lead's unanswered call and its next, 1 to 10,080.
+    pub retry_after_minutes: Option<i32>,
+    /// When it begins calling.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// When it stops calling and completes (after `startsAt`).
+    pub ends_at: Option<DateTime<Utc>>,
 }
 
 /// A new number calls are made from.
@@ -108,6 +140,8 @@ pub struct CreatePhoneNumberInput {
     pub provider_phone_number_id: Option<String>,
     /// The member the number is assigned to.
     pub assigned_to_id: Option<ID>,
+    /// Calls it carries at once, 1 to 1,000 (carriers limit them); default no limit of its own.
+    pub max_concurrent_calls: Option<i32>,
 }
 
 /// Changes to a number.
@@ -117,6 +151,8 @@ pub struct UpdatePhoneNumberInput {
     pub name: Option<String>,
     /// New assignee, a member of the organization.
     pub assigned_to_id: Option<ID>,
+    /// New limit of calls it carries at once, 1 to 1,000.
+    pub max_concurrent_calls: Option<i32>,
 }
 
 /// How a batch treats failed rows.
@@ -293,6 +329,15 @@ impl SetupMutations {
             calling_window_start: input.calling_window_start,
             calling_window_end: input.calling_window_end,
             timezone: input.timezone,
+            plan: CampaignPlan {
+                segment_id: parse_opt_id("input.segmentId", input.segment_id)?,
+                max_concurrent_calls: input.max_concurrent_calls,
+                calls_per_minute: input.calls_per_minute,
+                max_attempts: input.max_attempts,
+                retry_after_minutes: input.retry_after_minutes,
+                starts_at: input.starts_at,
+                ends_at: input.ends_at,
+            },
         };
         let campaign = setup::create_campaign(context::app(ctx)?, viewer, new)
             .await
@@ -317,6 +362,16 @@ impl SetupMutations {
             calling_window_start: input.calling_window_start,
             calling_window_end: input.calling_window_end,
             timezone: input.timezone,
+            phone_number_id: parse_opt_id("input.phoneNumberId", input.phone_number_id)?,
+            plan: CampaignPlan {
+                segment_id: parse_opt_id("input.segmentId", input.segment_id)?,
+                max_concurrent_calls: input.max_concurrent_calls,
+                calls_per_minute: input.calls_per_minute,
+                max_attempts: input.max_attempts,
+                retry_after_minutes: input.retry_after_minutes,
+                starts_at: input.starts_at,
+                ends_at: input.ends_at,
+            },
         };
         let campaign = setup::update_campaign(context::app(ctx)?, viewer, campaign_id, changes)
             .await
@@ -349,6 +404,7 @@ impl SetupMutations {
             provider: input.provider.into(),
             provider_phone_number_id: input.provider_phone_number_id,
             assigned_to_id: parse_opt_id("input.assignedToId", input.assigned_to_id)?,
+            max_concurrent_calls: input.max_concurrent_calls,
         };
         let number = setup::create_phone_number(context::app(ctx)?, viewer, new)
             .await
@@ -368,6 +424,7 @@ impl SetupMutations {
         let changes = PhoneNumberChanges {
             name: input.name,
             assigned_to_id: parse_opt_id("input.assignedToId", input.assigned_to_id)?,
+            max_concurrent_calls: input.max_concurrent_calls,
         };
         let number = setup::update_phone_number(context::app(ctx)?, viewer, number_id, changes)
             .await

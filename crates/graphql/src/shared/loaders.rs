@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use switchboard_app::campaigns::progress::ProgressByCampaign;
 use switchboard_app::query::batch::{
     Batch, ByColumn, CountByColumn, MembersById, PagedByColumn, ProgressBySequence, Relations,
 };
@@ -71,6 +72,7 @@ pub struct Loaders {
     pub calls_by_agent: Cached<PagedByColumn<calls::Entity>>,
     pub call_counts_by_lead: Cached<CountByColumn<calls::Entity>>,
     pub call_counts_by_agent: Cached<CountByColumn<calls::Entity>>,
+    pub campaign_progress: Cached<ProgressByCampaign>,
 }
 
 impl Loaders {
@@ -101,6 +103,7 @@ impl Loaders {
             calls_by_agent: cached(r.calls_by_agent),
             call_counts_by_lead: cached(r.call_counts_by_lead),
             call_counts_by_agent: cached(r.call_counts_by_agent),
+            campaign_progress: cached(r.campaign_progress),
         }
     }
 
@@ -133,7 +136,8 @@ impl Loaders {
             calls_by_lead,
             calls_by_agent,
             call_counts_by_lead,
-            call_counts_by_agent
+            call_counts_by_agent,
+            campaign_progress
         );
     }
 }

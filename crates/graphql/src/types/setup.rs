@@ -129,6 +129,33 @@ impl Campaign {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The segment whose leads it calls (taken when it starts and each time it resumes).
+    async fn segment_id(&self) -> Option<ID> {
+        self.0.segment_id.map(id)
+    }
+    /// Calls it has going at once, at most; null: the organization's `dialerConcurrency`.
+    async fn max_concurrent_calls(&self) -> Option<i32> {
+        self.0.max_concurrent_calls
+    }
+    /// Calls it places in any minute, at most; null: unpaced.
+    async fn calls_per_minute(&self) -> Option<i32> {
+        self.0.calls_per_minute
+    }
+    /// Calls a lead gets until one is answered.
+    async fn max_attempts(&self) -> i32 {
+        self.0.max_attempts
+    }
+    /// Minutes between a lead's unanswered call and its next.
+    async fn retry_after_minutes(&self) -> i32 {
+        self.0.retry_after_minutes
+    }
+    /// How far it is through its leads.
+    async fn progress(&self, ctx: &Context<'_>) -> ApiResult<crate::campaigns::CampaignProgress> {
+        Ok(load(&loaders(ctx)?.campaign_progress, self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into())
+    }
     /// The AI agent that places the campaign's calls.
     async fn agent(&self, ctx: &Context<'_>) -> ApiResult<Option<Agent>> {
         let Some(agent) = self.0.agent_id else {
@@ -171,6 +198,10 @@ impl PhoneNumber {
     /// active number belongs to one organization only).
     async fn is_active(&self) -> bool {
         self.0.is_active
+    }
+    /// Calls it carries at once, at most (carriers limit them); null: no limit of its own.
+    async fn max_concurrent_calls(&self) -> Option<i32> {
+        self.0.max_concurrent_calls
     }
     /// The user the number is assigned to, if any.
     async fn assigned_to(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {

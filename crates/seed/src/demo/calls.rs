@@ -68,6 +68,73 @@ impl Demo {
         calls
     }
 
+    /// Where each lead of the running campaign stands, from its calls in it
+    /// (as the campaign runner would have left it: three attempts, four
+    /// hours apart).
+    pub(super) fn plan_campaign_leads(
+        &self,
+        calls: &[GeneratedCall],
+        campaign_id: Uuid,
+    ) -> Vec<campaign_leads::ActiveModel> {
+        use switchboard_domain::campaign::{RetryPolicy, after_call};
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            retry_after_minutes: 240,
+        };
+        let mut by_lead: Vec<(Uuid, Vec<&GeneratedCall>)> = Vec::new();
+        for call in calls {
+            let (Set(Some(campaign)), Set(Some(lead))) =
+                (&call.call.campaign_id, &call.call.lead_id)
+            else {
+                continue;
+            };
+            if *campaign != campaign_id {
+                continue;
+            }
+            match by_lead.iter_mut().find(|(l, _)| l == lead) {
+                Some((_, list)) => list.push(call),
+                None => by_lead.push((*lead, vec![call])),
+            }
+        }
+        by_lead
+            .into_iter()
+            .map(|(lead_id, mut list)| {
+                list.sort_by_key(|c| c.created_at);
+                let first = list[0].created_at;
+                let (mut state, mut attempts, mut next) = (CampaignLeadState::Waiting, 0, first);
+                for call in &list {
+                    match after_call(
+                        call.status,
+                        attempts,
+                        policy,
+                        call.ended_at.unwrap_or(self.now),
+                    ) {
+                        Some(after) => {
+                            state = after.state;
+                            attempts = after.attempts;
+                            next = after.next_attempt_at.unwrap_or(next);
+                        }
+                        None => state = CampaignLeadState::Calling,
+                    }
+                }
+                let last = list[list.len() - 1];
+                campaign_leads::ActiveModel {
+                    campaign_id: Set(campaign_id),
+                    lead_id: Set(lead_id),
+                    organization_id: Set(self.org),
+                    state: Set(state),
+                    attempts: Set(attempts),
+                    next_attempt_at: Set(next),
+                    call_id: Set(Some(last.id)),
+                    block_reason: Set((state == CampaignLeadState::Blocked)
+                        .then(|| switchboard_domain::campaign::reason::CALL_CANCELLED.to_owned())),
+                    created_at: Set(first),
+                    updated_at: Set(last.ended_at.unwrap_or(last.created_at)),
+                }
+            })
+            .collect()
+    }
+
     /// The calls with their transcripts, events and analyses.
     pub(super) async fn write_calls<C: sea_orm::ConnectionTrait>(
         &mut self,

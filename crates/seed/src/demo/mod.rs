@@ -146,7 +146,9 @@ impl Demo {
             .await?;
 
         let call_ids: Vec<Uuid> = calls.iter().map(|c| c.id).collect();
+        let campaign_leads = self.plan_campaign_leads(&calls, campaign_ids[0]);
         self.write_calls(db, calls).await?;
+        insert_all(db, campaign_leads).await?;
         insert_all(db, ledger).await?;
 
         self.write_crm_extras(db, &leads, &call_ids, &agent_ids, &user_ids, &sequence_ids)
