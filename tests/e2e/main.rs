@@ -19,6 +19,7 @@ mod campaigns;
 mod catalog;
 mod cli;
 mod constraints;
+mod cursors;
 mod customer_reads;
 mod customers;
 mod day_counts;

@@ -109,6 +109,7 @@ pub async fn search_transcripts(
             "give at least one word to search for",
         ));
     }
+    page.require_keys_of(&transcripts::Column::CreatedAt, false)?;
     let content = Expr::col((transcripts::Entity, transcripts::Column::Content));
     let mut select = transcripts::Entity::find()
         .filter(transcripts::Column::OrganizationId.eq(organization_id))

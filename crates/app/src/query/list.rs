@@ -57,6 +57,7 @@ where
         page: &Page,
         keyset: Keyset<E::Column>,
     ) -> AppResult<Vec<E::Model>> {
+        page.require_keys_of(&keyset.sort, keyset.nullable)?;
         let mut select = self.select.clone();
         if let Some(range) = page.range_over(
             (E::default(), keyset.sort),

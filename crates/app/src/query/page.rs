@@ -10,6 +10,7 @@
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SimpleExpr};
+use sea_orm::{ColumnTrait, ColumnType};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -169,6 +170,40 @@ impl Page {
             after: after.map(|c| Cursor::decode("after", &c)).transpose()?,
             before: before.map(|c| Cursor::decode("before", &c)).transpose()?,
         })
+    }
+
+    /// Refuses a cursor whose key is not of the sort column's kind (one
+    /// taken from another order of the list: a score where a time is
+    /// sorted on), keyed by its argument, before it can reach a statement;
+    /// a null key only fits a `nullable` column.
+    pub fn require_keys_of(&self, sort: &impl ColumnTrait, nullable: bool) -> AppResult<()> {
+        let kind = sort.def().get_column_type().clone();
+        let fits = |key: &SortKey| match key {
+            SortKey::Null => nullable,
+            SortKey::Time(_) => matches!(
+                kind,
+                ColumnType::TimestampWithTimeZone | ColumnType::Timestamp | ColumnType::DateTime
+            ),
+            SortKey::Int(_) => matches!(
+                kind,
+                ColumnType::Integer
+                    | ColumnType::BigInteger
+                    | ColumnType::SmallInteger
+                    | ColumnType::TinyInteger
+            ),
+            SortKey::Date(_) => matches!(kind, ColumnType::Date),
+        };
+        for (field, cursor) in [("after", &self.after), ("before", &self.before)] {
+            if let Some(cursor) = cursor
+                && !fits(&cursor.key)
+            {
+                return Err(AppError::bad_input(
+                    field,
+                    "a cursor from another order of this list: page again from the start",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The condition that keeps rows strictly after `after` and before `before`
