@@ -12,7 +12,9 @@
 //! `SKIP LOCKED` past calls other writers hold, [`prepare`]d — the dial
 //! gate at this moment, the attempt recorded as `queued` — and committed
 //! before the provider is asked, so two dispatchers never place one call
-//! and a call is never placed twice. Then:
+//! and a call is never placed twice. Claims go one at a time; the requests
+//! overlap (up to [`DIALS_IN_FLIGHT`] an organization), so a slow provider
+//! does not hold the claims behind it. Then:
 //!
 //! - placed: the provider's id is stored, the webhooks go on from there;
 //! - refused: the call is `failed` with the provider's words;
@@ -44,6 +46,8 @@
 
 use std::time::Duration as StdDuration;
 
+use tokio::task::JoinSet;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{LockBehavior, LockType};
@@ -70,6 +74,9 @@ pub const MAX_ATTEMPTS: u64 = 5;
 
 /// How far a call the gate holds is put off.
 pub const HOLD_MINUTES: i64 = 15;
+
+/// Requests to the providers one organization's round has going at once.
+pub const DIALS_IN_FLIGHT: usize = 16;
 
 /// How long an attempt may stay in doubt (`queued` without the provider's
 /// id: the dispatcher stopped between the request and the answer, and no
@@ -241,97 +248,129 @@ async fn dispatch_organization(
     // nor are the calls of campaigns at their limit or pace.
     let mut held: Vec<Uuid> = Vec::new();
     let mut full: Vec<Uuid> = Vec::new();
-    for _ in 0..batch {
-        let write = app.begin_write().await?;
-        // Claims queue on the organization's row, so the calls going are
-        // counted with every other instance's claims committed.
-        organizations::Entity::find_by_id(organization_id)
-            .lock_exclusive()
-            .one(&*write)
-            .await?;
-        let live = calls::Entity::find()
-            .filter(calls::Column::OrganizationId.eq(organization_id))
-            .filter(calls::Column::Status.is_in([
-                CallStatus::Queued,
-                CallStatus::Ringing,
-                CallStatus::InProgress,
-            ]))
-            .count(&*write)
-            .await?;
-        if live >= limit.unsigned_abs() {
-            break;
-        }
-        let mut due = calls::Entity::find()
-            .filter(calls::Column::OrganizationId.eq(organization_id))
-            .filter(calls::Column::Status.eq(CallStatus::Scheduled))
-            .filter(calls::Column::ScheduledAt.lte(now))
-            .filter(calls::Column::Id.is_not_in(held.iter().copied()))
-            .filter(
-                sea_orm::Condition::any()
-                    .add(calls::Column::CampaignId.is_null())
-                    .add(calls::Column::CampaignId.is_not_in(full.iter().copied())),
-            )
-            .order_by_asc(calls::Column::ScheduledAt)
-            .order_by_asc(calls::Column::Id)
-            .limit(1);
-        if sea_orm::ConnectionTrait::get_database_backend(&*write) == DbBackend::Postgres {
-            due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-        }
-        let Some(call) = due.one(&*write).await? else {
-            break;
-        };
-        let id = call.id;
-        if let Some(campaign) = call.campaign_id
-            && !campaign_has_room(&write, organization_id, campaign, now).await?
-        {
-            full.push(campaign);
-            continue;
-        }
-        if let Some(at) = call.scheduled_at {
-            let lag = (now - at).num_milliseconds().max(0) as f64 / 1000.0;
-            metrics::histogram!(DIAL_LAG).record(lag);
-        }
-        match prepare(app, &write, actor, call, now).await {
-            Ok(Prepared::Dial(dial)) => {
-                write.commit().await?;
-                let answer = app.voice.dial(*dial).await;
-                round.add(answered(app, actor, id, answer, now).await?);
+    // Claims are one at a time (under the lock); the requests they lead to
+    // overlap, up to DIALS_IN_FLIGHT, each answer recorded as it comes.
+    let mut dialing: JoinSet<AppResult<Dispatch>> = JoinSet::new();
+    let claimed: AppResult<()> = async {
+        for _ in 0..batch {
+            let write = app.begin_write().await?;
+            // Claims queue on the organization's row, so the calls going are
+            // counted with every other instance's claims committed.
+            organizations::Entity::find_by_id(organization_id)
+                .lock_exclusive()
+                .one(&*write)
+                .await?;
+            let live = calls::Entity::find()
+                .filter(calls::Column::OrganizationId.eq(organization_id))
+                .filter(calls::Column::Status.is_in([
+                    CallStatus::Queued,
+                    CallStatus::Ringing,
+                    CallStatus::InProgress,
+                ]))
+                .count(&*write)
+                .await?;
+            if live >= limit.unsigned_abs() {
+                break;
             }
-            Ok(Prepared::NumbersBusy) => {
-                drop(write);
-                held.push(id);
+            let mut due = calls::Entity::find()
+                .filter(calls::Column::OrganizationId.eq(organization_id))
+                .filter(calls::Column::Status.eq(CallStatus::Scheduled))
+                .filter(calls::Column::ScheduledAt.lte(now))
+                .filter(calls::Column::Id.is_not_in(held.iter().copied()))
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(calls::Column::CampaignId.is_null())
+                        .add(calls::Column::CampaignId.is_not_in(full.iter().copied())),
+                )
+                .order_by_asc(calls::Column::ScheduledAt)
+                .order_by_asc(calls::Column::Id)
+                .limit(1);
+            if sea_orm::ConnectionTrait::get_database_backend(&*write) == DbBackend::Postgres {
+                due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
             }
-            Err(AppError::DialBlocked { reasons }) => {
-                drop(write);
-                let dnc = reasons
-                    .iter()
-                    .any(|r| matches!(r, DialBlock::OnDncList { .. }));
-                if dnc {
-                    end(
-                        app,
-                        actor,
-                        id,
-                        CallStatus::Cancelled,
-                        "the number is on the do-not-call list",
-                        now,
-                    )
-                    .await?;
-                    round.cancelled += 1;
-                } else {
-                    hold(app, organization_id, id, now).await?;
-                    held.push(id);
-                    round.waiting += 1;
+            let Some(call) = due.one(&*write).await? else {
+                break;
+            };
+            let id = call.id;
+            if let Some(campaign) = call.campaign_id
+                && !campaign_has_room(&write, organization_id, campaign, now).await?
+            {
+                full.push(campaign);
+                continue;
+            }
+            if let Some(at) = call.scheduled_at {
+                let lag = (now - at).num_milliseconds().max(0) as f64 / 1000.0;
+                metrics::histogram!(DIAL_LAG).record(lag);
+            }
+            match prepare(app, &write, actor, call, now).await {
+                Ok(Prepared::Dial(dial)) => {
+                    write.commit().await?;
+                    let app = app.clone();
+                    dialing.spawn(async move {
+                        let answer = app.voice.dial(*dial).await;
+                        answered(&app, actor, id, answer, now).await
+                    });
+                    while dialing.len() >= DIALS_IN_FLIGHT {
+                        if let Some(done) = dialing.join_next().await {
+                            collect(&mut round, done);
+                        }
+                    }
                 }
+                Ok(Prepared::NumbersBusy) => {
+                    drop(write);
+                    held.push(id);
+                }
+                Err(AppError::DialBlocked { reasons }) => {
+                    drop(write);
+                    let dnc = reasons
+                        .iter()
+                        .any(|r| matches!(r, DialBlock::OnDncList { .. }));
+                    if dnc {
+                        end(
+                            app,
+                            actor,
+                            id,
+                            CallStatus::Cancelled,
+                            "the number is on the do-not-call list",
+                            now,
+                        )
+                        .await?;
+                        round.cancelled += 1;
+                    } else {
+                        hold(app, organization_id, id, now).await?;
+                        held.push(id);
+                        round.waiting += 1;
+                    }
+                }
+                Err(AppError::BadUserInput(reason)) => {
+                    drop(write);
+                    end(app, actor, id, CallStatus::Failed, &reason.message(), now).await?;
+                    round.failed += 1;
+                }
+                Err(other) => return Err(other),
             }
-            Err(AppError::BadUserInput(reason)) => {
-                drop(write);
-                end(app, actor, id, CallStatus::Failed, &reason.message(), now).await?;
-                round.failed += 1;
-            }
-            Err(other) => return Err(other),
         }
+        Ok(())
     }
+    .await;
+    // Requests already made are always answered and recorded, even when a
+    // claim failed.
+    while let Some(done) = dialing.join_next().await {
+        collect(&mut round, done);
+    }
+    claimed?;
     Ok(round)
+}
+
+/// Adds a finished request's outcome to the round. Recording it failed
+/// leaves the call queued without the provider's id: in doubt, never
+/// dialed again blindly.
+fn collect(round: &mut Dispatch, done: Result<AppResult<Dispatch>, tokio::task::JoinError>) {
+    match done {
+        Ok(Ok(outcome)) => round.add(outcome),
+        Ok(Err(error)) => tracing::warn!(%error, "the provider's answer was not recorded"),
+        Err(error) => tracing::warn!(%error, "a dial ended early"),
+    }
 }
 
 /// Records the provider's answer; an unavailable provider's call is tried
