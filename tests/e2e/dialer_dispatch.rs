@@ -23,13 +23,14 @@ use switchboard_server::voice::HttpVoice;
 use switchboard_tests::{Backend, Tenant, TestApp, ok, on_both_backends, spawn_app};
 use uuid::Uuid;
 
-use crate::dialer::{Answer, account, fake_provider, gql, scheduled_call};
+use crate::dialer::{Answer, DIAL, account, fake_provider, gql, scheduled_call};
 
 on_both_backends!(
     two_dispatchers_place_every_due_call_exactly_once,
     the_dispatcher_applies_the_gate_and_gives_up_on_what_cannot_be_placed,
     the_dispatcher_keeps_no_more_calls_going_than_the_organization_allows,
     an_attempt_left_in_doubt_fails_rather_than_being_dialed_again,
+    a_provider_id_another_call_records_cancels_the_duplicate_rather_than_leaving_it_in_doubt,
 );
 
 /// A dispatcher of its own over the test database, as another instance's
@@ -521,4 +522,47 @@ async fn an_attempt_left_in_doubt_fails_rather_than_being_dialed_again(backend: 
         fake.received.lock().expect("lock").is_empty(),
         "never dialed again"
     );
+}
+
+async fn a_provider_id_another_call_records_cancels_the_duplicate_rather_than_leaving_it_in_doubt(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let acme = Tenant::create(&app.db.db, "duplicate-id").await;
+    let (base, fake) = fake_provider().await;
+    account(
+        &app,
+        &acme,
+        "VAPI",
+        json!({ "apiKey": "key", "baseUrl": base, "phoneNumberId": "pn" }),
+    )
+    .await;
+    // A provider that answers every call with one id.
+    *fake.answer.lock().expect("lock") =
+        Answer::Status(200, json!({ "id": "vapi-same", "status": "queued" }));
+    let first = scheduled_call(
+        &app,
+        &acme,
+        "VAPI",
+        "asst",
+        "VAPI",
+        "+14155550760",
+        None,
+        "+14155550860",
+    )
+    .await;
+    let second = schedule_to_same_agent(&app, &acme, "+14155550861").await;
+    let token = acme.token(acme.agent);
+    let placed = gql(&app, &token, DIAL, json!({ "id": first })).await;
+    assert_eq!(ok(&placed)["dialNow"]["providerCallId"], "vapi-same");
+    let duplicate = gql(&app, &token, DIAL, json!({ "id": second })).await;
+    let duplicate = &ok(&duplicate)["dialNow"];
+    assert_eq!(duplicate["status"], "CANCELLED", "{duplicate}");
+    assert!(
+        duplicate["endedReason"]
+            .as_str()
+            .is_some_and(|r| r.contains("vapi-same") && r.contains("another call")),
+        "{duplicate}"
+    );
+    assert_eq!(fake.received.lock().expect("lock").len(), 2);
 }

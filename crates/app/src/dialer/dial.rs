@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, SqlErr, TransactionTrait,
 };
 use serde_json::json;
 use switchboard_entity::enums::{AgentProvider, CallEventKind, CallStatus, TelephonyProvider};
@@ -279,6 +279,24 @@ async fn unqueue(
     Ok(call)
 }
 
+/// Stores the provider's id on the call, or `None` when another call has
+/// that id already (the unique index says so; a savepoint keeps `write`
+/// usable on PostgreSQL).
+async fn store_placed(write: &Write, row: calls::ActiveModel) -> AppResult<Option<calls::Model>> {
+    let savepoint = write.begin().await?;
+    match row.update(&savepoint).await {
+        Ok(call) => {
+            savepoint.commit().await?;
+            Ok(Some(call))
+        }
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            savepoint.rollback().await?;
+            Ok(None)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// The second transaction: what the provider answered. An unavailable
 /// provider's call is scheduled again, at `retry_at` when given.
 pub(crate) async fn record_answer(
@@ -308,7 +326,24 @@ pub(crate) async fn record_answer(
                 row.provider_call_id = Set(Some(placed.provider_call_id.clone()));
             }
             row.updated_at = Set(now);
-            let call = row.update(&*write).await?;
+            let call = match store_placed(&write, row).await? {
+                Some(call) => call,
+                // Another call records that provider id already (a webhook
+                // that did not name this call made one of its own, or the
+                // provider reused an id): this one is a duplicate record of
+                // a placed call. Cancelled, not failed, so nothing dials
+                // the lead again for it.
+                None => {
+                    let (call, _) =
+                        change_status(&write, actor, id, CallStatus::Cancelled, None, now).await?;
+                    let mut row: calls::ActiveModel = call.into();
+                    row.ended_reason = Set(Some(format!(
+                        "the provider placed it as {}, which another call already records",
+                        placed.provider_call_id
+                    )));
+                    row.update(&*write).await?
+                }
+            };
             let payload = json!({ "dial": "placed", "providerCallId": placed.provider_call_id });
             record_event(
                 &write,

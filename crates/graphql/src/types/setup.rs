@@ -78,7 +78,7 @@ impl Campaign {
     }
 }
 
-/// An outbound calling campaign: an agent calling leads of one call type within a daily calling window.
+/// An outbound calling campaign: an agent calling its segment's leads (and leads added by hand) within a daily calling window, at its pace and concurrency, retrying unanswered calls; `startCampaign` sets it running.
 #[Object]
 impl Campaign {
     /// The campaign's id.
