@@ -110,8 +110,15 @@ pub async fn run_campaigns(
         .all(&app.db)
         .await?;
     let mut round = CampaignRound::default();
+    // One campaign's failure holds up neither the others nor the calls
+    // the dispatcher places next: it is logged and tried next round.
     for id in running {
-        round.add(run_campaign(app, organization_id, id, now).await?);
+        match run_campaign(app, organization_id, id, now).await {
+            Ok(done) => round.add(done),
+            Err(error) => {
+                tracing::warn!(%organization_id, campaign_id = %id, %error, "a campaign round failed")
+            }
+        }
     }
     Ok(round)
 }
