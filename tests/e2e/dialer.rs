@@ -181,10 +181,14 @@ pub(crate) async fn scheduled_call(
 /// A call scheduled a minute from now to a new lead at `phone` (about noon
 /// where the lead is) by the agent `agent`.
 pub(crate) async fn schedule(app: &TestApp, tenant: &Tenant, agent: &Value, phone: &str) -> String {
-    let token = tenant.token(tenant.agent);
+    schedule_as(app, &tenant.token(tenant.agent), agent, phone).await
+}
+
+/// [`schedule`] by the member whose token is `token`.
+pub(crate) async fn schedule_as(app: &TestApp, token: &str, agent: &Value, phone: &str) -> String {
     let lead = gql(
         app,
-        &token,
+        token,
         "mutation($phone: String!, $tz: String) { createLead(input: { phoneNumber: $phone, firstName: \"Lee\", timezone: $tz }) { id } }",
         json!({ "phone": phone, "tz": noon_zone() }),
     )
@@ -192,7 +196,7 @@ pub(crate) async fn schedule(app: &TestApp, tenant: &Tenant, agent: &Value, phon
     let lead = ok(&lead)["createLead"]["id"].clone();
     let call = gql(
         app,
-        &token,
+        token,
         "mutation($input: ScheduleOutboundCallInput!) { scheduleOutboundCall(input: $input) { id status } }",
         json!({ "input": { "leadId": lead, "agentId": agent, "scheduledAt": (Utc::now() + chrono::Duration::minutes(1)).to_rfc3339() } }),
     )

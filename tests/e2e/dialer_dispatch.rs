@@ -98,24 +98,33 @@ async fn two_dispatchers_place_every_due_call_exactly_once(backend: Backend) {
     .await;
     ok(&room);
     const CALLS: usize = 200;
-    let mut ids = Vec::new();
-    for n in 0..CALLS {
-        let id = if n == 0 {
-            scheduled_call(
-                &app,
-                &acme,
-                "RETELL",
-                "agent",
-                "RETELL",
-                "+14155550700",
-                None,
-                "+14155550800",
-            )
-            .await
-        } else {
-            schedule_to_same_agent(&app, &acme, &format!("+1415555{:04}", 900 + n)).await
-        };
-        ids.push(id);
+    let mut ids = vec![
+        scheduled_call(
+            &app,
+            &acme,
+            "RETELL",
+            "agent",
+            "RETELL",
+            "+14155550700",
+            None,
+            "+14155550800",
+        )
+        .await,
+    ];
+    let agents = gql(
+        &app,
+        &acme.token(acme.agent),
+        "{ agents { id } }",
+        json!({}),
+    )
+    .await;
+    let agent = ok(&agents)["agents"][0]["id"].clone();
+    // The members take turns, each within its token's rate limit.
+    let members = [acme.agent, acme.manager, acme.admin, acme.owner].map(|m| acme.token(m));
+    for n in 1..CALLS {
+        let token = &members[n % members.len()];
+        let phone = format!("+1415555{:04}", 900 + n);
+        ids.push(crate::dialer::schedule_as(&app, token, &agent, &phone).await);
     }
     // Another organization schedules calls but has no provider account.
     let other = Tenant::create(&app.db.db, "dispatch-elsewhere").await;
